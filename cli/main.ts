@@ -1,0 +1,94 @@
+/**
+ * The `acsync` entry point: parses the command name and hands the rest of argv to the command module.
+ * Each command lives in cli/commands/<name>.ts and exports `run(argv: string[]): Promise<number>`
+ * (the exit code). Modules are imported lazily so `acsync validate` never loads Ink or undici.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
+
+export const COMMANDS: Record<string, CommandEntry> = {
+  init: { summary: 'scaffold acsync.yaml and a sample segment in the current folder', load: () => import('./commands/init.ts') },
+  validate: { summary: 'check the config file and report every problem with file:line:column', load: () => import('./commands/validate.ts') },
+  plan: { summary: 'show what would change in each ActiveCampaign list, and why', load: () => import('./commands/plan.ts') },
+  apply: { summary: 'make each ActiveCampaign list match its segment', load: () => import('./commands/apply.ts') },
+  show: { summary: 'render a saved plan file', load: () => import('./commands/show.ts') },
+  watch: { summary: 're-export when a segment file changes, and on each export schedule', load: () => import('./commands/watch.ts') },
+  emulator: { summary: 'run the bundled ActiveCampaign-compatible API emulator', load: () => import('./commands/emulator.ts') },
+  demo: { summary: 'run the quickstart end to end on the bundled emulator', load: () => import('./commands/demo.ts') },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'acsync: export customer segments into ActiveCampaign lists, as config-as-code',
+    '',
+    'Usage: acsync <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `acsync <command> --help` for the options of a command.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(pkg.version + '\n');
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    process.stderr.write(`acsync: unknown command '${name}'\n\n${usage()}\n`);
+    return 1;
+  }
+  const mod = await entry.load();
+  return mod.run(rest);
+}
+
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (arg === undefined) return false;
+  try {
+    const self = realpathSync(fileURLToPath(import.meta.url));
+    const bin = realpathSync(arg);
+    return bin === self || bin.endsWith('/bin/acsync.js') || bin.endsWith('\\bin\\acsync.js');
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      // Ours, not the user's: show the stack and ask for a report. Errors that are the user's or the
+      // remote's are turned into messages by the commands themselves.
+      process.stderr.write(`acsync: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write('This is a bug in acsync: please report it with the command you ran.\n');
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * The resolved configuration: what `loadConfig` returns once the YAML has passed the JSON Schema and the
+ * cross-reference rules. Names follow the YAML surface (see schemas/acsync.schema.json).
+ */
+
+/** A 1-based position in a source file. */
+export interface SourcePos {
+  line: number;
+  column: number;
+}
+
+export type Severity = 'error' | 'warning';
+
+/** A problem found in user input: errors are data until the edge (the CLI decides how to show them). */
+export interface Diagnostic {
+  severity: Severity;
+  /** The file the problem is in (as the user named it, relative to the working directory where possible). */
+  file: string;
+  line: number;
+  column: number;
+  /** Where in the document: a dotted path such as `exports.vip-customers.mapping.email`, or '' for the file. */
+  path: string;
+  message: string;
+  /** What to do about it, when there is something useful to say. */
+  hint?: string;
+}
+
+export type UsableBy = 'admins' | 'admins-and-contributors';
+export type OnLeave = 'keep' | 'unsubscribe';
+
+export interface ConnectionConfig {
+  /** The key under `connections:`. */
+  id: string;
+  type: 'activecampaign';
+  displayName: string;
+  /** Hostname only (host or host:port), no scheme, no path. */
+  hostname: string;
+  /** The environment variable holding the API key (from `apiKey: ${NAME}`). The key itself is never stored here. */
+  apiKeyEnv: string;
+  usableBy: UsableBy;
+  dataPrivacyConsent: boolean;
+  exportUser: string;
+  contactLimit?: number;
+}
+
+export interface MappingConfig {
+  /** Profile column holding the email (required). */
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  phone?: string;
+  /** ActiveCampaign custom fields: personalization tag (e.g. LOYALTY_TIER) -> profile column. */
+  fields: Record<string, string>;
+}
+
+export interface ExportConfig {
+  /** The key under `exports:`. */
+  name: string;
+  connection: string;
+  owner: string;
+  /** The segment path as written in the config (relative to the config file). */
+  segment: string;
+  /** The segment path resolved against the config file's folder (absolute). */
+  segmentPath: string;
+  /** ActiveCampaign list id, as a string (ActiveCampaign ids are strings on the wire). */
+  listId: string;
+  mapping: MappingConfig;
+  onLeave: OnLeave;
+  /** Cron expression for scheduled refresh (watch mode). */
+  schedule?: string;
+  /** IANA time zone for `schedule`; the local zone when absent. */
+  timezone?: string;
+  enabled: boolean;
+  /** Refuse an apply that would unsubscribe more than this fraction (0..1) of the export's managed contacts. */
+  maxUnsubscribe: number;
+}
+
+export interface Config {
+  /** Absolute path of the config file. */
+  file: string;
+  /** The path as the user gave it (for messages). */
+  displayFile: string;
+  version: 1;
+  roles: { admins: string[]; contributors: string[] };
+  connections: Record<string, ConnectionConfig>;
+  exports: Record<string, ExportConfig>;
+  /** Source positions by dotted path (same form as Diagnostic.path), so later stages can point at the YAML. */
+  locations: Record<string, SourcePos>;
+}
+
+export interface LoadResult {
+  /** Present when there are no errors (warnings allowed). */
+  config?: Config;
+  diagnostics: Diagnostic[];
+}

@@ -1,0 +1,39 @@
+/**
+ * The engine never prints: it emits these typed events and the CLI picks a reporter (Ink in a terminal,
+ * append-only lines in CI, NDJSON with --json). The `type` strings are the stable JSON event vocabulary.
+ */
+import type { Diagnostic } from './config/model.ts';
+import type { Change, ChangeAction, ExportPlan } from './model.ts';
+
+export type BatchKind = 'bulk_import' | 'contact_list' | 'contact_tag' | 'read_page';
+
+export type EngineEvent =
+  | { type: 'diagnostic'; diagnostic: Diagnostic }
+  /** Planning of one export started. */
+  | { type: 'plan:start'; export: string; connection: string; listId: string }
+  /** Reading progress while planning: `phase` says what is being read. */
+  | { type: 'plan:progress'; export: string; phase: 'segment' | 'list'; done: number; total?: number }
+  | { type: 'plan:done'; export: string; plan: ExportPlan }
+  /** Applying one export started; `total` counts the contacts that need a write. */
+  | { type: 'apply:start'; export: string; total: number }
+  | { type: 'batch:sent'; export: string; kind: BatchKind; id: string; contacts: number }
+  | { type: 'batch:done'; export: string; kind: BatchKind; id: string; contacts: number; succeeded: number; failed: number }
+  /** A contact whose change could not be applied (after retries). */
+  | { type: 'change:failed'; export: string; email: string; action: ChangeAction; reason: string }
+  /** A contact whose change was applied. Emitted for every applied change (reporters aggregate). */
+  | { type: 'change:applied'; export: string; change: Change }
+  /** The client waits for the account's rate budget (or a Retry-After). */
+  | { type: 'ratelimit:wait'; connection: string; ms: number; reason: 'budget' | 'retry-after' | 'backoff' }
+  /** A request is being retried. */
+  | { type: 'request:retry'; connection: string; method: string; path: string; status?: number; attempt: number; delayMs: number }
+  | {
+      type: 'apply:summary';
+      export: string;
+      applied: number;
+      failed: number;
+      counts: Record<ChangeAction, number>;
+      durationMs: number;
+      requests: Record<string, number>;
+    };
+
+export type EventSink = (event: EngineEvent) => void;

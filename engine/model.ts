@@ -1,0 +1,106 @@
+/**
+ * The vocabulary shared by the segment reader, the planner, the executor and every reporter.
+ * The same words (create, update, subscribe, …) appear in the UI, the JSON output and the tests.
+ */
+
+/** Standard contact fields acsync maps. */
+export interface ContactFields {
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  phone?: string;
+  /** Custom fields by personalization tag (e.g. LOYALTY_TIER). */
+  fields?: Record<string, string>;
+}
+
+/** A profile from the segment file, normalised and ready to compare. */
+export interface DesiredContact extends ContactFields {
+  /** Trimmed, lower-cased email: the identity of a contact (ActiveCampaign matches emails case-insensitively). */
+  key: string;
+  /** 1-based line number in the segment file where the record starts (CSV/NDJSON), or array index + 1 (JSON). */
+  row: number;
+}
+
+/** Why a segment row is not sent. */
+export type SkipReasonCode =
+  | 'missing-email'
+  | 'invalid-email'
+  | 'duplicate-email'
+  | 'unsubscribed-in-activecampaign'
+  | 'bounced'
+  | 'not-managed';
+
+/** ActiveCampaign contactList status: 0 unconfirmed, 1 active, 2 unsubscribed, 3 bounced. */
+export type ListStatus = 0 | 1 | 2 | 3;
+
+/** A member of the ActiveCampaign list as read from the API. */
+export interface ObservedContact extends ContactFields {
+  id: string;
+  key: string;
+  listStatus: ListStatus;
+  /** acsync subscribed this contact to this list (it carries acsync's managed tag for the list). */
+  managed: boolean;
+  /** acsync (not the person) unsubscribed this contact from this list. */
+  unsubscribedByAcsync: boolean;
+  /** ISO timestamp of ActiveCampaign's last update (udate), when known. */
+  updatedAt?: string;
+}
+
+export type ChangeAction = 'create' | 'update' | 'subscribe' | 'resubscribe' | 'unsubscribe' | 'noop' | 'skip';
+
+export const CHANGE_ACTIONS: readonly ChangeAction[] = [
+  'create',
+  'update',
+  'subscribe',
+  'resubscribe',
+  'unsubscribe',
+  'noop',
+  'skip',
+];
+
+/** One field's before → after. `before` undefined means ActiveCampaign has no value. */
+export interface FieldChange {
+  /** firstName, lastName, phone, or a custom field's personalization tag. */
+  field: string;
+  before?: string;
+  after: string;
+}
+
+export interface Change {
+  action: ChangeAction;
+  /** The email as given in the segment (or as ActiveCampaign has it, for contacts only on the list). */
+  email: string;
+  key: string;
+  contactId?: string;
+  /** Segment row, for contacts that come from the segment. */
+  row?: number;
+  /** Field-level differences (update, and subscribe/resubscribe of an existing contact with new values). */
+  fieldChanges?: FieldChange[];
+  /** What will be sent (create, update, subscribe, resubscribe). */
+  after?: ContactFields;
+  /** Machine-readable reason for skip (and for the non-obvious actions). */
+  reasonCode?: SkipReasonCode;
+  /** Human reason, e.g. "unsubscribed in ActiveCampaign", "invalid email", "duplicate in segment (first at row 3)". */
+  reason?: string;
+}
+
+export type ChangeCounts = Record<ChangeAction, number>;
+
+export interface ExportPlan {
+  export: string;
+  connection: string;
+  listId: string;
+  /** Every change except noop (noops are only counted: a 1M-contact list with no changes stays small). */
+  changes: Change[];
+  counts: ChangeCounts;
+}
+
+export function emptyCounts(): ChangeCounts {
+  return { create: 0, update: 0, subscribe: 0, resubscribe: 0, unsubscribe: 0, noop: 0, skip: 0 };
+}
+
+/** True when applying the plan would change something in ActiveCampaign. */
+export function hasChanges(plan: ExportPlan): boolean {
+  const c = plan.counts;
+  return c.create + c.update + c.subscribe + c.resubscribe + c.unsubscribe > 0;
+}
