@@ -1,0 +1,116 @@
+/**
+ * The one interface through which the engine talks to ActiveCampaign. The undici client in client.ts
+ * implements it; the planner never needs it and the executor (engine/apply.ts) is the only caller that writes.
+ * Shapes here are already parsed (ids as strings, numbers as numbers), not the wire format.
+ */
+
+export interface AcList {
+  id: string;
+  name: string;
+  stringid?: string;
+}
+
+export interface AcField {
+  id: string;
+  /** Personalization tag, upper case without %: LOYALTY_TIER. */
+  perstag: string;
+  title: string;
+  type: string;
+}
+
+export interface AcTag {
+  id: string;
+  tag: string;
+}
+
+/** A member of a list as read page by page (GET /contacts?listid=…&include=contactLists,fieldValues,contactTags). */
+export interface AcListMember {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone: string;
+  /** ActiveCampaign's udate (ISO), when present. */
+  updatedAt?: string;
+  /** This contact's status on the list that was read: 0 unconfirmed, 1 active, 2 unsubscribed, 3 bounced. */
+  listStatus: 0 | 1 | 2 | 3;
+  /** Custom field values by field id. */
+  fieldValues: Record<string, string>;
+  /** Tags on the contact: the contactTag id (needed to detach) and the tag id. */
+  contactTags: Array<{ id: string; tagId: string }>;
+}
+
+/** One contact of a bulk import, in the bulk importer's own (snake_case) shape. */
+export interface BulkContact {
+  email: string;
+  first_name?: string;
+  last_name?: string;
+  phone?: string;
+  fields?: Array<{ id: number; value: string }>;
+  tags?: string[];
+  subscribe?: Array<{ listid: number }>;
+  unsubscribe?: Array<{ listid: number }>;
+}
+
+export type BulkBatchStatus = 'waiting' | 'claimed' | 'active' | 'completed' | 'failed' | 'interrupted';
+
+export interface BulkBatchInfo {
+  /** `false` when ActiveCampaign has not registered the batch yet (polled too early). */
+  status: BulkBatchStatus | false;
+  /** Ids of contacts the batch newly created (updates are not listed). */
+  success: string[];
+  /** Emails that failed. */
+  failure: string[];
+}
+
+export interface ReadMembersOptions {
+  /** Keyset: only contacts with id greater than this (paging is by id ascending). */
+  afterId?: string;
+  /** Only contacts updated after this ISO time (filters[updated_after]). */
+  updatedAfter?: string;
+  /** Called after each page with the number of members read so far and the total ActiveCampaign reports. */
+  onPage?: (done: number, total: number | undefined) => void;
+  signal?: AbortSignal;
+}
+
+/** Request accounting, for summaries and benchmarks. */
+export interface RequestStats {
+  /** Requests sent, by kind (e.g. 'GET /contacts', 'POST /import/bulk_import'). Retries count again. */
+  byKind: Record<string, number>;
+  /** Responses by HTTP status (as a string), plus 'network' for connection errors and timeouts. */
+  byStatus: Record<string, number>;
+  /** 429 responses received. */
+  rateLimited: number;
+  /** Milliseconds spent waiting for the rate budget or Retry-After. */
+  waitedMs: number;
+}
+
+export interface ActiveCampaignApi {
+  /** The connection id this client serves (for messages and events). */
+  readonly connection: string;
+  /** Checks the key works (403 -> AuthError naming the connection, never the key). */
+  checkCredentials(signal?: AbortSignal): Promise<void>;
+  /** The list, or NotFoundError naming the list id and the connection. */
+  getList(listId: string, signal?: AbortSignal): Promise<AcList>;
+  /** All custom fields of the account. */
+  listFields(signal?: AbortSignal): Promise<AcField[]>;
+  /** Tags whose names are exactly these (missing names are absent from the map). */
+  findTags(names: string[], signal?: AbortSignal): Promise<Map<string, AcTag>>;
+  /** The tag with this name, created when it does not exist. */
+  ensureTag(name: string, signal?: AbortSignal): Promise<AcTag>;
+  /** Every member of the list (all statuses), by id ascending, 100 per page with keyset paging. */
+  readListMembers(listId: string, options?: ReadMembersOptions): AsyncIterable<AcListMember[]>;
+  /** The contact with this email (case-insensitive, verified against the returned email), if any. */
+  findContactByEmail(email: string, signal?: AbortSignal): Promise<{ id: string; email: string } | undefined>;
+  /** Queues a bulk import (1..250 contacts, < 400,000 bytes). Validation failures throw BulkValidationError. */
+  bulkImport(contacts: BulkContact[], options: { excludeAutomations: boolean; signal?: AbortSignal }): Promise<{ batchId: string }>;
+  /** One poll of a bulk batch. */
+  bulkStatus(batchId: string, signal?: AbortSignal): Promise<BulkBatchInfo>;
+  /** Subscribe (1) or unsubscribe (2) one contact on one list (POST /contactLists). */
+  setListStatus(contactId: string, listId: string, status: 1 | 2, signal?: AbortSignal): Promise<void>;
+  /** Attaches a tag to a contact; returns the contactTag id. */
+  addContactTag(contactId: string, tagId: string, signal?: AbortSignal): Promise<string>;
+  /** Detaches a tag (DELETE /contactTags/{id}). A 404 (already gone) is not an error. */
+  removeContactTag(contactTagId: string, signal?: AbortSignal): Promise<void>;
+  stats(): RequestStats;
+}
