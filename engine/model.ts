@@ -104,3 +104,29 @@ export function hasChanges(plan: ExportPlan): boolean {
   const c = plan.counts;
   return c.create + c.update + c.subscribe + c.resubscribe + c.unsubscribe > 0;
 }
+
+/** The outcome of one export in a plan or apply run. */
+export interface ExportRunResult {
+  export: string;
+  connection: string;
+  listId: string;
+  /** The plan (absent when planning itself failed). */
+  plan?: ExportPlan;
+  /** Only for apply: changes applied and failed. */
+  applied?: number;
+  failed?: number;
+  /** Contacts whose change failed, with why (apply only). */
+  failures?: Array<{ email: string; action: ChangeAction; reason: string }>;
+  /** A user-facing error that stopped this export (bad segment, 403, missing list...). */
+  error?: { message: string; hint?: string; file?: string; line?: number };
+  durationMs: number;
+}
+
+export interface RunResult {
+  mode: 'plan' | 'apply';
+  /** True when every export planned (and, for apply, every change was applied). */
+  ok: boolean;
+  /** True when some export has pending changes (plan) — drives `--detailed-exitcode`. */
+  changesPending: boolean;
+  exports: ExportRunResult[];
+}
