@@ -1,0 +1,316 @@
+/**
+ * The rate budget of one ActiveCampaign ACCOUNT. ActiveCampaign counts requests per account, not per key or per
+ * connection, so every client (every export) talking to one hostname in this process shares one budget.
+ *
+ * Two rolling windows: every request counts against the per-second window; bulk imports also count against their
+ * per-minute window. Waiters are served first come, first served, except that a bulk import waiting for its
+ * per-minute window does not hold back ordinary requests behind it (polls and reads go on while imports wait).
+ */
+import { setTimeout as sleepTimer } from 'node:timers/promises';
+
+/** 5 requests per second per account (developers.activecampaign.com/reference/rate-limits). */
+export const REQUESTS_PER_SECOND = 5;
+/** 100 multi-contact bulk import requests per rolling minute (developers.activecampaign.com/reference/bulk-import-contacts). */
+export const BULK_IMPORTS_PER_MINUTE = 100;
+/** 20 single-contact bulk import requests per rolling minute (same page). */
+export const BULK_SINGLE_IMPORTS_PER_MINUTE = 20;
+
+const SECOND_MS = 1_000;
+const MINUTE_MS = 60_000;
+/**
+ * ActiveCampaign counts a request when it arrives, we count it when we send it; network jitter can bring two
+ * requests sent a full window apart closer together on arrival. This much extra spacing absorbs that.
+ */
+export const WINDOW_MARGIN_MS = 25;
+/** With no Retry-After on a 429, the account is paused for one full per-second window. */
+const DEFAULT_429_PAUSE_MS = SECOND_MS;
+
+export type RequestKind = 'request' | 'bulk-import' | 'bulk-import-single';
+
+export interface RateLimits {
+  requestsPerSecond: number;
+  bulkPerMinute: number;
+  bulkSinglePerMinute: number;
+}
+
+export const ACTIVECAMPAIGN_LIMITS: Readonly<RateLimits> = {
+  requestsPerSecond: REQUESTS_PER_SECOND,
+  bulkPerMinute: BULK_IMPORTS_PER_MINUTE,
+  bulkSinglePerMinute: BULK_SINGLE_IMPORTS_PER_MINUTE,
+};
+
+/** Time, injectable so tests can drive the budget without waiting. `sleep` rejects when the signal aborts. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleepTimer(ms, undefined, signal === undefined ? undefined : { signal }),
+};
+
+export interface RateBudgetStats {
+  /** Requests let through, by kind. */
+  granted: Record<RequestKind, number>;
+  /** Total time callers spent waiting in acquire (summed over callers). */
+  waitedMs: number;
+  /** Pauses imposed by the server (429, Retry-After, bulk rate-limit rejections, RateLimit-Remaining: 0). */
+  pauses: number;
+  /** The longest queue seen. */
+  maxQueue: number;
+}
+
+/** What onResponse concluded: a pause of the whole account (or of bulk imports) in milliseconds, or none. */
+export interface BudgetReaction {
+  pausedMs: number;
+  scope: 'account' | 'bulk' | 'none';
+}
+
+/** Timestamps of grants within a rolling window. */
+class RollingWindow {
+  private readonly times: number[] = [];
+  constructor(
+    public limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  private prune(now: number): void {
+    while (this.times.length > 0 && now - (this.times[0] as number) >= this.windowMs + WINDOW_MARGIN_MS) this.times.shift();
+  }
+
+  /** The earliest time at which one more grant keeps at most `limit` grants in any window. */
+  freeAt(now: number): number {
+    this.prune(now);
+    if (this.times.length < this.limit) return now;
+    const blocking = this.times[this.times.length - this.limit] as number;
+    return blocking + this.windowMs + WINDOW_MARGIN_MS;
+  }
+
+  record(now: number): void {
+    this.times.push(now);
+  }
+}
+
+interface Waiter {
+  kind: RequestKind;
+  enqueuedAt: number;
+  resolve: (waitedMs: number) => void;
+  reject: (err: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+export class RateBudget {
+  private readonly clock: Clock;
+  private limits: RateLimits;
+  private readonly requests: RollingWindow;
+  private readonly bulk: RollingWindow;
+  private readonly bulkSingle: RollingWindow;
+  private readonly queue: Waiter[] = [];
+  private pausedUntil = 0;
+  private bulkPausedUntil = 0;
+  private pumping = false;
+  private wake: AbortController | undefined;
+  private readonly counters: RateBudgetStats = {
+    granted: { request: 0, 'bulk-import': 0, 'bulk-import-single': 0 },
+    waitedMs: 0,
+    pauses: 0,
+    maxQueue: 0,
+  };
+
+  constructor(limits: Partial<RateLimits> = {}, clock: Clock = systemClock) {
+    this.clock = clock;
+    this.limits = { ...ACTIVECAMPAIGN_LIMITS, ...limits };
+    this.requests = new RollingWindow(this.limits.requestsPerSecond, SECOND_MS);
+    this.bulk = new RollingWindow(this.limits.bulkPerMinute, MINUTE_MS);
+    this.bulkSingle = new RollingWindow(this.limits.bulkSinglePerMinute, MINUTE_MS);
+  }
+
+  get currentLimits(): Readonly<RateLimits> {
+    return this.limits;
+  }
+
+  /** Changes the limits (e.g. an emulator scaled for tests, or a lower RateLimit-Limit announced by the server). */
+  setLimits(limits: Partial<RateLimits>): void {
+    this.limits = { ...this.limits, ...limits };
+    this.requests.limit = this.limits.requestsPerSecond;
+    this.bulk.limit = this.limits.bulkPerMinute;
+    this.bulkSingle.limit = this.limits.bulkSinglePerMinute;
+    this.kick();
+  }
+
+  /**
+   * Waits until a request of this kind may be sent, then counts it as sent. Resolves with the time waited;
+   * rejects with the signal's reason when aborted while waiting (nothing is counted then).
+   */
+  acquire(kind: RequestKind, signal?: AbortSignal): Promise<number> {
+    signal?.throwIfAborted();
+    return new Promise<number>((resolve, reject) => {
+      const waiter: Waiter = { kind, enqueuedAt: this.clock.now(), resolve, reject, signal, onAbort: undefined };
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          const i = this.queue.indexOf(waiter);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(signal.reason);
+          this.kick();
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.queue.push(waiter);
+      this.counters.maxQueue = Math.max(this.counters.maxQueue, this.queue.length);
+      this.kick();
+    });
+  }
+
+  /**
+   * Adapts to what the server said. 429 (or a bulk import refused with "Rate limit exceeded.") pauses the whole
+   * account (or bulk imports) until Retry-After; RateLimit-Remaining: 0 while our own window has room means other
+   * integrations share the account, so we wait one slot.
+   */
+  onResponse(headers: Headers | Record<string, string | string[] | undefined>, status: number, options: { bulkRateLimited?: boolean } = {}): BudgetReaction {
+    const now = this.clock.now();
+    const retryAfter = parseRetryAfter(headerValue(headers, 'retry-after'), now);
+    const announcedLimit = Number(headerValue(headers, 'ratelimit-limit'));
+    if (Number.isInteger(announcedLimit) && announcedLimit > 0 && announcedLimit < this.limits.requestsPerSecond) {
+      this.setLimits({ requestsPerSecond: announcedLimit });
+    }
+    if (options.bulkRateLimited === true) {
+      const ms = retryAfter ?? Math.ceil(MINUTE_MS / Math.max(1, this.limits.bulkPerMinute));
+      this.bulkPausedUntil = Math.max(this.bulkPausedUntil, now + ms);
+      this.counters.pauses++;
+      return { pausedMs: ms, scope: 'bulk' };
+    }
+    if (status === 429) {
+      const ms = retryAfter ?? DEFAULT_429_PAUSE_MS;
+      this.pausedUntil = Math.max(this.pausedUntil, now + ms);
+      this.counters.pauses++;
+      return { pausedMs: ms, scope: 'account' };
+    }
+    const remaining = headerValue(headers, 'ratelimit-remaining');
+    // At full speed our own traffic drives Remaining to 0 on every response; then our window already holds us
+    // back. Only when our window has room does a 0 mean others are using the account: then wait one slot.
+    if (remaining !== undefined && remaining.trim() === '0' && this.requests.freeAt(now) <= now) {
+      const ms = Math.ceil(SECOND_MS / Math.max(1, this.limits.requestsPerSecond));
+      this.pausedUntil = Math.max(this.pausedUntil, now + ms);
+      this.counters.pauses++;
+      return { pausedMs: ms, scope: 'account' };
+    }
+    return { pausedMs: 0, scope: 'none' };
+  }
+
+  /** Milliseconds until the account may send again because of a server-imposed pause (0 when none). */
+  pausedFor(): number {
+    return Math.max(0, this.pausedUntil - this.clock.now());
+  }
+
+  stats(): RateBudgetStats {
+    return { ...this.counters, granted: { ...this.counters.granted } };
+  }
+
+  private windowFor(kind: RequestKind): RollingWindow | undefined {
+    if (kind === 'bulk-import') return this.bulk;
+    if (kind === 'bulk-import-single') return this.bulkSingle;
+    return undefined;
+  }
+
+  private kick(): void {
+    if (this.pumping) {
+      this.wake?.abort();
+      return;
+    }
+    this.pumping = true;
+    void this.pump().finally(() => {
+      this.pumping = false;
+      // A waiter may have arrived between the loop's last check and here.
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    while (this.queue.length > 0) {
+      const now = this.clock.now();
+      let wakeAt = Number.POSITIVE_INFINITY;
+      let granted = false;
+      if (now < this.pausedUntil) {
+        wakeAt = this.pausedUntil;
+      } else {
+        const requestFree = this.requests.freeAt(now);
+        for (const waiter of this.queue) {
+          const window = this.windowFor(waiter.kind);
+          if (window !== undefined) {
+            const bulkFree = Math.max(window.freeAt(now), this.bulkPausedUntil);
+            if (bulkFree > now) {
+              // Imports of this kind queue behind each other; ordinary requests behind them go on.
+              wakeAt = Math.min(wakeAt, bulkFree);
+              continue;
+            }
+          }
+          if (requestFree > now) {
+            wakeAt = Math.min(wakeAt, requestFree);
+            break;
+          }
+          this.grant(waiter, now, window);
+          granted = true;
+          break;
+        }
+      }
+      if (granted) continue;
+      if (!Number.isFinite(wakeAt)) return;
+      this.wake = new AbortController();
+      try {
+        await this.clock.sleep(Math.max(0, wakeAt - now), this.wake.signal);
+      } catch {
+        // Woken early: something changed (a new waiter, an abort, new limits).
+      } finally {
+        this.wake = undefined;
+      }
+    }
+  }
+
+  private grant(waiter: Waiter, now: number, window: RollingWindow | undefined): void {
+    this.queue.splice(this.queue.indexOf(waiter), 1);
+    this.requests.record(now);
+    window?.record(now);
+    if (waiter.signal !== undefined && waiter.onAbort !== undefined) waiter.signal.removeEventListener('abort', waiter.onAbort);
+    const waited = now - waiter.enqueuedAt;
+    this.counters.granted[waiter.kind]++;
+    this.counters.waitedMs += waited;
+    waiter.resolve(waited);
+  }
+}
+
+function headerValue(headers: Headers | Record<string, string | string[] | undefined>, name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const v = headers[name] ?? headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Retry-After as milliseconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+const budgets = new Map<string, RateBudget>();
+
+/**
+ * The one budget of the account at this hostname, created on first use. Limits passed later adjust it
+ * (the emulator can run with scaled-down limits).
+ */
+export function getAccountBudget(hostname: string, limits?: Partial<RateLimits>): RateBudget {
+  const key = hostname.trim().toLowerCase();
+  let budget = budgets.get(key);
+  if (budget === undefined) {
+    budget = new RateBudget(limits);
+    budgets.set(key, budget);
+  } else if (limits !== undefined) {
+    budget.setLimits(limits);
+  }
+  return budget;
+}

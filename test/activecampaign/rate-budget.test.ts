@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { RateBudget, parseRetryAfter, type RequestKind } from '../../engine/activecampaign/rate-budget.ts';
+import { FakeClock, settle } from './fake-clock.ts';
+
+/** The largest number of grants whose times fall within any window of `windowMs`. */
+function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    let n = 0;
+    for (let j = i; j < sorted.length && (sorted[j] as number) - (sorted[i] as number) < windowMs; j++) n++;
+    max = Math.max(max, n);
+  }
+  return max;
+}
+
+function track(budget: RateBudget, clock: FakeClock, kind: RequestKind, label: string, log: Array<{ label: string; at: number }>): Promise<number> {
+  return budget.acquire(kind).then((waited) => {
+    log.push({ label, at: clock.now() });
+    return waited;
+  });
+}
+
+describe('RateBudget', () => {
+  it('never lets more than the limit through in any one-second window', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 5 }, clock);
+    const log: Array<{ label: string; at: number }> = [];
+    const all = Array.from({ length: 40 }, (_, i) => track(budget, clock, 'request', String(i), log));
+    for (let t = 0; t < 12_000 && log.length < 40; t += 10) await clock.advance(10);
+    await Promise.all(all);
+    expect(log).toHaveLength(40);
+    expect(maxInWindow(log.map((e) => e.at), 1_000)).toBe(5);
+    // Limit-bound: 40 requests at 5/s need 7 full windows after the first burst, and not much more.
+    const span = (log.at(-1)?.at ?? 0) - (log[0]?.at ?? 0);
+    expect(span).toBeGreaterThanOrEqual(7_000);
+    expect(span).toBeLessThan(7_500);
+    expect(budget.stats().granted.request).toBe(40);
+    expect(budget.stats().waitedMs).toBeGreaterThan(0);
+  });
+
+  it('serves concurrent callers first come, first served', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 2 }, clock);
+    const log: Array<{ label: string; at: number }> = [];
+    const order: string[] = [];
+    const all: Array<Promise<number>> = [];
+    // Three "exports" enqueue interleaved, 4 requests each.
+    for (let i = 0; i < 4; i++) {
+      for (const who of ['a', 'b', 'c']) {
+        order.push(`${who}${i}`);
+        all.push(track(budget, clock, 'request', `${who}${i}`, log));
+      }
+    }
+    for (let t = 0; t < 10_000 && log.length < 12; t += 50) await clock.advance(50);
+    await Promise.all(all);
+    expect(log.map((e) => e.label)).toEqual(order);
+  });
+
+  it('pauses the whole account until Retry-After after a 429', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 5 }, clock);
+    const start = clock.now();
+    const reaction = budget.onResponse(new Headers({ 'retry-after': '3' }), 429);
+    expect(reaction).toEqual({ pausedMs: 3_000, scope: 'account' });
+    const log: Array<{ label: string; at: number }> = [];
+    const all = [track(budget, clock, 'request', 'x', log), track(budget, clock, 'bulk-import', 'y', log)];
+    await clock.advance(2_990);
+    expect(log).toEqual([]);
+    await clock.advance(20);
+    await Promise.all(all);
+    expect(log.map((e) => e.at - start)).toEqual([3_000, 3_000]);
+  });
+
+  it('treats a bulk import refused with "Rate limit exceeded." as a pause of bulk imports only', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({}, clock);
+    const reaction = budget.onResponse(new Headers(), 400, { bulkRateLimited: true });
+    expect(reaction.scope).toBe('bulk');
+    const log: Array<{ label: string; at: number }> = [];
+    const bulk = track(budget, clock, 'bulk-import', 'bulk', log);
+    const read = track(budget, clock, 'request', 'read', log);
+    await clock.advance(1);
+    expect(log.map((e) => e.label)).toEqual(['read']);
+    await clock.advance(reaction.pausedMs);
+    await Promise.all([bulk, read]);
+    expect(log.map((e) => e.label)).toEqual(['read', 'bulk']);
+  });
+
+  it('holds bulk imports to their per-minute window without holding back other requests', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 50, bulkPerMinute: 3 }, clock);
+    const log: Array<{ label: string; at: number }> = [];
+    const start = clock.now();
+    const all = [
+      ...Array.from({ length: 5 }, (_, i) => track(budget, clock, 'bulk-import', `bulk${i}`, log)),
+      track(budget, clock, 'request', 'poll', log),
+    ];
+    await clock.advance(100);
+    expect(log.map((e) => e.label)).toEqual(['bulk0', 'bulk1', 'bulk2', 'poll']);
+    for (let t = 0; t < 70_000 && log.length < 6; t += 500) await clock.advance(500);
+    await Promise.all(all);
+    expect(log.map((e) => e.label)).toEqual(['bulk0', 'bulk1', 'bulk2', 'poll', 'bulk3', 'bulk4']);
+    expect((log[4]?.at ?? 0) - start).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('counts single-contact imports against their own, smaller window', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 100, bulkSinglePerMinute: 2 }, clock);
+    const log: Array<{ label: string; at: number }> = [];
+    const all = [
+      track(budget, clock, 'bulk-import-single', 's0', log),
+      track(budget, clock, 'bulk-import-single', 's1', log),
+      track(budget, clock, 'bulk-import-single', 's2', log),
+      track(budget, clock, 'bulk-import', 'm0', log),
+    ];
+    await clock.advance(10);
+    expect(log.map((e) => e.label)).toEqual(['s0', 's1', 'm0']);
+    await clock.advance(61_000);
+    await Promise.all(all);
+    expect(log.map((e) => e.label)).toEqual(['s0', 's1', 'm0', 's2']);
+  });
+
+  it('drops an aborted waiter without counting it, and the queue moves on', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 1 }, clock);
+    await budget.acquire('request');
+    const controller = new AbortController();
+    const aborted = budget.acquire('request', controller.signal);
+    const log: Array<{ label: string; at: number }> = [];
+    const next = track(budget, clock, 'request', 'next', log);
+    controller.abort(new Error('stop'));
+    await expect(aborted).rejects.toThrow('stop');
+    await clock.advance(1_100);
+    await next;
+    expect(log.map((e) => e.label)).toEqual(['next']);
+    expect(budget.stats().granted.request).toBe(2);
+  });
+
+  it('slows down on RateLimit-Remaining: 0 only when someone else is using the account', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 5 }, clock);
+    // Our window is empty, yet the server says nothing remains: another integration is busy.
+    expect(budget.onResponse(new Headers({ 'ratelimit-remaining': '0' }), 200)).toEqual({ pausedMs: 200, scope: 'account' });
+    for (let i = 0; i < 5; i++) void budget.acquire('request');
+    await clock.advance(300);
+    await settle();
+    // Our own five requests fill the window: a 0 now is our own doing, and the window already holds us back.
+    expect(budget.onResponse(new Headers({ 'ratelimit-remaining': '0' }), 200).scope).toBe('none');
+  });
+
+  it('adopts a lower RateLimit-Limit announced by the server', () => {
+    const budget = new RateBudget({ requestsPerSecond: 5 }, new FakeClock());
+    budget.onResponse(new Headers({ 'ratelimit-limit': '2' }), 200);
+    expect(budget.currentLimits.requestsPerSecond).toBe(2);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  it.each([
+    ['30', 30_000],
+    ['0', 0],
+    ['Thu, 01 Jan 2026 00:00:05 GMT', 5_000],
+    ['Wed, 31 Dec 2025 23:59:00 GMT', 0],
+    ['soon', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ])('%s -> %s ms', (value, expected) => {
+    expect(parseRetryAfter(value, now)).toBe(expected);
+  });
+});
