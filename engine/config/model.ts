@@ -16,6 +16,7 @@ export interface Diagnostic {
   severity: Severity;
   /** The file the problem is in (as the user named it, relative to the working directory where possible). */
   file: string;
+  /** 1-based; 0 (with column 0) when the problem is about the whole file, e.g. it cannot be read. */
   line: number;
   column: number;
   /** Where in the document: a dotted path such as `exports.vip-customers.mapping.email`, or '' for the file. */
@@ -73,6 +74,10 @@ export interface ExportConfig {
   enabled: boolean;
   /** Refuse an apply that would unsubscribe more than this fraction (0..1) of the export's managed contacts. */
   maxUnsubscribe: number;
+  /** Extra ActiveCampaign tag names put on every exported contact ([] when none). */
+  tags: string[];
+  /** Subscribe without starting the list's automations (ActiveCampaign starts them by default). */
+  excludeAutomations: boolean;
 }
 
 export interface Config {
