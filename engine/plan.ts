@@ -1,0 +1,268 @@
+/**
+ * The pure planner: from what the segment wants (desired contacts) and what the ActiveCampaign list has (observed
+ * contacts), decide per contact what to do and why. No clock, environment, network or file: a plan can be tested
+ * with two arrays. The rules protect people: someone who unsubscribed is never re-subscribed, and only contacts
+ * acsync subscribed are ever unsubscribed by it.
+ */
+import type { OnLeave } from './config/model.ts';
+import {
+  emptyCounts,
+  type Change,
+  type ChangeCounts,
+  type ContactFields,
+  type DesiredContact,
+  type ExportPlan,
+  type FieldChange,
+  type ObservedContact,
+} from './model.ts';
+import { isSkippedRow, type SkippedRow } from './segment/normalize.ts';
+
+/** A contact that exists in the account but is not on the list. */
+export interface AccountContact {
+  id: string;
+  fields: ContactFields;
+}
+
+export interface PlanOptions {
+  export: string;
+  connection: string;
+  listId: string;
+  onLeave: OnLeave;
+  /**
+   * Contacts known to exist in the account but not on the list, by key (lower-cased email): such a contact is
+   * subscribed instead of created. Without it every newcomer is planned as `create` (the bulk import upserts by
+   * email either way, so only the label differs).
+   */
+  accountContacts?: { get(key: string): AccountContact | undefined };
+}
+
+export const REASONS = {
+  unsubscribed: 'unsubscribed in ActiveCampaign; acsync never re-subscribes someone who opted out',
+  bounced: 'bounced in ActiveCampaign; sending to this address again would hurt deliverability',
+  notManaged: 'added outside acsync; left on the list',
+  left: 'left the segment',
+  subscribe: 'already a contact in ActiveCampaign, not on this list',
+  resubscribe: 'unsubscribed by acsync earlier and back in the segment',
+} as const;
+
+const STANDARD_FIELDS = ['firstName', 'lastName', 'phone'] as const;
+
+/**
+ * Builds a plan one desired contact at a time, so a million-profile segment never has to be in memory at once:
+ * the planner keeps one index entry per email (observed contacts, then the row that claimed each email) and the
+ * changes, but no noop contact.
+ */
+export class Planner {
+  readonly #opts: PlanOptions;
+  /** key → the observed contact still unclaimed, or the segment row that claimed the key (to name duplicates). */
+  readonly #index = new Map<string, ObservedContact | number>();
+  readonly #changes: Change[] = [];
+  readonly #counts: ChangeCounts = emptyCounts();
+  #observedActive = 0;
+  #finished = false;
+
+  constructor(observed: Iterable<ObservedContact>, opts: PlanOptions) {
+    this.#opts = opts;
+    for (const o of observed) {
+      // ActiveCampaign keeps one contact per email; should a reader ever hand us two, the first one decides.
+      if (this.#index.has(o.key)) continue;
+      this.#index.set(o.key, o);
+      if (o.listStatus === 0 || o.listStatus === 1) this.#observedActive++;
+    }
+  }
+
+  /** Active and unconfirmed members of the list before the plan (for `checkLimits`). */
+  get observedActive(): number {
+    return this.#observedActive;
+  }
+
+  /** Adds one segment row: a desired contact, or a row already skipped by normalisation. Rows come in segment order. */
+  add(item: DesiredContact | SkippedRow): void {
+    if (this.#finished) throw new Error('Planner.add() after finish()');
+    if (isSkippedRow(item)) {
+      this.#record({ action: 'skip', email: item.email, key: item.key, row: item.row, reasonCode: item.reasonCode, reason: item.reason });
+      return;
+    }
+    const prior = this.#index.get(item.key);
+    if (typeof prior === 'number') {
+      this.#record({
+        action: 'skip',
+        email: item.email,
+        key: item.key,
+        row: item.row,
+        reasonCode: 'duplicate-email',
+        reason: `duplicate of row ${prior}`,
+      });
+      return;
+    }
+    // Claim the key. For an observed contact this reuses the map entry (and its key string): no growth.
+    this.#index.set(item.key, item.row);
+    if (prior === undefined) this.#newcomer(item);
+    else this.#member(item, prior);
+  }
+
+  /** Adds the contacts that left the segment and returns the plan. */
+  finish(): ExportPlan {
+    if (this.#finished) throw new Error('Planner.finish() called twice');
+    this.#finished = true;
+    const leavers: ObservedContact[] = [];
+    for (const v of this.#index.values()) {
+      if (typeof v === 'number') continue;
+      if (this.#opts.onLeave === 'keep' || v.listStatus === 2 || v.listStatus === 3) this.#counts.noop++;
+      else leavers.push(v);
+    }
+    leavers.sort(byId);
+    for (const o of leavers) {
+      const base = { email: o.email, key: o.key, contactId: o.id };
+      if (o.managed) this.#record({ action: 'unsubscribe', ...base, reason: REASONS.left });
+      else this.#record({ action: 'skip', ...base, reasonCode: 'not-managed', reason: REASONS.notManaged });
+    }
+    const { export: name, connection, listId } = this.#opts;
+    return { export: name, connection, listId, changes: this.#changes, counts: this.#counts };
+  }
+
+  #newcomer(d: DesiredContact): void {
+    const existing = this.#opts.accountContacts?.get(d.key);
+    if (existing === undefined) {
+      this.#record({ action: 'create', email: d.email, key: d.key, row: d.row, after: sendable(d) });
+      return;
+    }
+    const fieldChanges = diffFields(d, existing.fields);
+    this.#record({
+      action: 'subscribe',
+      email: d.email,
+      key: d.key,
+      contactId: existing.id,
+      row: d.row,
+      ...(fieldChanges === undefined ? {} : { fieldChanges }),
+      after: sendable(d),
+      reason: REASONS.subscribe,
+    });
+  }
+
+  #member(d: DesiredContact, o: ObservedContact): void {
+    const base = { email: d.email, key: d.key, contactId: o.id, row: d.row };
+    switch (o.listStatus) {
+      case 0:
+      case 1: {
+        const fieldChanges = diffFields(d, o);
+        if (fieldChanges === undefined) this.#counts.noop++;
+        else this.#record({ action: 'update', ...base, fieldChanges, after: sendable(d) });
+        return;
+      }
+      case 2: {
+        if (!o.unsubscribedByAcsync) {
+          this.#record({ action: 'skip', ...base, reasonCode: 'unsubscribed-in-activecampaign', reason: REASONS.unsubscribed });
+          return;
+        }
+        const fieldChanges = diffFields(d, o);
+        this.#record({
+          action: 'resubscribe',
+          ...base,
+          ...(fieldChanges === undefined ? {} : { fieldChanges }),
+          after: sendable(d),
+          reason: REASONS.resubscribe,
+        });
+        return;
+      }
+      case 3:
+        this.#record({ action: 'skip', ...base, reasonCode: 'bounced', reason: REASONS.bounced });
+        return;
+    }
+  }
+
+  #record(change: Change): void {
+    this.#changes.push(change);
+    this.#counts[change.action]++;
+  }
+}
+
+/** The whole plan from two collections: the form tests and small segments use. */
+export function computePlan(
+  desired: Iterable<DesiredContact | SkippedRow>,
+  observed: Iterable<ObservedContact>,
+  opts: PlanOptions,
+): ExportPlan {
+  const planner = new Planner(observed, opts);
+  for (const d of desired) planner.add(d);
+  return planner.finish();
+}
+
+/**
+ * Field-level differences for the fields the segment gives a value for; undefined when there are none (the hot
+ * path of a re-export allocates nothing). An empty value in ActiveCampaign counts as no value.
+ */
+export function diffFields(d: DesiredContact, current: ContactFields): FieldChange[] | undefined {
+  let out: FieldChange[] | undefined;
+  for (const f of STANDARD_FIELDS) {
+    const after = d[f];
+    if (after === undefined) continue;
+    const before = current[f] || undefined;
+    if (after !== before) (out ??= []).push(before === undefined ? { field: f, after } : { field: f, before, after });
+  }
+  if (d.fields !== undefined) {
+    const have = current.fields;
+    for (const tag in d.fields) {
+      const after = d.fields[tag]!;
+      const before = have?.[tag] || undefined;
+      if (after !== before) (out ??= []).push(before === undefined ? { field: tag, after } : { field: tag, before, after });
+    }
+  }
+  return out;
+}
+
+/** What is sent for a contact: the email as given and every non-empty mapped value (never an empty one). */
+function sendable(d: DesiredContact): ContactFields {
+  const c: ContactFields = { email: d.email };
+  if (d.firstName !== undefined) c.firstName = d.firstName;
+  if (d.lastName !== undefined) c.lastName = d.lastName;
+  if (d.phone !== undefined) c.phone = d.phone;
+  if (d.fields !== undefined) c.fields = { ...d.fields };
+  return c;
+}
+
+/** ActiveCampaign ids are decimal strings: compare them as numbers without parsing (and fall back for anything else). */
+function byId(a: ObservedContact, b: ObservedContact): number {
+  const x = a.id;
+  const y = b.id;
+  if (x.length !== y.length && /^\d+$/.test(x) && /^\d+$/.test(y)) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export interface LimitContext {
+  /** The connection's contactLimit (the customer's ActiveCampaign contract); no check when absent. */
+  contactLimit?: number;
+  /** Active and unconfirmed list members before the plan (Planner.observedActive). */
+  currentActive: number;
+}
+
+/** Active members of the list once the plan is applied. */
+export function projectedActive(plan: ExportPlan, currentActive: number): number {
+  const c = plan.counts;
+  return currentActive + c.create + c.subscribe + c.resubscribe - c.unsubscribe;
+}
+
+/** A message refusing the plan when the list would exceed the connection's contactLimit; undefined when it fits. */
+export function checkLimits(plan: ExportPlan, ctx: LimitContext): string | undefined {
+  if (ctx.contactLimit === undefined) return undefined;
+  const after = projectedActive(plan, ctx.currentActive);
+  if (after <= ctx.contactLimit) return undefined;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const c = plan.counts;
+  return (
+    `export ${plan.export} would bring list ${plan.listId} to ${n(after)} active contacts, over the contactLimit of ` +
+    `${n(ctx.contactLimit)} set for connection ${plan.connection} (now ${n(ctx.currentActive)}; ` +
+    `+${n(c.create)} new, +${n(c.subscribe + c.resubscribe)} subscribed, -${n(c.unsubscribe)} unsubscribed)`
+  );
+}
+
+/** One line of counts in the shared vocabulary: "3 to create, 1 to update, 2 skipped, 10 unchanged". */
+export function summarizeCounts(counts: ChangeCounts): string {
+  const parts: string[] = [];
+  for (const action of ['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe'] as const) {
+    if (counts[action] > 0) parts.push(`${counts[action]} to ${action}`);
+  }
+  if (counts.skip > 0) parts.push(`${counts.skip} skipped`);
+  parts.push(`${counts.noop} unchanged`);
+  return parts.join(', ');
+}

@@ -1,0 +1,206 @@
+/**
+ * Streams a CSV segment (RFC 4180: quoted fields, embedded newlines, CRLF, a UTF-8 BOM, a header row) in batches
+ * of records, one batch per read chunk, so the caller pays one await per chunk and not per row.
+ */
+import { createReadStream } from 'node:fs';
+import type { TransformCallback } from 'node:stream';
+import { CsvError, Parser } from 'csv-parse';
+import { Utf8Guard, sniffBinary } from './bytes.ts';
+import { SegmentError } from './errors.ts';
+import { MAX_RECORD_BYTES, READ_CHUNK_BYTES, type SegmentRecord } from './record.ts';
+
+/**
+ * csv-parse driven synchronously (write → records), remembering where each record starts. Overriding `push`
+ * keeps records off the stream's readable buffer; overriding the transform callbacks keeps a parse error as data
+ * instead of an asynchronous 'error' event.
+ */
+class LineTrackingParser extends Parser {
+  readonly records: string[][] = [];
+  readonly lines: number[] = [];
+  failure: CsvError | undefined;
+  #prevEnd = 0;
+  #prevEmpty = 0;
+  /** csv-parse counts a CRLF inside a quoted field as two lines; this is how many it has counted too many. */
+  #overcount = 0;
+
+  /** Line where the record being parsed (or just parsed) starts. */
+  startLine(): number {
+    return this.#prevEnd + 1 + (this.info.empty_lines - this.#prevEmpty);
+  }
+
+  override push(record: unknown): boolean {
+    if (record === null) return super.push(null);
+    const fields = record as string[];
+    const start = this.startLine();
+    let end = this.info.lines - this.#overcount;
+    if (end > start) end -= this.#countQuotedCrlf(fields);
+    this.#prevEnd = end;
+    this.#prevEmpty = this.info.empty_lines;
+    this.records.push(fields);
+    this.lines.push(start);
+    return true;
+  }
+
+  #countQuotedCrlf(fields: string[]): number {
+    let n = 0;
+    for (const f of fields) for (let i = f.indexOf('\r\n'); i !== -1; i = f.indexOf('\r\n', i + 2)) n++;
+    this.#overcount += n;
+    return n;
+  }
+
+  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
+    const parent = Parser.prototype as unknown as { _transform(c: Buffer, e: BufferEncoding, cb: TransformCallback): void };
+    parent._transform.call(this, chunk, encoding, (err) => {
+      if (err) this.failure = err as CsvError;
+      callback();
+    });
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const parent = Parser.prototype as unknown as { _flush(cb: TransformCallback): void };
+    parent._flush.call(this, (err) => {
+      if (err) this.failure = err as CsvError;
+      callback();
+    });
+  }
+}
+
+interface Projection {
+  names: readonly string[];
+  indexes: number[];
+}
+
+/** Reads `path` (shown to the user as `file`) and yields the `columns` of each record. */
+export async function* readCsvBatches(path: string, file: string, columns: readonly string[]): AsyncGenerator<SegmentRecord[]> {
+  const parser = new LineTrackingParser({ bom: true, skip_empty_lines: true, max_record_size: MAX_RECORD_BYTES });
+  const guard = new Utf8Guard(path, file);
+  let projection: Projection | undefined;
+  let first = true;
+
+  const drain = (): SegmentRecord[] => {
+    if (parser.failure) throw fromCsvError(parser.failure, parser, file);
+    const { records, lines } = parser;
+    let i = 0;
+    if (projection === undefined && records.length > 0) {
+      projection = project(records[0]!, columns, file, lines[0]!);
+      i = 1;
+    }
+    const out: SegmentRecord[] = [];
+    if (projection !== undefined) {
+      const { names, indexes } = projection;
+      for (; i < records.length; i++) {
+        const fields = records[i]!;
+        const values: Record<string, string | undefined> = {};
+        for (let c = 0; c < names.length; c++) values[names[c]!] = fields[indexes[c]!];
+        out.push({ line: lines[i]!, values });
+      }
+    }
+    records.length = 0;
+    lines.length = 0;
+    return out;
+  };
+
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+    if (first) {
+      sniffBinary(chunk, file);
+      first = false;
+    }
+    await guard.check(chunk);
+    parser.write(chunk);
+    const batch = drain();
+    if (batch.length > 0) yield batch;
+  }
+  await guard.finish();
+  await new Promise<void>((resolve) => parser.end(resolve));
+  const batch = drain();
+  if (projection === undefined) {
+    throw new SegmentError({
+      message: 'the file is empty: there is no header row',
+      file,
+      hint: `a CSV segment starts with a header row naming its columns (e.g. ${columns.join(',')}); a header with no rows is a valid empty segment`,
+    });
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Checks the header and finds the requested columns in it. */
+function project(header: string[], columns: readonly string[], file: string, line: number): Projection {
+  const names = header.map((h) => h.trim());
+  const seen = new Map<string, number>();
+  for (const [i, name] of names.entries()) {
+    if (name === '') continue;
+    const before = seen.get(name);
+    if (before !== undefined) {
+      throw new SegmentError({
+        message: `the header names column '${name}' twice (columns ${before + 1} and ${i + 1})`,
+        file,
+        line,
+        hint: 'rename or remove one of them: acsync cannot tell which one holds the value',
+      });
+    }
+    seen.set(name, i);
+  }
+  const missing = columns.filter((c) => !seen.has(c));
+  if (missing.length > 0) {
+    const what = missing.length === 1 ? `column ${missing[0]} not found` : `columns ${missing.join(', ')} not found`;
+    const single = header.length === 1 ? header[0]! : undefined;
+    const separator = single === undefined ? undefined : [';', '\t', '|'].find((s) => single.includes(s));
+    if (single !== undefined && separator !== undefined) {
+      const shown = separator === '\t' ? 'tab' : `\`${separator}\``;
+      throw new SegmentError({
+        message: `${what}; the header has one column '${single}'`,
+        file,
+        line,
+        hint: `the file looks ${shown}-separated; acsync reads comma-separated CSV: export it with commas (or as NDJSON)`,
+      });
+    }
+    throw new SegmentError({
+      message: `${what}; the header has ${names.length === 1 ? 'one column' : 'columns'} ${names.map((n) => `'${n}'`).join(', ')}`,
+      file,
+      line,
+      hint: 'fix the column names under `mapping:` in the config (names are case-sensitive) or the header of the file',
+    });
+  }
+  return { names: columns, indexes: columns.map((c) => seen.get(c)!) };
+}
+
+function fromCsvError(err: CsvError, parser: LineTrackingParser, file: string): SegmentError {
+  const line = parser.startLine();
+  switch (err.code) {
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
+      const got = Array.isArray(err['record']) ? String(err['record'].length) : 'a different number of';
+      return new SegmentError({
+        message: `line ${line} has ${got} fields but the header has ${headerWidth(err)} columns`,
+        file,
+        line,
+        hint: 'quote values that contain a comma ("Doe, Jane") and double the quotes inside them (""), or fix the row',
+      });
+    }
+    case 'CSV_MAX_RECORD_SIZE':
+      return new SegmentError({
+        message: `the record starting at line ${line} is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MB`,
+        file,
+        line,
+        hint: 'this usually means a quote opened on that line is never closed, so the rest of the file reads as one field; check the quotes there',
+      });
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return new SegmentError({
+        message: `a quote opened in the record starting at line ${line} is never closed`,
+        file,
+        line,
+        hint: 'close the quote, or double a quote that is part of a value ("")',
+      });
+    default:
+      return new SegmentError({
+        message: `invalid CSV at line ${line}: ${err.message}`,
+        file,
+        line,
+        hint: 'a field with quotes, commas or line breaks must be wrapped in double quotes, with inner quotes doubled ("")',
+      });
+  }
+}
+
+function headerWidth(err: CsvError): string {
+  const m = /expect (\d+)/.exec(err.message);
+  return m?.[1] ?? 'a different number of';
+}

@@ -1,0 +1,38 @@
+/** The segment as the planner consumes it: read, normalised, and held to the connector's profile limit. */
+import type { MappingConfig } from '../config/model.ts';
+import type { DesiredContact } from '../model.ts';
+import { SegmentError } from './errors.ts';
+import { MAX_PROFILES_PER_EXPORT, mappedColumns, normalizeProfile, type SkippedRow } from './normalize.ts';
+import { readSegmentBatches } from './read.ts';
+
+export interface ReadDesiredOptions {
+  /** The file as the user should see it in messages. */
+  displayFile?: string;
+  /** Override of MAX_PROFILES_PER_EXPORT (tests). */
+  maxProfiles?: number;
+}
+
+/**
+ * Streams the desired contacts (and the rows skipped for a missing or invalid email) in batches. More profiles
+ * than the connector allows is an error, not a skip: exporting the first million and silently dropping the rest
+ * would be worse than exporting none.
+ */
+export async function* readDesiredContacts(path: string, mapping: MappingConfig, options: ReadDesiredOptions = {}): AsyncGenerator<Array<DesiredContact | SkippedRow>> {
+  const max = options.maxProfiles ?? MAX_PROFILES_PER_EXPORT;
+  const file = options.displayFile ?? path;
+  let count = 0;
+  for await (const batch of readSegmentBatches(path, { columns: mappedColumns(mapping), displayFile: file })) {
+    if (count + batch.length > max) {
+      throw new SegmentError({
+        message: `the segment has more than ${max.toLocaleString('en-US')} profiles (the limit is reached at line ${batch[max - count]!.line})`,
+        file,
+        line: batch[max - count]!.line,
+        hint: `one export takes at most ${max.toLocaleString('en-US')} profiles (the connector's limit): split the segment into several exports`,
+      });
+    }
+    count += batch.length;
+    const out: Array<DesiredContact | SkippedRow> = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) out[i] = normalizeProfile(batch[i]!.values, mapping, batch[i]!.line);
+    yield out;
+  }
+}

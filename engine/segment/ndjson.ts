@@ -1,0 +1,101 @@
+/** Streams an NDJSON / JSON Lines segment: one JSON object per line, blank lines ignored. */
+import { createReadStream } from 'node:fs';
+import { sniffBinary } from './bytes.ts';
+import { SegmentError } from './errors.ts';
+import { JsonProjector, isPlainObject, jsonErrorPosition, jsonErrorText, missingKeysError } from './json-values.ts';
+import { MAX_RECORD_BYTES, READ_CHUNK_BYTES, type SegmentRecord } from './record.ts';
+
+const NEWLINE = 0x0a;
+
+export async function* readNdjsonBatches(path: string, file: string, columns: readonly string[]): AsyncGenerator<SegmentRecord[]> {
+  // fatal: a wrong byte is an error naming the line, never a silent U+FFFD in someone's name.
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const projector = new JsonProjector(columns);
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let line = 1;
+  let first = true;
+
+  const parseLine = (bytes: Buffer, n: number, out: SegmentRecord[]): void => {
+    let text: string;
+    try {
+      text = decoder.decode(bytes); // decodes (and drops) a BOM on the first line only: ignoreBOM false, fresh per call
+    } catch {
+      throw new SegmentError({
+        message: 'invalid UTF-8',
+        file,
+        line: n,
+        hint: 'save the file as UTF-8; files from older systems are often Latin-1 or Windows-1252',
+      });
+    }
+    if (text.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      const at = jsonErrorPosition(err, text, n);
+      throw new SegmentError({
+        message: `malformed JSON on line ${n}: ${jsonErrorText(err)}`,
+        file,
+        line: n,
+        ...(at.column === undefined ? {} : { column: at.column }),
+        hint:
+          n === 1 && text.trimStart().startsWith('[')
+            ? 'the file looks like a JSON array: name it .json, or write one object per line'
+            : 'each line must be one complete JSON object, e.g. {"email": "ana@example.com"}',
+      });
+    }
+    if (!isPlainObject(value)) {
+      throw new SegmentError({
+        message: `line ${n} is not a JSON object`,
+        file,
+        line: n,
+        hint: 'each line must be one JSON object holding a profile, e.g. {"email": "ana@example.com"}',
+      });
+    }
+    out.push({ line: n, values: projector.project(value) });
+  };
+
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+    if (first) {
+      sniffBinary(chunk, file);
+      first = false;
+    }
+    const out: SegmentRecord[] = [];
+    let start = 0;
+    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+      let bytes = chunk.subarray(start, nl);
+      if (pending.length > 0) {
+        bytes = Buffer.concat([...pending, bytes]);
+        pending = [];
+        pendingBytes = 0;
+      }
+      checkSize(bytes.length, file, line);
+      parseLine(bytes, line, out);
+      line++;
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+      checkSize(pendingBytes, file, line);
+    }
+    if (out.length > 0) yield out;
+  }
+  const out: SegmentRecord[] = [];
+  if (pending.length > 0) parseLine(Buffer.concat(pending), line, out);
+  if (out.length > 0) yield out;
+  const error = missingKeysError(projector, file);
+  if (error) throw error;
+}
+
+function checkSize(bytes: number, file: string, line: number): void {
+  if (bytes > MAX_RECORD_BYTES) {
+    throw new SegmentError({
+      message: `line ${line} is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MB`,
+      file,
+      line,
+      hint: 'each line must hold one profile; check that the file really is NDJSON (one object per line)',
+    });
+  }
+}

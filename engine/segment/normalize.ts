@@ -1,0 +1,126 @@
+/**
+ * Normalisation of one segment record into the contact acsync wants in ActiveCampaign, or a skip with the reason
+ * and row. Duplicates are found by the planner (it already indexes every email, so it needs no second index).
+ */
+import type { MappingConfig } from '../config/model.ts';
+import type { DesiredContact } from '../model.ts';
+
+/** Connector limit: "Up to 1 million profiles per export" (shared/customer-insights-export.md, known limitations). */
+export const MAX_PROFILES_PER_EXPORT = 1_000_000;
+
+/** RFC 5321 caps a forward path at 256 octets including the angle brackets, so an address has at most 254. */
+export const MAX_EMAIL_LENGTH = 254;
+
+export type SegmentSkipCode = 'missing-email' | 'invalid-email' | 'duplicate-email';
+
+/** A segment row that will not be sent, and why. */
+export interface SkippedRow {
+  row: number;
+  /** The email as given (trimmed), or '' when there is none. */
+  email: string;
+  /** Lower-cased email ('' when missing): lets the planner name duplicates. */
+  key: string;
+  reasonCode: SegmentSkipCode;
+  reason: string;
+}
+
+export function isSkippedRow(x: DesiredContact | SkippedRow): x is SkippedRow {
+  return 'reasonCode' in x;
+}
+
+/** The distinct columns a mapping reads, email first. */
+export function mappedColumns(mapping: MappingConfig): string[] {
+  const cols = [mapping.email, mapping.firstName, mapping.lastName, mapping.phone, ...Object.values(mapping.fields)];
+  return [...new Set(cols.filter((c): c is string => c !== undefined))];
+}
+
+/** Characters that never appear in a plain address but do in copy-paste accidents ("Ana <ana@x.com>", "a@x.com; b@y.com"). */
+const FORBIDDEN = /[\s<>(),;:\\"[\]]/;
+
+/**
+ * Why an email is not usable, or undefined when it is. A pragmatic RFC 5322 subset: ActiveCampaign refuses far
+ * more than the RFC allows, and a row we skip with a reason is better than a bulk import that fails later.
+ */
+export function emailProblem(email: string): string | undefined {
+  if (email.length > MAX_EMAIL_LENGTH) return `longer than ${MAX_EMAIL_LENGTH} characters`;
+  const at = email.indexOf('@');
+  if (at === -1) return 'no @';
+  if (email.indexOf('@', at + 1) !== -1) return 'more than one @';
+  if (at === 0) return 'nothing before the @';
+  if (FORBIDDEN.test(email)) return /\s/.test(email) ? 'contains a space' : 'contains a character not allowed in an address';
+  if (email.includes('..')) return 'two dots in a row';
+  const domain = email.slice(at + 1);
+  if (!domain.includes('.')) return 'the domain has no dot';
+  if (domain.startsWith('.') || domain.endsWith('.') || email[at - 1] === '.' || email.startsWith('.')) {
+    return 'a dot at the start or end of a part';
+  }
+  return undefined;
+}
+
+interface CompiledMapping {
+  email: string;
+  firstName: string | undefined;
+  lastName: string | undefined;
+  phone: string | undefined;
+  fields: Array<[perstag: string, column: string]>;
+}
+
+const compiled = new WeakMap<MappingConfig, CompiledMapping>();
+
+function compile(mapping: MappingConfig): CompiledMapping {
+  let c = compiled.get(mapping);
+  if (c === undefined) {
+    c = {
+      email: mapping.email,
+      firstName: mapping.firstName,
+      lastName: mapping.lastName,
+      phone: mapping.phone,
+      fields: Object.entries(mapping.fields),
+    };
+    compiled.set(mapping, c);
+  }
+  return c;
+}
+
+/** Trimmed, or undefined when empty: an empty value never erases what ActiveCampaign has. */
+function clean(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  return t === '' ? undefined : t;
+}
+
+/** One record → the contact to send, or a skip (missing or invalid email) with the reason and row. */
+export function normalizeProfile(values: Readonly<Record<string, string | undefined>>, mapping: MappingConfig, row: number): DesiredContact | SkippedRow {
+  const m = compile(mapping);
+  const email = clean(values[m.email]);
+  if (email === undefined) {
+    return { row, email: '', key: '', reasonCode: 'missing-email', reason: `no email (column ${m.email} is empty)` };
+  }
+  const key = email.toLowerCase();
+  const problem = emailProblem(email);
+  if (problem !== undefined) return { row, email, key, reasonCode: 'invalid-email', reason: `invalid email: ${problem}` };
+
+  const contact: DesiredContact = { email, key, row };
+  if (m.firstName !== undefined) {
+    const v = clean(values[m.firstName]);
+    if (v !== undefined) contact.firstName = v;
+  }
+  if (m.lastName !== undefined) {
+    const v = clean(values[m.lastName]);
+    if (v !== undefined) contact.lastName = v;
+  }
+  if (m.phone !== undefined) {
+    // Phone numbers are only trimmed: reformatting (E.164...) guesses a country, and a wrong guess is worse.
+    const v = clean(values[m.phone]);
+    if (v !== undefined) contact.phone = v;
+  }
+  if (m.fields.length > 0) {
+    let fields: Record<string, string> | undefined;
+    for (const [tag, column] of m.fields) {
+      const v = clean(values[column]);
+      if (v !== undefined) (fields ??= {})[tag] = v;
+    }
+    if (fields !== undefined) contact.fields = fields;
+  }
+  return contact;
+}
