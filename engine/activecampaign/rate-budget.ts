@@ -6,7 +6,7 @@
  * per-minute window. Waiters are served first come, first served, except that a bulk import waiting for its
  * per-minute window does not hold back ordinary requests behind it (polls and reads go on while imports wait).
  */
-import { setTimeout as sleepTimer } from 'node:timers/promises';
+import { sleep } from './sleep.ts';
 
 /** 5 requests per second per account (developers.activecampaign.com/reference/rate-limits). */
 export const REQUESTS_PER_SECOND = 5;
@@ -47,7 +47,7 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) => sleepTimer(ms, undefined, signal === undefined ? undefined : { signal }),
+  sleep,
 };
 
 export interface RateBudgetStats {
