@@ -488,15 +488,20 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
       const page = expectObject(spec, result, 'contacts');
       const contacts = objects(page.contacts);
       const members = contacts.map((c) => toMember(c, listId, page, (problem) => formatError(spec, result.status, result.requestId, '', problem)));
+      // A server that ignored id_greater or the order would repeat contacts, or send the same page forever.
+      let previous = after;
+      for (const m of members) {
+        if (!idGreater(m.id, previous)) {
+          throw formatError(spec, result.status, result.requestId, '', `did not list contacts by ascending id after ${after} (id_greater ignored?)`);
+        }
+        previous = m.id;
+      }
       const meta = isObject(page.meta) ? page.meta : {};
       done += members.length;
       opts.onPage?.(done, int(meta.total));
       if (members.length > 0) yield members;
       if (contacts.length < PAGE_SIZE) return;
-      const last = members[members.length - 1]?.id ?? '';
-      // A server that ignored id_greater would send the same page forever.
-      if (!idGreater(last, after)) throw formatError(spec, result.status, result.requestId, '', `did not advance past contact id ${after} (id_greater ignored?)`);
-      after = last;
+      after = previous;
     }
   }
 
