@@ -1,0 +1,356 @@
+/**
+ * The ActiveCampaign-compatible emulator: a real node:http server serving /api/3 (with ActiveCampaign's
+ * auth, rate limits, shapes and bulk import queue) and test hooks under /__emulator/.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleApi } from './api-routes.ts';
+import { BulkQueue } from './bulk-import.ts';
+import { FaultInjector } from './faults.ts';
+import { handleHook } from './hook-routes.ts';
+import { readBody, Reply, sendJson } from './http-io.ts';
+import { Marketer } from './marketer.ts';
+import { loadState, saveState } from './persistence.ts';
+import { RollingWindow } from './rolling-window.ts';
+import { seed, type SeedInput, type SeedResult } from './seed.ts';
+import { Store } from './store.ts';
+import type { EmulatorLimits, EmulatorOptions, EmulatorStats, FaultConfig } from './types.ts';
+
+export type { EmulatorLimits, EmulatorOptions, EmulatorStats, FaultConfig } from './types.ts';
+export type { SeedContact, SeedInput, SeedResult } from './seed.ts';
+export type { ContactRef, MarketerEdit } from './marketer.ts';
+
+export const DEFAULT_PORT = 4010;
+export const DEFAULT_HOST = '127.0.0.1';
+/** 5 requests per second per account (developers.activecampaign.com/reference/rate-limits). */
+export const AC_RATE_LIMIT_PER_SECOND = 5;
+/** 100 multi-contact bulk import requests per minute (bulk-import-contacts reference). */
+export const AC_BULK_PER_MINUTE = 100;
+/** 20 single-contact bulk import requests per minute (bulk-import-contacts reference). */
+export const AC_SINGLE_BULK_PER_MINUTE = 20;
+/** ActiveCampaign answers `status: false` for about the first second; the default batch takes 2 s in all. */
+export const DEFAULT_BULK_DELAY_MS = 2000;
+/** Saves are batched: at most one write per this many ms while the state keeps changing. */
+export const SAVE_DEBOUNCE_MS = 1000;
+
+/**
+ * The bulk importer's per-minute refusal. ActiveCampaign documents this body under HTTP 400, and whether the
+ * real status is 400 or 429 is unknown; 400 is the stricter choice (a client cannot rely on the status
+ * alone and must read `message`). Retry-After is sent as well.
+ */
+export const BULK_RATE_LIMIT_STATUS = 400;
+
+export interface EmulatorHandle {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** 127.0.0.1:PORT, what a connection's hostname field holds. */
+  hostname: string;
+  port: number;
+  apiKey: string;
+  setFaults(f: FaultConfig | undefined): void;
+  setLimits(l: EmulatorLimits): void;
+  stats(): EmulatorStats;
+  /** Back to the start state (seeds re-applied); clears stats and rate windows; faults and limits stay. */
+  reset(): void;
+  stop(): Promise<void>;
+  /** Puts data straight into the store (no rate limit, not counted). */
+  seed(input: SeedInput): SeedResult;
+  /** Out-of-band changes, as a person would make them in ActiveCampaign's UI. */
+  marketer: Marketer;
+  /** The whole state as JSON (for tests and debugging). */
+  state(): unknown;
+  /** Writes the data file now (no-op without dataFile). */
+  save(): Promise<void>;
+}
+
+function emptyStats(): EmulatorStats {
+  return { byEndpoint: {}, byStatus: {}, rateLimited: 0, bulkRateLimited: 0, maxRequestsPerSecond: 0, maxBulkImportsPerMinute: 0, requests: 0 };
+}
+
+/** "GET /api/3/contacts/{id}": numeric path segments folded, so stats group by endpoint. */
+export function endpointKind(method: string, pathname: string): string {
+  const path = pathname.replace(/\/+$/, '');
+  const rest = path.startsWith('/api/3/') ? path.slice('/api/3'.length).replace(/\/\d+(?=\/|$)/g, '/{id}') : path.slice('/api/3'.length);
+  return `${method} /api/3${rest}`;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const apiKey = options.apiKey ?? randomBytes(32).toString('hex');
+  const limits: Required<EmulatorLimits> = {
+    rateLimit: options.rateLimit ?? AC_RATE_LIMIT_PER_SECOND,
+    bulkPerMinute: options.bulkPerMinute ?? AC_BULK_PER_MINUTE,
+    singleBulkPerMinute: options.singleBulkPerMinute ?? AC_SINGLE_BULK_PER_MINUTE,
+    bulkDelayMs: options.bulkDelayMs ?? DEFAULT_BULK_DELAY_MS,
+  };
+  const now = Date.now;
+  const store = new Store(now);
+  const faults = new FaultInjector(options.faults);
+  let stats = emptyStats();
+  const accountWindow = new RollingWindow(1000);
+  const bulkWindow = new RollingWindow(60_000);
+  const singleBulkWindow = new RollingWindow(60_000);
+  const seenPerSecond = new RollingWindow(1000);
+  const seenBulkPerMinute = new RollingWindow(60_000);
+
+  // ---- persistence
+  let saveTimer: NodeJS.Timeout | undefined;
+  let saving: Promise<void> | undefined;
+  let dirtyWhileSaving = false;
+  const dataFile = options.dataFile;
+  const save = async (): Promise<void> => {
+    if (dataFile === undefined) return;
+    if (saving !== undefined) {
+      dirtyWhileSaving = true;
+      await saving;
+      if (!dirtyWhileSaving) return;
+    }
+    dirtyWhileSaving = false;
+    saving = saveState(dataFile, store, bulk.toJSON()).finally(() => {
+      saving = undefined;
+    });
+    await saving;
+  };
+  const dirty = (): void => {
+    if (dataFile === undefined || saveTimer !== undefined) return;
+    saveTimer = setTimeout(() => {
+      saveTimer = undefined;
+      save().catch((e: unknown) => process.stderr.write(`acsync emulator: could not save ${dataFile}: ${String(e)}\n`));
+    }, SAVE_DEBOUNCE_MS);
+    saveTimer.unref();
+  };
+
+  const bulk = new BulkQueue(store, faults, now, dirty);
+  const marketer = new Marketer(store, dirty);
+
+  const applySeeds = (): void => {
+    const input: SeedInput = {};
+    if (options.seedLists !== undefined) input.lists = options.seedLists;
+    if (options.seedFields !== undefined) input.fields = options.seedFields;
+    seed(store, input);
+  };
+
+  if (dataFile !== undefined) {
+    const batches = await loadState(dataFile, store);
+    if (batches !== undefined) bulk.load(batches);
+  }
+  applySeeds();
+
+  const takeBulkSlot = (single: boolean): void => {
+    const t = now();
+    const window = single ? singleBulkWindow : bulkWindow;
+    const limit = single ? limits.singleBulkPerMinute : limits.bulkPerMinute;
+    if (window.count(t) >= limit) {
+      stats.bulkRateLimited++;
+      throw new Reply(
+        BULK_RATE_LIMIT_STATUS,
+        {
+          success: 0,
+          message: 'Rate limit exceeded.',
+          failureReasons: [
+            single
+              ? `Up to ${limit} single-contact imports may be requested per minute. Please wait and retry.`
+              : `Up to ${limit} imports may be requested per minute. Please wait and retry.`,
+          ],
+        },
+        { 'Retry-After': String(window.retryAfterSeconds(t, limit)) },
+      );
+    }
+    window.add(t);
+  };
+
+  let baseUrl = '';
+
+  const handleApiRequest = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const kind = endpointKind(method, url.pathname);
+    const t0 = now();
+    stats.requests++;
+    stats.byEndpoint[kind] = (stats.byEndpoint[kind] ?? 0) + 1;
+    seenPerSecond.add(t0);
+    stats.maxRequestsPerSecond = Math.max(stats.maxRequestsPerSecond, seenPerSecond.count(t0));
+    if (method === 'POST' && url.pathname.replace(/\/+$/, '') === '/api/3/import/bulk_import') {
+      seenBulkPerMinute.add(t0);
+      stats.maxBulkImportsPerMinute = Math.max(stats.maxBulkImportsPerMinute, seenBulkPerMinute.count(t0));
+    }
+    const count = (status: number | 'reset'): void => {
+      const k = String(status);
+      stats.byStatus[k] = (stats.byStatus[k] ?? 0) + 1;
+      if (status === 429) stats.rateLimited++;
+    };
+    const raw = await readBody(req);
+    bulk.advance();
+
+    const fault = faults.forRequest(kind);
+    if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
+    if (fault.kind === 'reset') {
+      count('reset');
+      req.socket.destroy();
+      return;
+    }
+    if (fault.kind === 'error') {
+      count(fault.status);
+      // Gateways answer 502/503 with HTML, not JSON: a client must not assume an error body parses.
+      const text = fault.status === 500 ? JSON.stringify({ message: 'Internal Server Error' }) : `<html><body><h1>${fault.status}</h1></body></html>`;
+      res.writeHead(fault.status, { 'Content-Type': fault.status === 500 ? 'application/json' : 'text/html' });
+      res.end(text);
+      return;
+    }
+    if (fault.kind === 'storm') {
+      count(429);
+      sendJson(res, 429, { message: 'Too Many Requests' }, {
+        'Retry-After': String(fault.retryAfterSeconds),
+        'RateLimit-Limit': String(limits.rateLimit),
+        'RateLimit-Remaining': '0',
+      });
+      return;
+    }
+
+    if (req.headers['api-token'] !== apiKey) {
+      count(403);
+      sendJson(res, 403, { message: 'Forbidden' });
+      return;
+    }
+
+    const t = now();
+    const used = accountWindow.count(t);
+    if (used >= limits.rateLimit) {
+      count(429);
+      sendJson(res, 429, { message: 'Too Many Requests' }, {
+        'Retry-After': String(accountWindow.retryAfterSeconds(t, limits.rateLimit)),
+        'RateLimit-Limit': String(limits.rateLimit),
+        'RateLimit-Remaining': '0',
+      });
+      return;
+    }
+    accountWindow.add(t);
+    const rateHeaders = { 'RateLimit-Limit': String(limits.rateLimit), 'RateLimit-Remaining': String(Math.max(0, limits.rateLimit - used - 1)) };
+
+    const parts = url.pathname.replace(/^\/api\/3\/?/, '').replace(/\/+$/, '').split('/').filter((p) => p !== '');
+    try {
+      const answer = handleApi(
+        { store, bulk, baseUrl, bulkDelayMs: limits.bulkDelayMs, takeBulkSlot, dirty },
+        method,
+        parts,
+        url.searchParams,
+        raw,
+      );
+      count(answer.status);
+      sendJson(res, answer.status, answer.body, rateHeaders);
+    } catch (e) {
+      if (!(e instanceof Reply)) throw e;
+      count(e.status);
+      sendJson(res, e.status, e.body, { ...rateHeaders, ...e.headers });
+    }
+  };
+
+  const reset = (): void => {
+    store.clear();
+    bulk.clear();
+    stats = emptyStats();
+    for (const w of [accountWindow, bulkWindow, singleBulkWindow, seenPerSecond, seenBulkPerMinute]) w.clear();
+    applySeeds();
+    dirty();
+  };
+
+  const state = (): unknown => ({
+    lists: [...store.lists.values()].map((l) => ({ id: String(l.id), name: l.name, stringid: l.stringid })),
+    fields: [...store.fields.values()].map((f) => ({ id: String(f.id), title: f.title, type: f.type, perstag: f.perstag })),
+    fieldRels: [...store.fieldRels.values()].map((r) => ({ id: String(r.id), field: String(r.field), relid: String(r.relid) })),
+    tags: [...store.tags.values()].map((t) => ({ id: String(t.id), tag: t.tag })),
+    contacts: store.contactIds.map((id) => {
+      const c = store.contacts.get(id) as NonNullable<ReturnType<typeof store.contacts.get>>;
+      return {
+        id: String(c.id),
+        email: c.email,
+        firstName: c.firstName,
+        lastName: c.lastName,
+        phone: c.phone,
+        cdate: new Date(c.cdate).toISOString(),
+        udate: new Date(c.udate).toISOString(),
+        lists: Object.fromEntries(c.lists.map((m) => [String(m.list), m.status])),
+        fields: Object.fromEntries(c.fields.map((v) => [store.fields.get(v.field)?.perstag ?? String(v.field), v.value])),
+        tags: c.tags.map((t) => store.tags.get(t.tag)?.tag ?? String(t.tag)),
+      };
+    }),
+    batches: bulk.all().map((b) => ({ id: b.id, status: bulk.statusOf(b), contacts: b.contactCount, success: b.success, failure: b.failure })),
+  });
+
+  const setLimits = (l: EmulatorLimits): void => {
+    for (const k of ['rateLimit', 'bulkPerMinute', 'singleBulkPerMinute', 'bulkDelayMs'] as const) {
+      const v = l[k];
+      if (v !== undefined) {
+        if (!Number.isFinite(v) || v < 0) throw new Error(`limits: ${k} must be a number >= 0, got ${String(v)}`);
+        limits[k] = v;
+      }
+    }
+  };
+
+  const handle: EmulatorHandle = {
+    url: '',
+    hostname: '',
+    port: 0,
+    apiKey,
+    setFaults: (f) => faults.set(f),
+    setLimits,
+    stats: () => structuredClone(stats),
+    reset,
+    stop: async () => {
+      bulk.stop();
+      if (saveTimer !== undefined) clearTimeout(saveTimer);
+      saveTimer = undefined;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await save();
+    },
+    seed: (input) => {
+      const r = seed(store, input);
+      dirty();
+      return r;
+    },
+    marketer,
+    state,
+    save,
+  };
+
+  const hookContext = {
+    handle,
+    getFaults: () => faults.get(),
+    getLimits: () => ({ ...limits }),
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const work = url.pathname.startsWith('/__emulator/')
+      ? handleHook(hookContext, req, res, url)
+      : url.pathname === '/api/3' || url.pathname.startsWith('/api/3/')
+        ? handleApiRequest(req, res, url)
+        : Promise.resolve(sendJson(res, 404, { message: 'Not Found' }));
+    work.catch((e: unknown) => {
+      if (e instanceof Reply) {
+        if (!res.headersSent) sendJson(res, e.status, e.body, e.headers);
+        return;
+      }
+      process.stderr.write(`acsync emulator: internal error on ${req.method ?? ''} ${url.pathname}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal emulator error' });
+    });
+  });
+  server.keepAliveTimeout = 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PORT, options.host ?? DEFAULT_HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  handle.port = addr.port;
+  handle.hostname = `${host}:${addr.port}`;
+  handle.url = `http://${handle.hostname}`;
+  baseUrl = handle.url;
+  return handle;
+}
