@@ -24,7 +24,7 @@ export async function* readDesiredContacts(path: string, mapping: MappingConfig,
   for await (const batch of readSegmentBatches(path, { columns: mappedColumns(mapping), displayFile: file })) {
     if (count + batch.length > max) {
       throw new SegmentError({
-        message: `the segment has more than ${max.toLocaleString('en-US')} profiles (the limit is reached at line ${batch[max - count]!.line})`,
+        message: `the segment has more than ${max.toLocaleString('en-US')} profiles (profile ${(max + 1).toLocaleString('en-US')} is at line ${batch[max - count]!.line})`,
         file,
         line: batch[max - count]!.line,
         hint: `one export takes at most ${max.toLocaleString('en-US')} profiles (the connector's limit): split the segment into several exports`,
