@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../engine/config/load.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
+const exec = promisify(execFile);
+
+async function acsync(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await exec(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', CI: 'true' } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'acsync-init-'));
+
+describe('acsync init (subprocess)', () => {
+  it('writes acsync.yaml and a sample segment that validate as written', async () => {
+    const dir = tmp();
+    const r = await acsync(['init'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Created acsync.yaml and segments/customers.csv');
+    const { config, diagnostics } = await loadConfig('acsync.yaml', { cwd: dir, checks: { env: { AC_API_KEY: 'x' }, segmentFiles: true } });
+    expect(diagnostics).toEqual([]);
+    const csv = readFileSync(path.join(dir, 'segments', 'customers.csv'), 'utf8');
+    const header = csv.split('\n')[0]!.split(',');
+    const m = config!.exports.customers!.mapping;
+    for (const col of [m.email, m.firstName, m.lastName, m.phone, ...Object.values(m.fields)]) expect(header).toContain(col);
+    // Editors find the schema through the modeline, relative to the new file.
+    const modeline = /\$schema=(\S+)/.exec(readFileSync(path.join(dir, 'acsync.yaml'), 'utf8'))![1]!;
+    expect(JSON.parse(readFileSync(path.resolve(dir, modeline), 'utf8'))).toHaveProperty('title', 'acsync configuration');
+  });
+
+  it('never overwrites: refuses, names the file and writes nothing', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'acsync.yaml'), 'mine: true\n');
+    const r = await acsync(['init'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('acsync.yaml already exists');
+    expect(r.stderr).toContain('never overwrites');
+    expect(readFileSync(path.join(dir, 'acsync.yaml'), 'utf8')).toBe('mine: true\n');
+    expect(() => readFileSync(path.join(dir, 'segments', 'customers.csv'))).toThrow();
+  });
+
+  it('--dir scaffolds into another folder, creating it', async () => {
+    const dir = tmp();
+    const r = await acsync(['init', '--dir', 'exports/new'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`acsync validate -c ${path.join('exports', 'new', 'acsync.yaml')}`);
+    const { config } = await loadConfig(path.join('exports', 'new', 'acsync.yaml'), { cwd: dir });
+    expect(config).toBeDefined();
+  });
+
+  it('rejects --force and other unknown flags with usage, exit 1', async () => {
+    const r = await acsync(['init', '--force'], tmp());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Unknown option '--force'");
+    expect(r.stderr).toContain('Usage: acsync init');
+  });
+});

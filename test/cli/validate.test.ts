@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify, stripVTControlCharacters } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { countLine, formatDiagnostic, formatDiagnostics } from '../../cli/diagnostics.ts';
+import type { Diagnostic } from '../../engine/config/model.ts';
+import { BASE, edit } from '../config/helpers.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
+const exec = promisify(execFile);
+
+/** Runs the real CLI in `cwd` with a clean, CI-like environment; resolves with the exit code instead of throwing. */
+async function acsync(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const base = { PATH: process.env.PATH ?? '', CI: 'true', ...env };
+  try {
+    const r = await exec(process.execPath, [BIN, ...args], { cwd, env: base });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'acsync-validate-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+const SECRET = 'sk_live_5e4d3c2b1a0f9e8d';
+
+describe('acsync validate (subprocess)', () => {
+  it('exits 0 for a valid ./acsync.yaml, showing warnings and a summary', async () => {
+    const dir = project({ 'acsync.yaml': BASE });
+    const r = await acsync(['validate'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('acsync.yaml:10:13 warning connections.marketing.apiKey: environment variable AC_API_KEY is not set');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('acsync.yaml is valid: 2 exports on 1 connection (3 warnings)');
+  });
+
+  it('exits 1 and prints file:line:column severity path: message, a hint and the count', async () => {
+    const broken = edit(edit(BASE, 'connection: marketing', 'connection: marketting'), 'apiKey: ${AC_API_KEY}', `apiKey: ${SECRET}`);
+    const dir = project({ 'custom.yaml': broken });
+    const r = await acsync(['validate', '-c', 'custom.yaml', '--no-color'], dir, { AC_API_KEY: 'x' });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toContain('custom.yaml:10:13 error connections.marketing.apiKey: apiKey must reference an environment variable: a literal API key is not allowed in the config file');
+    expect(lines).toContain("custom.yaml:16:17 error exports.vip.connection: unknown connection 'marketting'");
+    expect(lines).toContain("  hint: did you mean 'marketing'?");
+    expect(lines.at(-1)).toBe('2 errors, 2 warnings');
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    expect(r.stdout).not.toMatch(/\u001b\[/);
+  });
+
+  it('--json prints one object per diagnostic, then the result', async () => {
+    const dir = project({ 'acsync.yaml': edit(BASE, 'version: 1', 'version: 2') });
+    const r = await acsync(['validate', '--json'], dir, { AC_API_KEY: 'x' });
+    expect(r.code).toBe(1);
+    const objects = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objects[0]).toMatchObject({ type: 'diagnostic', severity: 'error', file: 'acsync.yaml', line: 1, column: 10, path: 'version' });
+    expect(objects.at(-1)).toEqual({ type: 'result', file: 'acsync.yaml', valid: false, errors: 1, warnings: 2 });
+  });
+
+  it('a missing config file is an error with advice, exit 1', async () => {
+    const dir = project({});
+    const r = await acsync(['validate'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('acsync.yaml error: config file not found');
+    expect(r.stdout).toContain('acsync init');
+  });
+
+  it('an unknown flag is a clear error, exit 1; --help exits 0', async () => {
+    const dir = project({});
+    const bad = await acsync(['validate', '--strict'], dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("Unknown option '--strict'");
+    expect(bad.stderr).toContain('Usage: acsync validate');
+    const help = await acsync(['validate', '--help'], dir);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--config PATH');
+  });
+});
+
+describe('formatDiagnostic', () => {
+  const d: Diagnostic = { severity: 'error', file: 'acsync.yaml', line: 9, column: 15, path: 'connections.marketing.hostname', message: 'hostname only, without https://', hint: 'write hostname: contoso.api-us1.com' };
+
+  it('prints the location line and the hint line', () => {
+    expect(formatDiagnostic(d, { color: false })).toBe(
+      'acsync.yaml:9:15 error connections.marketing.hostname: hostname only, without https://\n  hint: write hostname: contoso.api-us1.com',
+    );
+  });
+
+  it('colours only when asked, with the same text underneath', () => {
+    const coloured = formatDiagnostic(d, { color: true });
+    expect(coloured).toMatch(/\u001b\[31m/);
+    expect(stripVTControlCharacters(coloured)).toBe(formatDiagnostic(d, { color: false }));
+  });
+
+  it('leaves out an empty path and the position of a whole-file problem', () => {
+    expect(formatDiagnostic({ severity: 'warning', file: 'a.yaml', line: 0, column: 0, path: '', message: 'm' }, { color: false })).toBe('a.yaml warning: m');
+  });
+
+  it('counts errors and warnings', () => {
+    const w: Diagnostic = { ...d, severity: 'warning' };
+    expect(countLine([])).toBe('no problems');
+    expect(countLine([d, d, w])).toBe('2 errors, 1 warning');
+    expect(countLine([w, w])).toBe('2 warnings');
+    expect(formatDiagnostics([d, w], { color: false }).split('\n').at(-1)).toBe('1 error, 1 warning');
+  });
+});
