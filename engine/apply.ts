@@ -1,0 +1,342 @@
+/**
+ * The apply executor: the only place that writes to ActiveCampaign. It turns an ExportPlan into bulk imports
+ * (creates, updates, subscribes, unsubscribes) and the few per-contact calls bulk import cannot do (re-subscribing),
+ * waits for every batch, maps failures back to contacts, and records each contact's outcome.
+ *
+ * Why this never duplicates or loses a contact: bulk import upserts by email, so resending a batch (after a timeout,
+ * an `interrupted` batch or a crash) updates the same contacts again instead of creating new ones; and a rerun plans
+ * afresh from what ActiveCampaign holds, so whatever did not land is simply still in the next plan.
+ */
+import pMap from 'p-map';
+import type { ActiveCampaignApi, BulkBatchInfo, BulkContact } from './activecampaign/api.ts';
+import { waitForBatch } from './activecampaign/wait-for-batch.ts';
+import type { EventSink } from './events.ts';
+import type { Change, ChangeAction, ContactFields } from './model.ts';
+import { managedTag, unsubscribedTag } from './tags.ts';
+
+/** ActiveCampaign bulk import: at most 250 contacts per request (developers.activecampaign.com bulk-import-contacts). */
+export const BULK_MAX_CONTACTS = 250;
+/** Bulk import payloads must be under 400,000 bytes; keep a margin for the envelope (activecampaign-api.md §3). */
+export const BULK_MAX_BYTES = 399_000;
+/** How many times a whole batch is resent after it ended `failed` or `interrupted` (resending is safe: upsert by email). */
+export const BATCH_RESENDS = 3;
+/** Batches queued or in flight at once. The account's rate budget, not this number, sets the pace. */
+export const DEFAULT_BATCH_CONCURRENCY = 16;
+/** Polls of one batch start this often and back off to POLL_MAX_MS. */
+const POLL_START_MS = 500;
+const POLL_MAX_MS = 5_000;
+/**
+ * Polls spend the same 5 requests/second as the imports, so all polls of one apply are spaced at least this far
+ * apart (2/s), leaving the rest of the account's budget to imports and to other exports on the account.
+ */
+export const DEFAULT_POLL_SPACING_MS = 500;
+
+export interface ApplyInput {
+  export: string;
+  listId: string;
+  changes: readonly Change[];
+  api: ActiveCampaignApi;
+  /** Custom field ids by personalization tag. */
+  fieldIds: ReadonlyMap<string, string>;
+  /** contactTag ids of acsync's unsubscribed-tag, by contact id (detached when acsync re-subscribes). */
+  unsubscribedTagLinks: ReadonlyMap<string, string>;
+  /** Extra tags the export puts on every contact it writes. */
+  extraTags?: readonly string[];
+  excludeAutomations?: boolean;
+  sink: EventSink;
+  /** When aborted, no new batch is sent; batches already sent are still awaited and accounted for. */
+  signal?: AbortSignal;
+  concurrency?: number;
+  /** Minimum time between two batch-status polls of this apply (scale down with the account's rate limit). */
+  pollSpacingMs?: number;
+  /** Injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ContactFailure {
+  email: string;
+  action: ChangeAction;
+  reason: string;
+}
+
+export interface ApplyOutcome {
+  applied: number;
+  failed: number;
+  /** Changes not attempted because the run was stopped (SIGINT). */
+  notAttempted: number;
+  failures: ContactFailure[];
+  interrupted: boolean;
+  durationMs: number;
+}
+
+const WRITES: ReadonlySet<ChangeAction> = new Set(['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe']);
+
+interface Entry {
+  change: Change;
+  contact: BulkContact;
+  bytes: number;
+}
+
+export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
+  const started = Date.now();
+  const sleep = input.sleep ?? defaultSleep;
+  const poller = new PollSpacer(input.pollSpacingMs ?? DEFAULT_POLL_SPACING_MS, sleep);
+  const writes = input.changes.filter((c) => WRITES.has(c.action));
+  const outcome: ApplyOutcome = { applied: 0, failed: 0, notAttempted: 0, failures: [], interrupted: false, durationMs: 0 };
+  input.sink({ type: 'apply:start', export: input.export, total: writes.length });
+
+  const ok = (change: Change): void => {
+    outcome.applied++;
+    input.sink({ type: 'change:applied', export: input.export, change });
+  };
+  const fail = (change: Change, reason: string): void => {
+    outcome.failed++;
+    outcome.failures.push({ email: change.email, action: change.action, reason });
+    input.sink({ type: 'change:failed', export: input.export, email: change.email, action: change.action, reason });
+  };
+
+  // Re-subscribing is the one thing bulk import cannot do (its `subscribe` never re-adds someone who unsubscribed),
+  // so those go one by one through /contactLists, before the bulk work. Field changes ride along in the bulk batches.
+  const resubscribes = writes.filter((c) => c.action === 'resubscribe');
+  const resubscribed = new Set<Change>();
+  for (const change of resubscribes) {
+    if (input.signal?.aborted) break;
+    try {
+      await resubscribe(input, change);
+      resubscribed.add(change);
+    } catch (err) {
+      fail(change, errorReason(err));
+    }
+  }
+
+  const entries: Entry[] = [];
+  for (const change of writes) {
+    if (change.action === 'resubscribe') {
+      if (!resubscribed.has(change)) continue;
+      if (change.fieldChanges === undefined || change.fieldChanges.length === 0) {
+        ok(change);
+        continue;
+      }
+    }
+    entries.push(toEntry(input, change));
+  }
+
+  const batches = splitBatches(entries);
+  let batchSeq = 0;
+  const retryLater: Entry[] = [];
+
+  const runBatch = async (batch: Entry[], attempt: number): Promise<void> => {
+    const id = `${input.export}#${++batchSeq}`;
+    const result = await sendAndWait(input, batch, id, poller);
+    input.sink({
+      type: 'batch:done',
+      export: input.export,
+      kind: 'bulk_import',
+      id,
+      contacts: batch.length,
+      succeeded: result.succeeded.length,
+      failed: result.failed.length,
+    });
+    for (const e of result.succeeded) ok(e.change);
+    if (result.wholeBatchFailed && attempt < BATCH_RESENDS && !input.signal?.aborted) {
+      await runBatch(batch, attempt + 1);
+      return;
+    }
+    for (const { entry, reason } of result.failed) {
+      // One more chance in a later batch for contacts that failed inside an otherwise good batch: such failures
+      // are often transient on ActiveCampaign's side, and a resend is an idempotent upsert.
+      if (attempt === 1 && !result.wholeBatchFailed && !result.permanent.has(entry)) retryLater.push(entry);
+      else fail(entry.change, reason);
+    }
+  };
+
+  let sent = 0;
+  await pMap(
+    batches,
+    async (batch) => {
+      if (input.signal?.aborted) {
+        outcome.notAttempted += batch.length;
+        return;
+      }
+      sent += batch.length;
+      await runBatch(batch, 1);
+    },
+    { concurrency: input.concurrency ?? DEFAULT_BATCH_CONCURRENCY },
+  );
+
+  if (retryLater.length > 0 && !input.signal?.aborted) {
+    const pending = retryLater.splice(0);
+    await pMap(splitBatches(pending), (batch) => runBatch(batch, 2), { concurrency: input.concurrency ?? DEFAULT_BATCH_CONCURRENCY });
+  } else {
+    for (const entry of retryLater) fail(entry.change, 'failed inside its bulk import batch; not retried because the run was stopped');
+  }
+
+  outcome.interrupted = input.signal?.aborted === true && sent < entries.length;
+  outcome.durationMs = Date.now() - started;
+  return outcome;
+}
+
+async function resubscribe(input: ApplyInput, change: Change): Promise<void> {
+  if (change.contactId === undefined) throw new Error('re-subscribe needs the contact id (internal error)');
+  // Detach acsync's "unsubscribed" tag FIRST: if we crash between the two calls, the contact stays unsubscribed
+  // without the tag, and the next plan then treats them as someone who opted out (safe), never the other way round.
+  const link = input.unsubscribedTagLinks.get(change.contactId);
+  if (link !== undefined) await input.api.removeContactTag(link, input.signal);
+  await input.api.setListStatus(change.contactId, input.listId, 1, input.signal);
+}
+
+function toEntry(input: ApplyInput, change: Change): Entry {
+  const listid = Number(input.listId);
+  const contact: BulkContact = { email: change.email };
+  const tags = [...(input.extraTags ?? [])];
+  if (change.action === 'unsubscribe') {
+    contact.unsubscribe = [{ listid }];
+    tags.push(unsubscribedTag(input.listId));
+  } else {
+    Object.assign(contact, bulkFields(change.after, input.fieldIds));
+    if (change.action === 'create' || change.action === 'subscribe') {
+      contact.subscribe = [{ listid }];
+      tags.push(managedTag(input.listId));
+    }
+  }
+  if (tags.length > 0) contact.tags = tags;
+  return { change, contact, bytes: Buffer.byteLength(JSON.stringify(contact)) + 1 };
+}
+
+/** The bulk importer's snake_case shape. Empty values are never sent: an empty string would erase what AC has. */
+function bulkFields(after: ContactFields | undefined, fieldIds: ReadonlyMap<string, string>): Partial<BulkContact> {
+  if (after === undefined) return {};
+  const out: Partial<BulkContact> = {};
+  if (after.firstName) out.first_name = after.firstName;
+  if (after.lastName) out.last_name = after.lastName;
+  if (after.phone) out.phone = after.phone;
+  const fields: Array<{ id: number; value: string }> = [];
+  for (const [perstag, value] of Object.entries(after.fields ?? {})) {
+    const id = fieldIds.get(perstag);
+    if (id !== undefined && value !== '') fields.push({ id: Number(id), value });
+  }
+  if (fields.length > 0) out.fields = fields;
+  return out;
+}
+
+/** Packs entries into batches of at most 250 contacts and under 400,000 bytes, keeping plan order. */
+export function splitBatches<T extends { bytes: number }>(entries: readonly T[]): T[][] {
+  const envelope = 64; // {"contacts":[...],"exclude_automations":false}
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let bytes = envelope;
+  for (const e of entries) {
+    if (current.length > 0 && (current.length >= BULK_MAX_CONTACTS || bytes + e.bytes > BULK_MAX_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = envelope;
+    }
+    current.push(e);
+    bytes += e.bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+interface BatchResult {
+  succeeded: Entry[];
+  failed: Array<{ entry: Entry; reason: string }>;
+  /** The batch as a whole did not land (failed/interrupted/never queued): resending it may help. */
+  wholeBatchFailed: boolean;
+  /** Entries whose failure is the contact's own (validation): resending will not help. */
+  permanent: Set<Entry>;
+}
+
+async function sendAndWait(input: ApplyInput, batch: Entry[], id: string, poller: PollSpacer): Promise<BatchResult> {
+  const permanent = new Set<Entry>();
+  let toSend = batch;
+  const failed: BatchResult['failed'] = [];
+  let batchId: string;
+  try {
+    input.sink({ type: 'batch:sent', export: input.export, kind: 'bulk_import', id, contacts: batch.length });
+    batchId = (
+      await input.api.bulkImport(
+        toSend.map((e) => e.contact),
+        { excludeAutomations: input.excludeAutomations ?? false },
+      )
+    ).batchId;
+  } catch (err) {
+    const reasons = validationReasons(err);
+    if (reasons === undefined) {
+      return { succeeded: [], failed: batch.map((entry) => ({ entry, reason: errorReason(err) })), wholeBatchFailed: true, permanent };
+    }
+    // ActiveCampaign refused the whole payload because of some contacts: nothing was queued. Set those aside with
+    // their reasons and send the rest.
+    toSend = [];
+    batch.forEach((entry, i) => {
+      const reason = reasons.get(i);
+      if (reason === undefined) toSend.push(entry);
+      else {
+        failed.push({ entry, reason: `rejected by ActiveCampaign: ${reason}` });
+        permanent.add(entry);
+      }
+    });
+    if (toSend.length === 0) return { succeeded: [], failed, wholeBatchFailed: false, permanent };
+    try {
+      batchId = (await input.api.bulkImport(toSend.map((e) => e.contact), { excludeAutomations: input.excludeAutomations ?? false })).batchId;
+    } catch (err2) {
+      return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(err2) }))], wholeBatchFailed: true, permanent };
+    }
+  }
+
+  let info: BulkBatchInfo;
+  try {
+    info = await waitForBatch(input.api, batchId, { pollMs: POLL_START_MS, maxPollMs: POLL_MAX_MS, sleep: (ms) => poller.slot(ms) });
+  } catch (err) {
+    return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(err) }))], wholeBatchFailed: true, permanent };
+  }
+  if (info.status !== 'completed') {
+    const reason = `bulk import batch ended '${String(info.status)}'`;
+    return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason }))], wholeBatchFailed: true, permanent };
+  }
+  const failedEmails = new Set(info.failure.map((e) => e.trim().toLowerCase()));
+  const succeeded: Entry[] = [];
+  for (const entry of toSend) {
+    if (failedEmails.has(entry.change.key)) failed.push({ entry, reason: 'ActiveCampaign reported this contact as failed in its bulk import batch' });
+    else succeeded.push(entry);
+  }
+  return { succeeded, failed, wholeBatchFailed: false, permanent };
+}
+
+/** Hands out poll times at least `spacingMs` apart across all batches of one apply. */
+class PollSpacer {
+  private next = 0;
+  constructor(
+    private readonly spacingMs: number,
+    private readonly sleep: (ms: number) => Promise<void>,
+  ) {}
+
+  /** Waits at least `minWait`, and until this apply's next free poll slot. */
+  async slot(minWait: number): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now + minWait, this.next);
+    this.next = at + this.spacingMs;
+    await this.sleep(at - now);
+  }
+}
+
+function validationReasons(err: unknown): Map<number, string> | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const reasons = (err as { failureReasons?: unknown }).failureReasons;
+  if (!Array.isArray(reasons)) return undefined;
+  const out = new Map<number, string>();
+  for (const r of reasons) {
+    if (typeof r === 'object' && r !== null && typeof (r as { contact?: unknown }).contact === 'number') {
+      out.set((r as { contact: number }).contact, String((r as { failureReason?: unknown }).failureReason ?? 'invalid'));
+    }
+  }
+  return out.size > 0 ? out : undefined;
+}
+
+function errorReason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

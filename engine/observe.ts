@@ -1,0 +1,48 @@
+/**
+ * Observed state: turns ActiveCampaign's list members into the planner's ObservedContact, reading acsync's own
+ * knowledge (who it subscribed, who it unsubscribed) back from the tags it set, so CI runs need no local state.
+ */
+import type { AcListMember } from './activecampaign/api.ts';
+import type { ObservedContact } from './model.ts';
+
+export interface ObserveContext {
+  /** Personalization tag by custom field id, for the mapped fields only. */
+  perstagByFieldId: ReadonlyMap<string, string>;
+  /** Id of acsync's managed tag for this list, when the tag exists in the account. */
+  managedTagId?: string;
+  /** Id of acsync's unsubscribed tag for this list, when it exists. */
+  unsubscribedTagId?: string;
+  /** Filled with contactTag ids of the unsubscribed tag by contact id (the executor detaches them on re-subscribe). */
+  unsubscribedTagLinks?: Map<string, string>;
+}
+
+export function toObserved(member: AcListMember, ctx: ObserveContext): ObservedContact {
+  let managed = false;
+  let unsubscribedByAcsync = false;
+  for (const ct of member.contactTags) {
+    if (ct.tagId === ctx.managedTagId) managed = true;
+    else if (ct.tagId === ctx.unsubscribedTagId) {
+      unsubscribedByAcsync = true;
+      ctx.unsubscribedTagLinks?.set(member.id, ct.id);
+    }
+  }
+  const fields: Record<string, string> = {};
+  for (const [fieldId, value] of Object.entries(member.fieldValues)) {
+    const perstag = ctx.perstagByFieldId.get(fieldId);
+    if (perstag !== undefined && value !== '') fields[perstag] = value;
+  }
+  const observed: ObservedContact = {
+    id: member.id,
+    key: member.email.trim().toLowerCase(),
+    email: member.email,
+    listStatus: member.listStatus,
+    managed,
+    unsubscribedByAcsync,
+    fields,
+  };
+  if (member.firstName !== '') observed.firstName = member.firstName;
+  if (member.lastName !== '') observed.lastName = member.lastName;
+  if (member.phone !== '') observed.phone = member.phone;
+  if (member.updatedAt !== undefined) observed.updatedAt = member.updatedAt;
+  return observed;
+}

@@ -1,0 +1,122 @@
+/**
+ * Saved plans: `acsync plan --out plan.json` writes what apply would do, with fingerprints of what it was
+ * computed from; `acsync apply plan.json` applies exactly that, and refuses before any write when the config,
+ * a segment file or the list changed since. The file holds personal data: mode 0600, written atomically.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from './config/model.ts';
+import type { ExportPlan } from './model.ts';
+import type { PlannedExport, PlanOutcome } from './run.ts';
+
+export const SAVED_PLAN_FORMAT = 'acsync-plan';
+/** Bump when the shape changes; apply refuses versions it does not know. */
+export const SAVED_PLAN_VERSION = 1;
+
+export interface SavedExportPlan {
+  export: string;
+  connection: string;
+  hostname: string;
+  listId: string;
+  /** sha256 of the export's own config (as resolved), of the segment file's bytes, and of the list state read. */
+  fingerprints: { exportConfig: string; segment: string; list: string };
+  plan: ExportPlan;
+}
+
+export interface SavedPlan {
+  format: typeof SAVED_PLAN_FORMAT;
+  version: number;
+  createdAt: string;
+  config: { file: string; sha256: string };
+  exports: SavedExportPlan[];
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** What of an export's config changes its plan (everything but cosmetics is included: simpler and safe). */
+function exportConfigHash(planned: PlannedExport): string {
+  const { config, connection } = planned;
+  const relevant = {
+    export: { ...config, segmentPath: undefined },
+    connection: { ...connection, displayName: undefined },
+  };
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex');
+}
+
+export async function writeSavedPlan(file: string, config: Config, outcomes: Array<{ planned?: PlannedExport }>): Promise<void> {
+  const exports: SavedExportPlan[] = [];
+  for (const o of outcomes) {
+    const p = o.planned;
+    if (p === undefined) continue;
+    exports.push({
+      export: p.config.name,
+      connection: p.connection.id,
+      hostname: p.connection.hostname,
+      listId: p.config.listId,
+      fingerprints: { exportConfig: exportConfigHash(p), segment: p.fingerprints.segment, list: p.fingerprints.list },
+      plan: p.plan,
+    });
+  }
+  const saved: SavedPlan = {
+    format: SAVED_PLAN_FORMAT,
+    version: SAVED_PLAN_VERSION,
+    createdAt: new Date().toISOString(),
+    config: { file: path.relative(process.cwd(), config.file) || config.file, sha256: await sha256File(config.file) },
+    exports,
+  };
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, file);
+}
+
+export async function readSavedPlan(file: string): Promise<SavedPlan> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read the saved plan ${file}: ${code === 'ENOENT' ? 'no such file' : String(code ?? err)}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error(`${file} is not a saved plan (not JSON); make one with \`acsync plan --out ${file}\``);
+  }
+  const d = data as Partial<SavedPlan>;
+  if (d.format !== SAVED_PLAN_FORMAT || !Array.isArray(d.exports) || typeof d.config?.file !== 'string') {
+    throw new Error(`${file} is not an acsync saved plan; make one with \`acsync plan --out ${file}\``);
+  }
+  if (d.version !== SAVED_PLAN_VERSION) {
+    throw new Error(`${file} is a saved plan of format version ${String(d.version)}; this acsync reads version ${SAVED_PLAN_VERSION}: plan again with this version`);
+  }
+  return d as SavedPlan;
+}
+
+/** Why a saved plan may no longer be applied (empty when it still matches the world). */
+export async function checkSavedPlan(saved: SavedPlan, config: Config, outcomes: PlanOutcome[]): Promise<string[]> {
+  const problems: string[] = [];
+  if ((await sha256File(config.file)) !== saved.config.sha256) problems.push(`the config file ${saved.config.file} changed`);
+  saved.exports.forEach((s, i) => {
+    const o = outcomes[i];
+    if (o === undefined || o.export.name !== s.export) {
+      problems.push(`export '${s.export}' is no longer in the config`);
+      return;
+    }
+    if (o.planned === undefined) {
+      problems.push(`export '${s.export}' could not be planned: ${o.error?.message ?? 'unknown error'}`);
+      return;
+    }
+    if (exportConfigHash(o.planned) !== s.fingerprints.exportConfig) problems.push(`the config of export '${s.export}' changed`);
+    if (o.planned.fingerprints.segment !== s.fingerprints.segment) problems.push(`the segment file of export '${s.export}' (${o.planned.config.segment}) changed`);
+    if (o.planned.fingerprints.list !== s.fingerprints.list) problems.push(`ActiveCampaign list ${s.listId} of export '${s.export}' changed since the plan was made`);
+  });
+  return problems;
+}
