@@ -1,0 +1,152 @@
+/**
+ * Test workspaces: a config and its segment files in a scratch folder, pointing at an emulator started over
+ * loopback with scaled-up limits (so the suite stays fast), and a way to read what the list holds over the
+ * emulator's real HTTP API, as a person would look in ActiveCampaign.
+ */
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulator, type EmulatorHandle } from '../../emulator/index.ts';
+import type { EmulatorOptions } from '../../emulator/types.ts';
+import { loadConfig } from '../../engine/config/load.ts';
+import type { Config } from '../../engine/config/model.ts';
+
+/** Scaled-up limits: the same shape as ActiveCampaign's, 200x faster. */
+export const FAST_LIMITS = { rateLimit: 1000, bulkPerMinute: 20_000, singleBulkPerMinute: 4_000, bulkDelayMs: 20 };
+export const FAST_ENV_LIMITS = 'rps=1000,bulk=20000,single=4000';
+
+export async function fastEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  return startEmulator({ port: 0, apiKey: 'test-key-0123456789', seedLists: 3, seedFields: ['LOYALTY_TIER'], ...FAST_LIMITS, ...options });
+}
+
+export interface ExportSpec {
+  name?: string;
+  segment: string;
+  listId?: number;
+  onLeave?: 'keep' | 'unsubscribe';
+  fields?: boolean;
+  extra?: string;
+}
+
+export class Workspace {
+  constructor(
+    readonly dir: string,
+    readonly emulator: EmulatorHandle,
+  ) {}
+
+  static async create(emulator: EmulatorHandle): Promise<Workspace> {
+    return new Workspace(await mkdtemp(path.join(os.tmpdir(), 'acsync-test-')), emulator);
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, AC_API_KEY: this.emulator.apiKey, ACSYNC_RATE_LIMITS: FAST_ENV_LIMITS };
+  }
+
+  async write(rel: string, content: string): Promise<string> {
+    const file = path.join(this.dir, rel);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, content);
+    return file;
+  }
+
+  /** Writes acsync.yaml with one connection to the emulator and the given exports. */
+  async config(exports: ExportSpec[]): Promise<string> {
+    const lines = [
+      'version: 1',
+      'roles:',
+      '  admins: [ana@contoso.example]',
+      'connections:',
+      '  ac:',
+      '    type: activecampaign',
+      '    displayName: Test account',
+      `    hostname: ${this.emulator.hostname}`,
+      '    apiKey: ${AC_API_KEY}',
+      '    dataPrivacyConsent: true',
+      '    exportUser: ana@contoso.example',
+      'exports:',
+    ];
+    for (const e of exports) {
+      lines.push(
+        `  ${e.name ?? 'customers'}:`,
+        '    connection: ac',
+        '    owner: ana@contoso.example',
+        `    segment: ${e.segment}`,
+        `    listId: ${e.listId ?? 1}`,
+        `    onLeave: ${e.onLeave ?? 'keep'}`,
+        '    mapping:',
+        '      email: Email',
+        '      firstName: First',
+        '      lastName: Last',
+        '      phone: Phone',
+      );
+      if (e.fields !== false) lines.push('      fields:', '        LOYALTY_TIER: Tier');
+      if (e.extra !== undefined) lines.push(e.extra);
+    }
+    return this.write('acsync.yaml', lines.join('\n') + '\n');
+  }
+
+  async load(): Promise<Config> {
+    const r = await loadConfig(path.join(this.dir, 'acsync.yaml'), { cwd: this.dir });
+    if (r.config === undefined) throw new Error(`test config invalid: ${JSON.stringify(r.diagnostics)}`);
+    return r.config;
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A CSV segment with the columns the test config maps. */
+export function csv(rows: Array<[email: string, first?: string, last?: string, phone?: string, tier?: string]>): string {
+  const quote = (v: string | undefined) => (v === undefined ? '' : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  return ['Email,First,Last,Phone,Tier', ...rows.map((r) => [r[0], r[1], r[2], r[3], r[4]].map(quote).join(','))].join('\n') + '\n';
+}
+
+export interface Member {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone: string;
+  status: number;
+  tags: string[];
+  fields: Record<string, string>;
+}
+
+/** Every member of a list, read over the emulator's ActiveCampaign API. */
+export async function listMembers(emulator: EmulatorHandle, listId: number | string): Promise<Member[]> {
+  const headers = { 'Api-Token': emulator.apiKey };
+  const tagsRes = (await (await fetch(`${emulator.url}/api/3/tags?limit=100`, { headers })).json()) as { tags: Array<{ id: string; tag: string }> };
+  const tagName = new Map(tagsRes.tags.map((t) => [t.id, t.tag]));
+  const fieldsRes = (await (await fetch(`${emulator.url}/api/3/fields?limit=100`, { headers })).json()) as { fields: Array<{ id: string; perstag: string }> };
+  const perstag = new Map(fieldsRes.fields.map((f) => [f.id, f.perstag]));
+  const out: Member[] = [];
+  let after = '0';
+  for (;;) {
+    const url = `${emulator.url}/api/3/contacts?listid=${listId}&status=-1&orders[id]=ASC&id_greater=${after}&limit=100&include=contactLists,contactTags,fieldValues`;
+    const page = (await (await fetch(url, { headers })).json()) as {
+      contacts: Array<{ id: string; email: string; firstName: string; lastName: string; phone: string }>;
+      contactLists?: Array<{ contact: string; list: string; status: string | number }>;
+      contactTags?: Array<{ contact: string; tag: string }>;
+      fieldValues?: Array<{ contact: string; field: string; value: string }>;
+    };
+    for (const c of page.contacts) {
+      const cl = page.contactLists?.find((x) => x.contact === c.id && String(x.list) === String(listId));
+      const fields: Record<string, string> = {};
+      for (const fv of page.fieldValues ?? []) if (fv.contact === c.id) fields[perstag.get(fv.field) ?? fv.field] = fv.value;
+      out.push({
+        id: c.id,
+        email: c.email,
+        firstName: c.firstName,
+        lastName: c.lastName,
+        phone: c.phone,
+        status: Number(cl?.status ?? -1),
+        tags: (page.contactTags ?? []).filter((t) => t.contact === c.id).map((t) => tagName.get(t.tag) ?? t.tag),
+        fields,
+      });
+    }
+    if (page.contacts.length < 100) break;
+    after = page.contacts[page.contacts.length - 1]!.id;
+  }
+  return out;
+}
