@@ -94,14 +94,14 @@ export class HandWatcher {
 
 /** A run function whose runs the test finishes by hand; records each call. */
 export class HandRuns {
-  calls: Array<{ exports: string[]; signal?: AbortSignal; config: Config }> = [];
+  calls: Array<{ exports: string[]; mode: 'plan' | 'apply'; signal?: AbortSignal; config: Config }> = [];
   private resolvers: Array<{ name: string; finish: (r: RunResult | Error) => void }> = [];
   /** When true, runs finish on their own in the next microtask. */
   auto = false;
 
   readonly fn: RunExportsFn = (config, options) => {
     const exports = options.exports ?? [];
-    this.calls.push({ exports, config, ...(options.signal ? { signal: options.signal } : {}) });
+    this.calls.push({ exports, mode: options.mode, config, ...(options.signal ? { signal: options.signal } : {}) });
     const name = exports[0] ?? '';
     if (this.auto) return Promise.resolve(okResult(name));
     return new Promise<RunResult>((resolve, reject) => {
