@@ -80,7 +80,7 @@ describe('acsync emulator (subprocess)', () => {
     expect(out).toContain(`api key:  ${KEY}`);
     expect(out).toContain('apiKey: ${AC_API_KEY}');
     const r = await fetch(`http://${hostname}/api/3/lists`, { headers: { 'Api-Token': KEY } });
-    expect((await r.json()).meta.total).toBe('2');
+    expect(((await r.json()) as { meta: { total: string } }).meta.total).toBe('2');
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
