@@ -72,6 +72,8 @@ export type WatchEvent =
       added: string[];
       removed: string[];
       changed: string[];
+      /** Every export watched from now on. */
+      exports: WatchedExportInfo[];
       paths: string[];
       /** Warnings of the new config (it has no errors, or it would not have been taken). */
       diagnostics: Diagnostic[];

@@ -346,6 +346,9 @@ export class WatchSession {
       }
     }
     for (const n of added) this.addExport(after.get(n)!);
+    this.watcher.set(this.paths());
+    this.emit({ type: 'watch:config-reloaded', at: this.now(), file: next.displayFile, added, removed, changed, exports: [...after.values()].map(info), paths: this.paths(), diagnostics });
+    // After the reload event, so that the screen learns of an export before its schedule.
     for (const n of changed) {
       const b = before.get(n)!;
       const a = after.get(n)!;
@@ -355,8 +358,6 @@ export class WatchSession {
       }
     }
     for (const n of added) this.startSchedule(after.get(n)!);
-    this.watcher.set(this.paths());
-    this.emit({ type: 'watch:config-reloaded', at: this.now(), file: next.displayFile, added, removed, changed, paths: this.paths(), diagnostics });
     // A new export, or one whose definition changed (list, mapping, connection...), is synced at once.
     for (const n of [...added, ...changed]) this.trigger(n, 'config');
   }
