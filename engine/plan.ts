@@ -49,13 +49,19 @@ const STANDARD_FIELDS = ['firstName', 'lastName', 'phone'] as const;
 
 /**
  * Builds a plan one desired contact at a time, so a million-profile segment never has to be in memory at once:
- * the planner keeps one index entry per email (observed contacts, then the row that claimed each email) and the
- * changes, but no noop contact.
+ * the planner keeps one small-integer index entry per email and the changes, but no noop contact. Rows must be
+ * at most 2^31 (an Int32Array holds them).
  */
 export class Planner {
   readonly #opts: PlanOptions;
-  /** key → the observed contact still unclaimed, or the segment row that claimed the key (to name duplicates). */
-  readonly #index = new Map<string, ObservedContact | number>();
+  readonly #observed: readonly ObservedContact[];
+  /**
+   * key → position in #observed (>= 0), or -row for a key a segment row claimed that is not on the list.
+   * Small-integer values keep the million-entry map free of pointers the garbage collector would have to trace.
+   */
+  readonly #index = new Map<string, number>();
+  /** Per observed contact: the segment row that claimed it, 0 while unclaimed. */
+  readonly #claimedBy: Int32Array;
   readonly #changes: Change[] = [];
   readonly #counts: ChangeCounts = emptyCounts();
   #observedActive = 0;
@@ -63,10 +69,16 @@ export class Planner {
 
   constructor(observed: Iterable<ObservedContact>, opts: PlanOptions) {
     this.#opts = opts;
-    for (const o of observed) {
+    this.#observed = Array.isArray(observed) ? (observed as readonly ObservedContact[]) : [...observed];
+    this.#claimedBy = new Int32Array(this.#observed.length);
+    for (let i = 0; i < this.#observed.length; i++) {
+      const o = this.#observed[i]!;
       // ActiveCampaign keeps one contact per email; should a reader ever hand us two, the first one decides.
-      if (this.#index.has(o.key)) continue;
-      this.#index.set(o.key, o);
+      if (this.#index.has(o.key)) {
+        this.#claimedBy[i] = -1;
+        continue;
+      }
+      this.#index.set(o.key, i);
       if (o.listStatus === 0 || o.listStatus === 1) this.#observedActive++;
     }
   }
@@ -83,22 +95,26 @@ export class Planner {
       this.#record({ action: 'skip', email: item.email, key: item.key, row: item.row, reasonCode: item.reasonCode, reason: item.reason });
       return;
     }
-    const prior = this.#index.get(item.key);
-    if (typeof prior === 'number') {
+    const at = this.#index.get(item.key);
+    if (at === undefined) {
+      this.#index.set(item.key, -item.row);
+      this.#newcomer(item);
+      return;
+    }
+    const firstRow = at < 0 ? -at : this.#claimedBy[at]!;
+    if (firstRow !== 0) {
       this.#record({
         action: 'skip',
         email: item.email,
         key: item.key,
         row: item.row,
         reasonCode: 'duplicate-email',
-        reason: `duplicate of row ${prior}`,
+        reason: `duplicate of row ${firstRow}`,
       });
       return;
     }
-    // Claim the key. For an observed contact this reuses the map entry (and its key string): no growth.
-    this.#index.set(item.key, item.row);
-    if (prior === undefined) this.#newcomer(item);
-    else this.#member(item, prior);
+    this.#claimedBy[at] = item.row;
+    this.#member(item, this.#observed[at]!);
   }
 
   /** Adds the contacts that left the segment and returns the plan. */
@@ -106,10 +122,11 @@ export class Planner {
     if (this.#finished) throw new Error('Planner.finish() called twice');
     this.#finished = true;
     const leavers: ObservedContact[] = [];
-    for (const v of this.#index.values()) {
-      if (typeof v === 'number') continue;
-      if (this.#opts.onLeave === 'keep' || v.listStatus === 2 || v.listStatus === 3) this.#counts.noop++;
-      else leavers.push(v);
+    for (let i = 0; i < this.#observed.length; i++) {
+      if (this.#claimedBy[i] !== 0) continue;
+      const o = this.#observed[i]!;
+      if (this.#opts.onLeave === 'keep' || o.listStatus === 2 || o.listStatus === 3) this.#counts.noop++;
+      else leavers.push(o);
     }
     leavers.sort(byId);
     for (const o of leavers) {
@@ -202,7 +219,9 @@ export function diffFields(d: DesiredContact, current: ContactFields): FieldChan
   }
   if (d.fields !== undefined) {
     const have = current.fields;
-    for (const tag in d.fields) {
+    const tags = Object.keys(d.fields);
+    for (let i = 0; i < tags.length; i++) {
+      const tag = tags[i]!;
       const after = d.fields[tag]!;
       const before = have?.[tag] || undefined;
       if (after !== before) (out ??= []).push(before === undefined ? { field: tag, after } : { field: tag, before, after });
