@@ -333,6 +333,7 @@ export async function applyPlanned(outcomes: PlanOutcome[], options: RunOptions)
       });
       r.applied = outcome.applied;
       r.failed = outcome.failed + outcome.notAttempted;
+      r.durationMs = o.durationMs + outcome.durationMs;
       r.failures = outcome.failures;
       const stats = p.api.stats();
       sink({

@@ -1,5 +1,125 @@
-// Placeholder until the command lands (see the open issues); replaced by the real command module.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('acsync apply: not available yet in this build\n');
-  return 1;
+/**
+ * `acsync apply`: plans, asks (or not), and makes each ActiveCampaign list match its segment.
+ * `acsync apply plan.json` applies a saved plan exactly, refusing before any write when its inputs changed.
+ */
+import { applyPlanned, planExports, selectExports, UserFacingError, type RunOptions } from '../../engine/run.ts';
+import { hasChanges, type RunResult } from '../../engine/model.ts';
+import { checkSavedPlan, readSavedPlan } from '../../engine/saved-plan.ts';
+import { COMMON_HELP, commonFlags, exitCode, loadOrReport, makeReporter, parseCommand, usageFailure } from '../exec.ts';
+import { confirm, NO_TTY_MESSAGE } from '../report/reporter.ts';
+
+const HELP = `Usage: acsync apply [PLAN_FILE] [options]
+
+Plans every enabled export, shows the plan, asks for confirmation, then applies it with batched upserts at the
+speed ActiveCampaign's rate limits allow. Exit 0 only when every change was applied.
+With PLAN_FILE (from \`acsync plan --out\`), applies exactly that plan without asking again, and refuses before
+any write when the config, a segment file or the ActiveCampaign list changed since it was made.
+
+Options:
+${COMMON_HELP}
+      --auto-approve            do not ask for confirmation (needed without a terminal)
+      --allow-mass-unsubscribe  apply even when an export would unsubscribe more than its maxUnsubscribe,
+                                or when its segment is empty or shrank by more than half
+`;
+
+/** How long SIGINT waits for batches already sent before giving up on them. */
+const SIGINT_GRACE_MS = 30_000;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCommand(
+      argv,
+      { 'auto-approve': { type: 'boolean', default: false }, 'allow-mass-unsubscribe': { type: 'boolean', default: false } },
+      true,
+    );
+  } catch (err) {
+    return usageFailure('apply', err);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (parsed.positionals.length > 1) return usageFailure('apply', new Error('at most one plan file'));
+  const flags = commonFlags(parsed.values);
+  const planFile = parsed.positionals[0];
+  const saved = planFile === undefined ? undefined : await readSavedPlan(planFile).catch((err: unknown) => err as Error);
+  if (saved instanceof Error) {
+    process.stderr.write(`acsync apply: ${saved.message}\n`);
+    return 1;
+  }
+  if (saved !== undefined && parsed.values.config === undefined) flags.config = saved.config.file;
+  const config = await loadOrReport(flags);
+  if (config === undefined) return 1;
+
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nacsync apply: stopping: no new batches; waiting for those already sent (Ctrl-C again to quit now)\n');
+    controller.abort();
+    setTimeout(() => process.exit(130), SIGINT_GRACE_MS).unref();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  const reporter = makeReporter('apply', flags, config);
+  const options: RunOptions = {
+    mode: 'apply',
+    sink: (e) => reporter.event(e),
+    signal: controller.signal,
+    allowMassUnsubscribe: parsed.values['allow-mass-unsubscribe'] === true,
+  };
+  try {
+    const names = saved !== undefined ? saved.exports.map((e) => e.export) : flags.exports;
+    const exports = selectExports(config, names);
+    let outcomes = await planExports(config, exports, options);
+    if (saved !== undefined) {
+      const problems = await checkSavedPlan(saved, config, outcomes);
+      if (problems.length > 0) {
+        await reporter.close();
+        process.stderr.write(`acsync apply: the saved plan ${planFile} is stale; nothing was applied:\n${problems.map((p) => `  - ${p}`).join('\n')}\n  hint: run \`acsync plan --out ${planFile}\` again and review it\n`);
+        return 1;
+      }
+      outcomes = outcomes.map((o, i) => (o.planned === undefined ? o : { ...o, planned: { ...o.planned, plan: saved.exports[i]!.plan } }));
+    }
+    const planFailed = outcomes.some((o) => o.error !== undefined);
+    const pending = outcomes.some((o) => o.planned !== undefined && hasChanges(o.planned.plan));
+    if (!planFailed && pending && saved === undefined && parsed.values['auto-approve'] !== true) {
+      const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true && !flags.json;
+      if (!interactive) {
+        await reporter.close();
+        process.stderr.write(`acsync apply: ${NO_TTY_MESSAGE}\n`);
+        return 1;
+      }
+      const yes = await confirm('Apply these changes to ActiveCampaign?', { stdin: process.stdin, stdout: process.stderr });
+      if (!yes) {
+        await reporter.close();
+        process.stderr.write('acsync apply: cancelled; nothing was applied.\n');
+        return 1;
+      }
+    }
+    let result: RunResult;
+    if (planFailed) {
+      // Nothing is applied when any export could not be planned: a half-applied run is harder to reason about.
+      result = { mode: 'apply', ok: false, changesPending: pending, exports: outcomes.map((o) => ({ export: o.export.name, connection: o.export.connection, listId: o.export.listId, durationMs: o.durationMs, ...(o.planned ? { plan: o.planned.plan } : {}), ...(o.error ? { error: o.error } : {}) })) };
+    } else {
+      result = await applyPlanned(outcomes, options);
+    }
+    reporter.result(result);
+    await reporter.close();
+    if (interrupted) return 130;
+    return exitCode(result, false);
+  } catch (err) {
+    await reporter.close();
+    if (err instanceof UserFacingError) {
+      process.stderr.write(`acsync apply: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
 }
