@@ -14,7 +14,7 @@ import { Marketer } from './marketer.ts';
 import { loadState, saveState } from './persistence.ts';
 import { RollingWindow } from './rolling-window.ts';
 import { seed, type SeedInput, type SeedResult } from './seed.ts';
-import { Store } from './store.ts';
+import { Store, storeTimeToMs } from './store.ts';
 import type { EmulatorLimits, EmulatorOptions, EmulatorStats, FaultConfig } from './types.ts';
 
 export type { EmulatorLimits, EmulatorOptions, EmulatorStats, FaultConfig } from './types.ts';
@@ -266,8 +266,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         firstName: c.firstName,
         lastName: c.lastName,
         phone: c.phone,
-        cdate: new Date(c.cdate).toISOString(),
-        udate: new Date(c.udate).toISOString(),
+        cdate: new Date(storeTimeToMs(c.cdate)).toISOString(),
+        udate: new Date(storeTimeToMs(c.udate)).toISOString(),
         lists: Object.fromEntries(c.lists.map((m) => [String(m.list), m.status])),
         fields: Object.fromEntries(c.fields.map((v) => [store.fields.get(v.field)?.perstag ?? String(v.field), v.value])),
         tags: c.tags.map((t) => store.tags.get(t.tag)?.tag ?? String(t.tag)),

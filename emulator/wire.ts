@@ -2,6 +2,7 @@
  * Store records in ActiveCampaign's wire shapes: ids and counts as strings, dates as ISO-8601 with the
  * account's offset, camelCase names on contacts.
  */
+import { storeTimeToMs } from './store.ts';
 import type { ContactRec, ContactTagRec, FieldRec, FieldRelRec, FieldValueRec, ListRec, MembershipRec, TagRec } from './store.ts';
 
 /**
@@ -22,6 +23,11 @@ export function isoDate(ms: number): string {
  * Parses a date filter value. A value without an offset is read in the account's timezone, as
  * ActiveCampaign does; returns epoch seconds, or undefined when it is not a date.
  */
+/** A store time (seconds, see store.ts) in the wire format. */
+function at(t: number): string {
+  return isoDate(storeTimeToMs(t));
+}
+
 export function parseFilterDate(value: string): number | undefined {
   const v = value.trim();
   const hasOffset = /([zZ]|[+-]\d{2}:?\d{2})$/.test(v);
@@ -43,7 +49,7 @@ export function wireList(l: ListRec, baseUrl: string): Record<string, unknown> {
     stringid: l.stringid,
     userid: '1',
     name: l.name,
-    cdate: isoDate(l.cdate),
+    cdate: at(l.cdate),
     udate: null,
     private: '0',
     sender_name: '',
@@ -61,7 +67,7 @@ export function wireList(l: ListRec, baseUrl: string): Record<string, unknown> {
 
 export function wireContact(c: ContactRec, baseUrl: string, related?: { lists?: boolean; fields?: boolean; tags?: boolean }): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    cdate: isoDate(c.cdate),
+    cdate: at(c.cdate),
     email: c.email,
     phone: c.phone,
     firstName: c.firstName,
@@ -82,11 +88,11 @@ export function wireContact(c: ContactRec, baseUrl: string, related?: { lists?: 
     deleted: '0',
     anonymized: '0',
     adate: null,
-    udate: isoDate(c.udate),
+    udate: at(c.udate),
     edate: null,
     deleted_at: null,
-    created_utc_timestamp: new Date(c.cdate).toISOString().slice(0, 19).replace('T', ' '),
-    updated_utc_timestamp: new Date(c.udate).toISOString().slice(0, 19).replace('T', ' '),
+    created_utc_timestamp: new Date(storeTimeToMs(c.cdate)).toISOString().slice(0, 19).replace('T', ' '),
+    updated_utc_timestamp: new Date(storeTimeToMs(c.udate)).toISOString().slice(0, 19).replace('T', ' '),
     created_by: null,
     updated_by: null,
     email_empty: c.email === '',
@@ -108,8 +114,8 @@ export function wireMembership(m: MembershipRec, baseUrl: string): Record<string
     list: String(m.list),
     form: null,
     seriesid: '0',
-    sdate: isoDate(m.sdate),
-    udate: isoDate(m.udate),
+    sdate: at(m.sdate),
+    udate: at(m.udate),
     status: String(m.status),
     responder: '1',
     sync: '0',
@@ -135,8 +141,8 @@ export function wireFieldValue(v: FieldValueRec, baseUrl: string): Record<string
     contact: String(v.contact),
     field: String(v.field),
     value: v.value,
-    cdate: isoDate(v.cdate),
-    udate: isoDate(v.udate),
+    cdate: at(v.cdate),
+    udate: at(v.udate),
     created_by: null,
     updated_by: null,
     links: apiLinks(baseUrl, `fieldValues/${v.id}`, ['owner', 'field']),
@@ -149,9 +155,9 @@ export function wireContactTag(t: ContactTagRec, baseUrl: string): Record<string
   return {
     contact: String(t.contact),
     tag: String(t.tag),
-    cdate: isoDate(t.cdate),
-    created_timestamp: isoDate(t.cdate),
-    updated_timestamp: isoDate(t.cdate),
+    cdate: at(t.cdate),
+    created_timestamp: at(t.cdate),
+    updated_timestamp: at(t.cdate),
     created_by: null,
     updated_by: null,
     links: apiLinks(baseUrl, `contactTags/${t.id}`, ['tag', 'contact']),
@@ -164,10 +170,10 @@ export function wireTag(t: TagRec, baseUrl: string): Record<string, unknown> {
     tagType: 'contact',
     tag: t.tag,
     description: t.description,
-    cdate: isoDate(t.cdate),
+    cdate: at(t.cdate),
     subscriber_count: '0',
-    created_timestamp: isoDate(t.cdate),
-    updated_timestamp: isoDate(t.cdate),
+    created_timestamp: at(t.cdate),
+    updated_timestamp: at(t.cdate),
     created_by: null,
     updated_by: null,
     deleted: '0',
@@ -190,8 +196,8 @@ export function wireField(f: FieldRec, relIds: number[], baseUrl: string): Recor
     visible: '1',
     service: '',
     ordernum: String(f.id),
-    cdate: isoDate(f.cdate),
-    udate: isoDate(f.udate),
+    cdate: at(f.cdate),
+    udate: at(f.udate),
     options: [],
     relations: relIds.map(String),
     links: apiLinks(baseUrl, `fields/${f.id}`, ['options', 'relations']),
@@ -200,5 +206,5 @@ export function wireField(f: FieldRec, relIds: number[], baseUrl: string): Recor
 }
 
 export function wireFieldRel(r: FieldRelRec): Record<string, unknown> {
-  return { field: String(r.field), relid: String(r.relid), dorder: '0', cdate: isoDate(r.cdate), links: [], id: String(r.id) };
+  return { field: String(r.field), relid: String(r.relid), dorder: '0', cdate: at(r.cdate), links: [], id: String(r.id) };
 }
