@@ -24,6 +24,11 @@ export type EngineEvent =
   | { type: 'change:applied'; export: string; change: Change }
   /** The client waits for the account's rate budget (or a Retry-After). */
   | { type: 'ratelimit:wait'; connection: string; ms: number; reason: 'budget' | 'retry-after' | 'backoff' }
+  /**
+   * One HTTP request goes out to ActiveCampaign (after its rate-budget wait). Reporters show requests per second
+   * against the account's budget; when a client does not emit it, they simply show no rate.
+   */
+  | { type: 'request:sent'; connection: string; kind: string }
   /** A request is being retried. */
   | { type: 'request:retry'; connection: string; method: string; path: string; status?: number; attempt: number; delayMs: number }
   | {

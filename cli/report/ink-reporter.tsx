@@ -1,0 +1,225 @@
+/**
+ * The terminal UI (stderr is a TTY, CI unset): plans drawn with colour and word-level field diffs, a live progress
+ * area per export during apply, finished work moved into <Static>, a final summary, and the y/N prompt.
+ * When stdout is not a terminal (`acsync plan > plan.txt` from a shell), the plan and summary are written there as
+ * plain text and the terminal only shows progress.
+ */
+import { render, type Instance } from 'ink';
+import type { EngineEvent } from '../../engine/events.ts';
+import type { ExportPlan, RunResult } from '../../engine/model.ts';
+import { formatDiagnostic } from '../diagnostics.ts';
+import { ConfirmPrompt } from '../ui/ConfirmPrompt.tsx';
+import { ReporterApp, type StaticItem } from '../ui/ReporterApp.tsx';
+import { CHANGES_SHOWN_PER_KIND } from './actions.ts';
+import { emailShower } from './mask.ts';
+import { renderExportPlan, renderPlanSummary } from './plan-text.ts';
+import { ProgressTracker } from './progress.ts';
+import { renderApplyResult, renderExportErrors } from './result-text.ts';
+import type { Reporter, ReporterOptions } from './reporter.ts';
+import { painter } from './style.ts';
+
+/** Redraws are coalesced to at most one per frame: 10 a second is smooth for a progress bar and cheap on 2 cores. */
+export const FRAME_MS = 100;
+
+type Stream = NodeJS.WriteStream | NodeJS.WritableStream;
+
+/** Live Ink reporters by the stream they draw on, so `confirm` can ask inside the running UI instead of fighting it. */
+const LIVE = new Map<Stream, InkReporter>();
+
+export class InkReporter implements Reporter {
+  private readonly tracker: ProgressTracker;
+  private readonly items: Array<StaticItem & { id: number }> = [];
+  private readonly plans = new Map<string, ExportPlan>();
+  private readonly failuresShown = new Map<string, number>();
+  private readonly planInTerminal: boolean;
+  private readonly instance: Instance;
+  private prompt: { question: string; onAnswer: (yes: boolean) => void } | undefined;
+  private summaryShown = false;
+  private tick = 0;
+  private pendingFrame: ReturnType<typeof setTimeout> | undefined;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly opts: ReporterOptions,
+    io: { stdin?: NodeJS.ReadStream; now?: () => number } = {},
+  ) {
+    this.tracker = new ProgressTracker(io.now ?? Date.now);
+    this.planInTerminal = (opts.stdout as NodeJS.WriteStream).isTTY === true;
+    const out = opts.color ? opts.stderr : withoutColour(opts.stderr);
+    this.instance = render(this.app(), {
+      stdout: out as NodeJS.WriteStream,
+      stdin: io.stdin ?? process.stdin,
+      // apply handles SIGINT itself (stop sending, wait for batches in flight); the prompt treats Ctrl-C as No.
+      exitOnCtrlC: false,
+      patchConsole: false,
+    });
+    LIVE.set(opts.stderr, this);
+    this.ticker = setInterval(() => {
+      this.tick++;
+      if (this.tracker.list().some((v) => v.phase === 'planning' || v.phase === 'applying')) this.draw();
+    }, FRAME_MS);
+    this.ticker.unref?.();
+  }
+
+  event(e: EngineEvent): void {
+    const view = this.tracker.apply(e);
+    switch (e.type) {
+      case 'diagnostic':
+        this.push({ kind: 'text', text: formatDiagnostic(e.diagnostic, { color: true }) });
+        break;
+      case 'plan:done':
+        this.addPlan(e.plan);
+        break;
+      case 'apply:start':
+        this.showSummaryOnce();
+        break;
+      case 'change:failed': {
+        const n = (this.failuresShown.get(e.export) ?? 0) + 1;
+        this.failuresShown.set(e.export, n);
+        const show = emailShower(this.opts.maskEmails);
+        const p = painter(true);
+        if (n <= CHANGES_SHOWN_PER_KIND) this.push({ kind: 'text', text: `${p('red', '✗')} ${e.export}: ${show(e.email)} ${p('dim', `(${e.action})`)} ${e.reason}` });
+        break;
+      }
+      case 'apply:summary': {
+        const finished = this.tracker.find(e.export);
+        if (finished !== undefined) this.push({ kind: 'finished', view: finished });
+        break;
+      }
+      default:
+        void view;
+    }
+    this.scheduleDraw();
+  }
+
+  result(r: RunResult): void {
+    for (const e of r.exports) if (e.plan !== undefined && !this.plans.has(e.export)) this.addPlan(e.plan);
+    const errors = renderExportErrors(r.exports, { color: true });
+    if (r.mode === 'plan') {
+      if (errors.length > 0) this.data(errors.join('\n'), errors.join('\n'));
+      this.showSummaryOnce();
+    } else {
+      this.showSummaryOnce();
+      const text = { maskEmails: this.opts.maskEmails, full: this.opts.full, ...(this.opts.connectionNames ? { connectionNames: this.opts.connectionNames } : {}) };
+      this.data('\n' + renderApplyResult(r, { ...text, color: true }).trimEnd(), renderApplyResult(r, { ...text, color: false }));
+    }
+    this.draw();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    if (this.pendingFrame !== undefined) clearTimeout(this.pendingFrame);
+    this.prompt?.onAnswer(false);
+    this.prompt = undefined;
+    this.draw(true);
+    LIVE.delete(this.opts.stderr);
+    this.instance.unmount();
+    await this.instance.waitUntilExit().catch(() => undefined);
+  }
+
+  /** Shows the plan summary and a y/N question below it; resolves with the answer. */
+  ask(question: string): Promise<boolean> {
+    this.showSummaryOnce();
+    return new Promise((resolve) => {
+      this.prompt = {
+        question,
+        onAnswer: (yes) => {
+          this.prompt = undefined;
+          this.push({ kind: 'text', text: `${question} ${yes ? 'yes' : 'no'}` });
+          this.draw();
+          resolve(yes);
+        },
+      };
+      this.draw();
+    });
+  }
+
+  private addPlan(plan: ExportPlan): void {
+    this.plans.set(plan.export, plan);
+    if (this.planInTerminal) this.push({ kind: 'plan', plan });
+    else this.opts.stdout.write(renderExportPlan(plan, { ...this.textOptions(), color: false }) + '\n\n');
+  }
+
+  private showSummaryOnce(): void {
+    if (this.summaryShown || this.plans.size === 0) return;
+    this.summaryShown = true;
+    const plans = [...this.plans.values()];
+    if (this.planInTerminal) this.push({ kind: 'summary', plans });
+    else this.opts.stdout.write(renderPlanSummary(plans, { ...this.textOptions(), color: false }) + '\n');
+  }
+
+  /** Data goes to the terminal UI when stdout is the terminal, else to stdout as plain text. */
+  private data(coloured: string, plain: string): void {
+    if (this.planInTerminal) this.push({ kind: 'text', text: coloured });
+    else this.opts.stdout.write(plain.endsWith('\n') ? plain : plain + '\n');
+  }
+
+  private textOptions() {
+    return {
+      maskEmails: this.opts.maskEmails,
+      full: this.opts.full,
+      ...(this.opts.connectionNames ? { connectionNames: this.opts.connectionNames } : {}),
+    };
+  }
+
+  private push(item: StaticItem): void {
+    this.items.push({ ...item, id: this.items.length });
+  }
+
+  private scheduleDraw(): void {
+    if (this.pendingFrame !== undefined || this.closed) return;
+    this.pendingFrame = setTimeout(() => {
+      this.pendingFrame = undefined;
+      this.draw();
+    }, FRAME_MS);
+  }
+
+  private draw(final = false): void {
+    this.instance.rerender(this.app(final));
+  }
+
+  private app(final = false) {
+    const live = final ? [] : this.tracker.list().filter((v) => v.phase === 'planning' || v.phase === 'applying');
+    return <ReporterApp items={[...this.items]} live={live} planOptions={this.textOptions()} prompt={this.prompt} tick={this.tick} />;
+  }
+}
+
+/** The y/N prompt behind `confirm`: inside a live Ink reporter on the same stream, or as a small app of its own. */
+export async function askYesNo(question: string, io: { stdin: NodeJS.ReadStream; stdout: Stream }): Promise<boolean> {
+  const live = LIVE.get(io.stdout);
+  if (live !== undefined) return live.ask(question);
+  return new Promise((resolve) => {
+    const instance = render(
+      <ConfirmPrompt
+        question={question}
+        onAnswer={(yes) => {
+          // Let Ink draw the answer before it lets go of the terminal.
+          setTimeout(() => {
+            instance.unmount();
+            resolve(yes);
+          }, 0);
+        }}
+      />,
+      { stdout: io.stdout as NodeJS.WriteStream, stdin: io.stdin, exitOnCtrlC: false, patchConsole: false },
+    );
+  });
+}
+
+/** A view of a stream that drops SGR colour codes (NO_COLOR, --no-color) but keeps Ink's cursor movement. */
+function withoutColour(stream: Stream): Stream {
+  // eslint-disable-next-line no-control-regex
+  const sgr = /\u001b\[[0-9;]*m/g;
+  return new Proxy(stream, {
+    get(target, key) {
+      if (key === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...a: unknown[]) => boolean).call(target, typeof chunk === 'string' ? chunk.replace(sgr, '') : chunk, ...rest);
+      }
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * For CI logs and pipes: append-only plain lines, no cursor movement. The plan and the final summary are data and
+ * go to stdout; progress (what started, failures, rate-limit pauses, a heartbeat every 10 s) goes to stderr.
+ */
+import type { EngineEvent } from '../../engine/events.ts';
+import type { ExportPlan, RunResult } from '../../engine/model.ts';
+import { formatDiagnostic } from '../diagnostics.ts';
+import { CHANGES_SHOWN_PER_KIND } from './actions.ts';
+import { emailShower } from './mask.ts';
+import { connectionLabel, num, renderExportPlan, renderPlanSummary } from './plan-text.ts';
+import { formatCount, formatDuration, ProgressTracker, type ProgressView } from './progress.ts';
+import { renderApplyResult, renderExportErrors } from './result-text.ts';
+import type { Reporter, ReporterOptions } from './reporter.ts';
+import { painter, type Painter } from './style.ts';
+
+/** The issue asks for a sign of life every 10 s: CI systems kill jobs silent for too long (GitLab: 1 h, Travis: 10 min). */
+export const HEARTBEAT_MS = 10_000;
+
+export class LinesReporter implements Reporter {
+  private readonly tracker: ProgressTracker;
+  private readonly plans = new Map<string, ExportPlan>();
+  private readonly failuresShown = new Map<string, number>();
+  private readonly p: Painter;
+  private readonly show: (email: string) => string;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private sawResult = false;
+
+  constructor(
+    private readonly opts: ReporterOptions,
+    now: () => number = Date.now,
+  ) {
+    this.tracker = new ProgressTracker(now);
+    this.p = painter(opts.color);
+    this.show = emailShower(opts.maskEmails);
+    this.timer = setInterval(() => this.heartbeat(), opts.heartbeatMs ?? HEARTBEAT_MS);
+    // A heartbeat must never keep the process alive on its own.
+    this.timer.unref?.();
+  }
+
+  event(e: EngineEvent): void {
+    const progress = this.tracker.apply(e);
+    const p = this.p;
+    switch (e.type) {
+      case 'diagnostic':
+        this.err(formatDiagnostic(e.diagnostic, { color: this.opts.color }));
+        break;
+      case 'plan:start':
+        this.err(`${p('dim', 'planning')} ${e.export}: list ${e.listId} on ${connectionLabel(e, this.opts.connectionNames)}`);
+        break;
+      case 'plan:done':
+        this.plans.set(e.export, e.plan);
+        this.out(renderExportPlan(e.plan, this.textOptions()) + '\n\n');
+        break;
+      case 'apply:start':
+        this.err(`${p('dim', 'applying')} ${e.export}: ${num(e.total)} ${e.total === 1 ? 'change' : 'changes'}`);
+        break;
+      case 'change:failed': {
+        const n = (this.failuresShown.get(e.export) ?? 0) + 1;
+        this.failuresShown.set(e.export, n);
+        // The summary lists every failure; the live log shows the first ones so a flood does not bury the rest.
+        if (n <= CHANGES_SHOWN_PER_KIND) this.err(`${p('red', '✗')} ${e.export}: ${this.show(e.email)} (${e.action}): ${e.reason}`);
+        else if (n === CHANGES_SHOWN_PER_KIND + 1) this.err(p('dim', `  ${e.export}: more failures; all of them are listed at the end`));
+        break;
+      }
+      case 'ratelimit:wait':
+        if (e.reason !== 'budget') this.err(`${p('yellow', 'rate limited')} by ActiveCampaign on ${e.connection}: waiting ${formatDuration(e.ms)} (${e.reason})`);
+        break;
+      case 'request:retry':
+        this.err(
+          `${p('yellow', 'retrying')} ${e.method} ${e.path}${e.status !== undefined ? ` (HTTP ${e.status})` : ''}: attempt ${e.attempt} in ${formatDuration(e.delayMs)}`,
+        );
+        break;
+      case 'apply:summary': {
+        const mark = e.failed === 0 ? p('green', '✓') : p('red', '✗');
+        this.err(`${mark} ${e.export}: ${num(e.applied)} applied, ${num(e.failed)} failed in ${formatDuration(e.durationMs)}`);
+        break;
+      }
+      default:
+        void progress;
+    }
+  }
+
+  result(r: RunResult): void {
+    this.sawResult = true;
+    this.stopHeartbeat();
+    const opts = this.textOptions();
+    // Plans that arrived without a plan:done event (a saved plan) are still shown.
+    for (const e of r.exports) if (e.plan !== undefined && !this.plans.has(e.export)) {
+      this.plans.set(e.export, e.plan);
+      this.out(renderExportPlan(e.plan, opts) + '\n\n');
+    }
+    if (r.mode === 'plan') {
+      const errors = renderExportErrors(r.exports, opts);
+      if (errors.length > 0) this.out(errors.join('\n') + '\n\n');
+      const plans = r.exports.flatMap((e) => (e.plan === undefined ? [] : [e.plan]));
+      this.out(renderPlanSummary(plans, opts) + '\n');
+    } else {
+      this.out(renderApplyResult(r, opts));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopHeartbeat();
+    // Refused or cancelled before a result: the plans already printed are the record; say the totals once.
+    if (!this.sawResult && this.plans.size > 0 && this.opts.mode !== 'plan') {
+      this.out(renderPlanSummary([...this.plans.values()], this.textOptions()) + '\n');
+    }
+  }
+
+  /** One line per export still at work: reading progress while planning, or done/total, rate and ETA. */
+  heartbeatLines(): string[] {
+    return this.tracker
+      .list()
+      .filter((v) => v.phase === 'planning' || v.phase === 'applying')
+      .map((v) => `${this.p('dim', '…')} ${v.export}: ${describeProgress(v)}`);
+  }
+
+  private heartbeat(): void {
+    for (const line of this.heartbeatLines()) this.err(line);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private textOptions() {
+    return {
+      color: this.opts.color,
+      maskEmails: this.opts.maskEmails,
+      full: this.opts.full,
+      ...(this.opts.connectionNames !== undefined ? { connectionNames: this.opts.connectionNames } : {}),
+    };
+  }
+
+  private out(text: string): void {
+    this.opts.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  private err(line: string): void {
+    this.opts.stderr.write(line + '\n');
+  }
+}
+
+/** `applying 1,200/5,000 contacts (24%) · 38/s · 2 batches in flight · 4.8/5 req/s · waited 3.2s · ETA 1m 40s`. */
+export function describeProgress(v: ProgressView): string {
+  if (v.phase === 'planning') {
+    const r = v.reading;
+    if (r === undefined) return 'planning';
+    if (r.phase === 'segment') return `reading segment: ${num(r.done)} rows`;
+    return r.total !== undefined ? `reading list: ${formatCount(r.done, r.total)}` : `reading list: ${num(r.done)} contacts`;
+  }
+  const parts = [`applying ${formatCount(v.done, v.total)}`];
+  if (v.rate !== undefined) parts.push(`${v.rate.toFixed(v.rate < 10 ? 1 : 0)}/s`);
+  if (v.batchesInFlight > 0) parts.push(`${v.batchesInFlight} ${v.batchesInFlight === 1 ? 'batch' : 'batches'} in flight`);
+  if (v.requestsPerSecond !== undefined) parts.push(`${v.requestsPerSecond.toFixed(1)}/${v.requestBudget} req/s`);
+  if (v.waitedMs > 0) parts.push(`waited ${formatDuration(v.waitedMs)} on rate limits`);
+  if (v.failed > 0) parts.push(`${num(v.failed)} failed`);
+  if (v.etaMs !== undefined) parts.push(`ETA ${formatDuration(v.etaMs)}`);
+  return parts.join(' · ');
+}

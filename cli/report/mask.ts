@@ -1,0 +1,85 @@
+/**
+ * Personal data in logs: CI logs are kept for months and read by people who do not need to see who is on a list.
+ * `--mask-emails` (the default when CI=true) shows `a***@contoso.example` in every human output.
+ */
+import type { Change, ContactFields, ExportPlan, FieldChange, RunResult } from '../../engine/model.ts';
+import type { EngineEvent } from '../../engine/events.ts';
+
+/** `anna@contoso.example` → `a***@contoso.example`; the domain stays, it helps debugging and names nobody. */
+export function maskEmail(email: string): string {
+  if (email === '') return email;
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return `${firstChar(email)}***`;
+  return `${firstChar(email)}***${email.slice(at)}`;
+}
+
+// A surrogate pair is one character to the reader; slicing it in half would print garbage.
+function firstChar(s: string): string {
+  return Array.from(s)[0] ?? '';
+}
+
+/** Fields that name or reach a person; custom fields (tiers, scores) are left readable for review. */
+export const PERSONAL_FIELDS: ReadonlySet<string> = new Set(['email', 'firstName', 'lastName', 'phone']);
+
+/** `Karl` → `K***`: enough to see that a value changed, not whose it is. */
+export function maskValue(value: string): string {
+  return value === '' ? value : `${firstChar(value)}***`;
+}
+
+export function maskFieldChange(f: FieldChange): FieldChange {
+  if (!PERSONAL_FIELDS.has(f.field)) return f;
+  const out: FieldChange = { field: f.field, after: f.field === 'email' ? maskEmail(f.after) : maskValue(f.after) };
+  if (f.before !== undefined) out.before = f.field === 'email' ? maskEmail(f.before) : maskValue(f.before);
+  return out;
+}
+
+function maskFields(fields: ContactFields): ContactFields {
+  const out: ContactFields = { ...fields, email: maskEmail(fields.email) };
+  if (fields.firstName !== undefined) out.firstName = maskValue(fields.firstName);
+  if (fields.lastName !== undefined) out.lastName = maskValue(fields.lastName);
+  if (fields.phone !== undefined) out.phone = maskValue(fields.phone);
+  return out;
+}
+
+/** The change with its email, key and personal fields masked (custom fields stay readable). */
+export function maskChange(change: Change): Change {
+  const masked: Change = { ...change, email: maskEmail(change.email), key: maskEmail(change.key) };
+  if (change.after !== undefined) masked.after = maskFields(change.after);
+  if (change.fieldChanges !== undefined) masked.fieldChanges = change.fieldChanges.map(maskFieldChange);
+  return masked;
+}
+
+export function maskPlan(plan: ExportPlan): ExportPlan {
+  return { ...plan, changes: plan.changes.map(maskChange) };
+}
+
+export function maskResult(result: RunResult): RunResult {
+  return {
+    ...result,
+    exports: result.exports.map((e) => {
+      const out = { ...e };
+      if (e.plan !== undefined) out.plan = maskPlan(e.plan);
+      if (e.failures !== undefined) out.failures = e.failures.map((f) => ({ ...f, email: maskEmail(f.email) }));
+      return out;
+    }),
+  };
+}
+
+/** The event with every email masked; events that carry none are returned as they are. */
+export function maskEvent(event: EngineEvent): EngineEvent {
+  switch (event.type) {
+    case 'plan:done':
+      return { ...event, plan: maskPlan(event.plan) };
+    case 'change:applied':
+      return { ...event, change: maskChange(event.change) };
+    case 'change:failed':
+      return { ...event, email: maskEmail(event.email) };
+    default:
+      return event;
+  }
+}
+
+/** Identity or maskEmail, so renderers can take one function and stay oblivious. */
+export function emailShower(mask: boolean): (email: string) => string {
+  return mask ? maskEmail : (email) => email;
+}

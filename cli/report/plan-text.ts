@@ -1,0 +1,183 @@
+/**
+ * The plan as plain text, Terraform-like: per export a header and a counts row, the changes grouped by kind with a
+ * symbol each, field-level before → after for updates, skipped rows with their reasons; then a table of every export
+ * and the `Plan: …` sentence. Pure: the lines reporter, `acsync show` and the GitHub summary build on it.
+ */
+import type { Change, ChangeAction, ExportPlan, FieldChange } from '../../engine/model.ts';
+import { ACTION_LOOK, CHANGES_SHOWN_PER_KIND, LISTED_ACTIONS, WRITE_ACTIONS } from './actions.ts';
+import { emailShower, maskFieldChange } from './mask.ts';
+import { painter, type Painter } from './style.ts';
+
+export interface PlanTextOptions {
+  color: boolean;
+  maskEmails: boolean;
+  /** List every change instead of the first CHANGES_SHOWN_PER_KIND per kind. */
+  full: boolean;
+  /** Connection id → display name, for the header. */
+  connectionNames?: Record<string, string>;
+  /** Overrides CHANGES_SHOWN_PER_KIND (tests, narrow outputs). */
+  limit?: number;
+}
+
+export interface ChangeGroup {
+  action: ChangeAction;
+  /** The count from the plan (the total, not only what is listed). */
+  count: number;
+  shown: Change[];
+  /** How many are left out by the limit. */
+  hidden: number;
+}
+
+/** The changes of a plan grouped by action in display order, each cut to `limit` unless `full`. */
+export function groupChanges(plan: ExportPlan, opts: { full: boolean; limit?: number }): ChangeGroup[] {
+  const limit = opts.full ? Number.POSITIVE_INFINITY : (opts.limit ?? CHANGES_SHOWN_PER_KIND);
+  const groups: ChangeGroup[] = [];
+  for (const action of LISTED_ACTIONS) {
+    const all = plan.changes.filter((c) => c.action === action);
+    if (all.length === 0) continue;
+    const shown = all.slice(0, limit);
+    groups.push({ action, count: Math.max(plan.counts[action], all.length), shown, hidden: all.length - shown.length });
+  }
+  return groups;
+}
+
+/** "Anna Lind", or '' when the segment has no name for the contact. */
+export function contactName(change: Change): string {
+  const a = change.after;
+  if (a === undefined) return '';
+  return [a.firstName, a.lastName].filter((s) => s !== undefined && s !== '').join(' ');
+}
+
+/** A field value as the reader should see it: quoted, so trailing spaces and empty strings are visible. */
+export function showValue(value: string | undefined): string {
+  return value === undefined || value === '' ? '(empty)' : JSON.stringify(value);
+}
+
+/** The one-line description after the email: a name for new contacts, a reason for the others. */
+export function changeNote(change: Change, maskEmails = false): string {
+  // A name next to a masked email would undo the masking.
+  if (change.action === 'create') return maskEmails ? '' : contactName(change);
+  return change.reason ?? '';
+}
+
+export function connectionLabel(plan: Pick<ExportPlan, 'connection'>, names: Record<string, string> | undefined): string {
+  const name = names?.[plan.connection];
+  return name === undefined || name === plan.connection ? plan.connection : `${name} (${plan.connection})`;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Thousands separators make 12,480 readable at a glance; fixed to en-US so tests and logs do not vary by locale. */
+export function num(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** `create 3 · update 1 · … · unchanged 120`, zero counts dimmed. */
+function countsRow(plan: ExportPlan, p: Painter): string {
+  const parts = [...LISTED_ACTIONS, 'noop' as const].map((action) => {
+    const n = plan.counts[action];
+    const look = ACTION_LOOK[action];
+    const text = `${look.title} ${num(n)}`;
+    return n === 0 ? p('dim', text) : action === 'noop' ? text : p(look.color, text);
+  });
+  return parts.join(p('dim', ' · '));
+}
+
+function fieldLines(changes: readonly FieldChange[], indent: string, p: Painter, mask: boolean): string[] {
+  const width = Math.max(...changes.map((f) => f.field.length));
+  return changes.map((f) => {
+    const shown = mask ? maskFieldChange(f) : f;
+    return `${indent}${p('dim', f.field.padEnd(width))}  ${p('red', showValue(shown.before))} ${p('dim', '→')} ${p('green', showValue(shown.after))}`;
+  });
+}
+
+/** The section of one export: header, counts row, then each group of changes. */
+export function renderExportPlan(plan: ExportPlan, opts: PlanTextOptions): string {
+  const p = painter(opts.color);
+  const show = emailShower(opts.maskEmails);
+  const lines: string[] = [];
+  lines.push(`${p('bold', plan.export)} ${p('dim', '→')} list ${plan.listId} ${p('dim', 'on')} ${connectionLabel(plan, opts.connectionNames)}`);
+  lines.push(`  ${countsRow(plan, p)}`);
+  const groups = groupChanges(plan, opts);
+  for (const g of groups) {
+    const look = ACTION_LOOK[g.action];
+    lines.push('');
+    lines.push(`  ${p(look.color, `${look.symbol} ${look.title}`)} ${p('dim', `(${num(g.count)})`)}`);
+    const labels = g.shown.map((c) => (g.action === 'skip' ? skipLabel(c, show) : show(c.email)));
+    const width = Math.min(Math.max(...labels.map((l) => l.length)), EMAIL_COLUMN_MAX);
+    g.shown.forEach((c, i) => {
+      const label = labels[i] ?? '';
+      const note = changeNote(c, opts.maskEmails);
+      const head = `    ${p(look.color, look.symbol)} ${note === '' ? label : `${label.padEnd(width)}  ${p('dim', note)}`}`;
+      lines.push(head);
+      if (c.fieldChanges !== undefined && c.fieldChanges.length > 0) lines.push(...fieldLines(c.fieldChanges, '        ', p, opts.maskEmails));
+    });
+    if (g.hidden > 0) lines.push(p('dim', `    … and ${num(g.hidden)} more (use --full)`));
+  }
+  if (groups.length === 0) lines.push(p('dim', '  no changes: the list matches the segment'));
+  return lines.join('\n');
+}
+
+/** Beyond this, emails are not padded: one very long address should not push every note off the screen. */
+const EMAIL_COLUMN_MAX = 40;
+
+function skipLabel(c: Change, show: (email: string) => string): string {
+  const where = c.row !== undefined ? `row ${c.row}` : '';
+  const who = c.email === '' ? '(no email)' : show(c.email);
+  return where === '' ? who : `${where}  ${who}`;
+}
+
+/** Sum of counts over every plan. */
+export function totalCounts(plans: readonly ExportPlan[]): Record<ChangeAction, number> {
+  const total: Record<ChangeAction, number> = { create: 0, update: 0, subscribe: 0, resubscribe: 0, unsubscribe: 0, noop: 0, skip: 0 };
+  for (const plan of plans) for (const a of Object.keys(total) as ChangeAction[]) total[a] += plan.counts[a];
+  return total;
+}
+
+/** `Plan: 3 to create, 1 to update, 2 to subscribe, 0 to resubscribe, 1 to unsubscribe (2 skipped, 120 unchanged).` */
+export function planSentence(plans: readonly ExportPlan[]): string {
+  const t = totalCounts(plans);
+  const writes = WRITE_ACTIONS.reduce((n, a) => n + t[a], 0);
+  const tail = `${num(t.skip)} skipped, ${num(t.noop)} unchanged`;
+  if (writes === 0) return `No changes: ${plans.length === 1 ? 'the list matches its segment' : 'every list matches its segment'} (${tail}).`;
+  const parts = WRITE_ACTIONS.map((a) => `${num(t[a])} ${ACTION_LOOK[a].phrase}`);
+  return `Plan: ${parts.join(', ')} (${tail}).`;
+}
+
+/** Column-aligned table: text left-aligned, numbers right-aligned. */
+export function alignTable(rows: readonly (readonly string[])[], numeric: readonly boolean[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (numeric[i] === true ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** The table of every export's counts, then the Plan sentence. */
+export function renderPlanSummary(plans: readonly ExportPlan[], opts: Pick<PlanTextOptions, 'color' | 'connectionNames'>): string {
+  const p = painter(opts.color);
+  const actions = [...LISTED_ACTIONS, 'noop' as const];
+  const header = ['export', 'list', 'connection', ...actions.map((a) => ACTION_LOOK[a].title)];
+  const body = plans.map((plan) => [
+    plan.export,
+    plan.listId,
+    opts.connectionNames?.[plan.connection] ?? plan.connection,
+    ...actions.map((a) => num(plan.counts[a])),
+  ]);
+  const numeric = header.map((_, i) => i === 1 || i >= 3);
+  const [head = '', ...rest] = alignTable([header, ...body], numeric);
+  const sentence = planSentence(plans);
+  const hasWrites = sentence.startsWith('Plan:');
+  return [p('dim', `  ${head}`), ...rest.map((r) => `  ${r}`), '', p('bold', hasWrites ? sentence : p('green', sentence))].join('\n');
+}
+
+/** The whole plan of a run: each export's section, then the summary table and the Plan sentence. */
+export function renderPlanText(plans: readonly ExportPlan[], opts: PlanTextOptions): string {
+  const sections = plans.map((plan) => renderExportPlan(plan, opts));
+  return [...sections, renderPlanSummary(plans, opts)].join('\n\n') + '\n';
+}

@@ -1,0 +1,71 @@
+/**
+ * The end of a run as plain text: errors that stopped an export, and for apply the per-export outcome, the failed
+ * contacts with why, and one closing sentence. Pure, like plan-text.ts.
+ */
+import type { ExportRunResult, RunResult } from '../../engine/model.ts';
+import { CHANGES_SHOWN_PER_KIND } from './actions.ts';
+import { emailShower } from './mask.ts';
+import { alignTable, num } from './plan-text.ts';
+import { formatDuration } from './progress.ts';
+import { painter } from './style.ts';
+
+export interface ResultTextOptions {
+  color: boolean;
+  maskEmails: boolean;
+  full: boolean;
+  connectionNames?: Record<string, string>;
+}
+
+/** `✗ vip-customers: list 3 not found` + hint and location lines, for every export that stopped with an error. */
+export function renderExportErrors(exports: readonly ExportRunResult[], opts: Pick<ResultTextOptions, 'color'>): string[] {
+  const p = painter(opts.color);
+  const lines: string[] = [];
+  for (const e of exports) {
+    if (e.error === undefined) continue;
+    const where = e.error.file === undefined ? '' : p('dim', ` (${e.error.file}${e.error.line !== undefined ? `:${e.error.line}` : ''})`);
+    lines.push(`${p(['bold', 'red'], '✗')} ${p('bold', e.export)}: ${e.error.message}${where}`);
+    if (e.error.hint !== undefined && e.error.hint !== '') lines.push(`  ${p('cyan', 'hint:')} ${e.error.hint}`);
+  }
+  return lines;
+}
+
+/** The apply outcome: a table per export, failed contacts, errors, and `Apply complete: …`. */
+export function renderApplyResult(result: RunResult, opts: ResultTextOptions): string {
+  const p = painter(opts.color);
+  const show = emailShower(opts.maskEmails);
+  const header = ['export', 'list', 'applied', 'failed', 'time'];
+  const rows = result.exports.map((e) => [
+    e.export,
+    e.listId,
+    e.applied === undefined ? '-' : num(e.applied),
+    e.failed === undefined ? '-' : num(e.failed),
+    formatDuration(e.durationMs),
+  ]);
+  const [head = '', ...body] = alignTable([header, ...rows], [false, true, true, true, true]);
+  const lines = [p('dim', `  ${head}`), ...body.map((r) => `  ${r}`)];
+
+  for (const e of result.exports) {
+    const failures = e.failures ?? [];
+    if (failures.length === 0) continue;
+    lines.push('', `${p('red', `✗ ${num(failures.length)} failed`)} in ${p('bold', e.export)}:`);
+    const shown = opts.full ? failures : failures.slice(0, CHANGES_SHOWN_PER_KIND);
+    const width = Math.max(...shown.map((f) => show(f.email).length));
+    for (const f of shown) lines.push(`    ${show(f.email).padEnd(width)}  ${p('dim', f.action)}  ${f.reason}`);
+    if (shown.length < failures.length) lines.push(p('dim', `    … and ${num(failures.length - shown.length)} more (use --full)`));
+  }
+
+  const errors = renderExportErrors(result.exports, opts);
+  if (errors.length > 0) lines.push('', ...errors);
+
+  const applied = result.exports.reduce((n, e) => n + (e.applied ?? 0), 0);
+  const failed = result.exports.reduce((n, e) => n + (e.failed ?? 0), 0);
+  const took = formatDuration(Math.max(0, ...result.exports.map((e) => e.durationMs)));
+  lines.push('');
+  if (result.ok) lines.push(p(['bold', 'green'], `Apply complete: ${num(applied)} applied, 0 failed in ${took}.`));
+  else {
+    const stopped = result.exports.filter((e) => e.error !== undefined).length;
+    const tail = stopped > 0 ? `; ${stopped} ${stopped === 1 ? 'export' : 'exports'} stopped` : '';
+    lines.push(p(['bold', 'red'], `Apply finished with problems: ${num(applied)} applied, ${num(failed)} failed${tail} in ${took}.`));
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,27 @@
+/** A y/N question; Enter, Escape, Ctrl-C and anything but y/yes mean No (applying is the thing to be sure about). */
+import { useState } from 'react';
+import { Text, useInput } from 'ink';
+
+export function ConfirmPrompt({ question, onAnswer }: { question: string; onAnswer: (yes: boolean) => void }) {
+  const [typed, setTyped] = useState('');
+  const [answered, setAnswered] = useState<boolean | undefined>(undefined);
+  useInput(
+    (input, key) => {
+      const finish = (yes: boolean): void => {
+        setAnswered(yes);
+        onAnswer(yes);
+      };
+      if (key.return) return finish(/^y(es)?$/i.test(typed.trim()));
+      if (key.escape || (key.ctrl && input === 'c')) return finish(false);
+      if (key.backspace || key.delete) return setTyped((t) => t.slice(0, -1));
+      if (typed === '' && /^[yn]$/i.test(input)) return finish(input.toLowerCase() === 'y');
+      setTyped((t) => t + input);
+    },
+    { isActive: answered === undefined },
+  );
+  return (
+    <Text>
+      <Text bold>{question}</Text> <Text dimColor>[y/N]</Text> {answered === undefined ? typed : answered ? <Text color="green">yes</Text> : <Text color="red">no</Text>}
+    </Text>
+  );
+}

@@ -1,0 +1,97 @@
+/** One export's plan: header, counts row, then each kind of change with its symbol; the Ink twin of renderExportPlan. */
+import { Box, Text } from 'ink';
+import type { Change, ExportPlan } from '../../engine/model.ts';
+import { ACTION_LOOK, LISTED_ACTIONS } from '../report/actions.ts';
+import { emailShower, maskFieldChange } from '../report/mask.ts';
+import { changeNote, connectionLabel, groupChanges, num } from '../report/plan-text.ts';
+import { FieldDiff } from './FieldDiff.tsx';
+
+export interface PlanViewOptions {
+  maskEmails: boolean;
+  full: boolean;
+  connectionNames?: Record<string, string>;
+  limit?: number;
+}
+
+/** Beyond this, emails are not padded (same rule as the text renderer). */
+const EMAIL_COLUMN_MAX = 40;
+
+export function ExportPlanView({ plan, options }: { plan: ExportPlan; options: PlanViewOptions }) {
+  const show = emailShower(options.maskEmails);
+  const groups = groupChanges(plan, options);
+  return (
+    <Box flexDirection="column" marginBottom={1}>
+      <Text>
+        <Text bold>{plan.export}</Text> <Text dimColor>→</Text> list {plan.listId} <Text dimColor>on</Text> {connectionLabel(plan, options.connectionNames)}
+      </Text>
+      <CountsRow plan={plan} />
+      {groups.map((g) => {
+        const look = ACTION_LOOK[g.action];
+        const labels = g.shown.map((c) => label(c, g.action === 'skip', show));
+        const width = Math.min(Math.max(...labels.map((l) => l.length)), EMAIL_COLUMN_MAX);
+        return (
+          <Box key={g.action} flexDirection="column" marginTop={1} marginLeft={2}>
+            <Text>
+              <Text color={look.color}>
+                {look.symbol} {look.title}
+              </Text>{' '}
+              <Text dimColor>({num(g.count)})</Text>
+            </Text>
+            {g.shown.map((c, i) => (
+              <ChangeRow key={i} change={c} label={labels[i] ?? ''} width={width} maskEmails={options.maskEmails} />
+            ))}
+            {g.hidden > 0 ? <Text dimColor>  … and {num(g.hidden)} more (use --full)</Text> : null}
+          </Box>
+        );
+      })}
+      {groups.length === 0 ? <Text dimColor>  no changes: the list matches the segment</Text> : null}
+    </Box>
+  );
+}
+
+function label(c: Change, skip: boolean, show: (e: string) => string): string {
+  if (!skip) return show(c.email);
+  const who = c.email === '' ? '(no email)' : show(c.email);
+  return c.row === undefined ? who : `row ${c.row}  ${who}`;
+}
+
+function ChangeRow({ change, label, width, maskEmails }: { change: Change; label: string; width: number; maskEmails: boolean }) {
+  const look = ACTION_LOOK[change.action];
+  const note = changeNote(change, maskEmails);
+  const fields = (change.fieldChanges ?? []).map((f) => (maskEmails ? maskFieldChange(f) : f));
+  const fieldWidth = Math.max(0, ...fields.map((f) => f.field.length));
+  return (
+    <Box flexDirection="column" marginLeft={2}>
+      <Text>
+        <Text color={look.color}>{look.symbol}</Text> {note === '' ? label : label.padEnd(width)}
+        {note === '' ? '' : '  '}
+        <Text dimColor>{note}</Text>
+      </Text>
+      {fields.map((f) => (
+        <Box key={f.field} marginLeft={4}>
+          <FieldDiff change={f} fieldWidth={fieldWidth} />
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+export function CountsRow({ plan }: { plan: ExportPlan }) {
+  const actions = [...LISTED_ACTIONS, 'noop' as const];
+  return (
+    <Text>
+      {'  '}
+      {actions.map((a, i) => {
+        const n = plan.counts[a];
+        const look = ACTION_LOOK[a];
+        const text = `${look.title} ${num(n)}`;
+        return (
+          <Text key={a}>
+            {i > 0 ? <Text dimColor> · </Text> : null}
+            {n === 0 ? <Text dimColor>{text}</Text> : a === 'noop' ? <Text>{text}</Text> : <Text color={look.color}>{text}</Text>}
+          </Text>
+        );
+      })}
+    </Text>
+  );
+}

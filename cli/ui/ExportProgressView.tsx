@@ -1,0 +1,75 @@
+/**
+ * The live rows of the apply (and of planning): per export a spinner, a bar with done/total and ETA, and a second
+ * line with the rate, batches in flight, requests per second against the account's budget, rate-limit waits and
+ * failures so far.
+ */
+import { Box, Text } from 'ink';
+import { num } from '../report/plan-text.ts';
+import { formatCount, formatDuration, type ProgressView } from '../report/progress.ts';
+import { ProgressBar } from './ProgressBar.tsx';
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/** The bar never gets narrower than this, nor wider: past 40 cells it stops being easier to read. */
+const BAR_MIN = 10;
+const BAR_MAX = 40;
+
+export function Spinner({ tick }: { tick: number }) {
+  return <Text color="cyan">{SPINNER[tick % SPINNER.length]}</Text>;
+}
+
+export function ExportProgressView({ view, nameWidth, columns, tick }: { view: ProgressView; nameWidth: number; columns: number; tick: number }) {
+  const name = view.export.padEnd(nameWidth);
+  if (view.phase === 'planning' || view.phase === 'planned') {
+    const r = view.reading;
+    let what = 'planning';
+    if (view.phase === 'planned') what = 'planned';
+    else if (r?.phase === 'segment') what = `reading segment · ${num(r.done)} rows`;
+    else if (r?.phase === 'list') what = r.total !== undefined ? `reading list · ${formatCount(r.done, r.total)}` : `reading list · ${num(r.done)} contacts`;
+    return (
+      <Text>
+        <Spinner tick={tick} /> <Text bold>{name}</Text>  <Text dimColor>{what}</Text>
+      </Text>
+    );
+  }
+  const counts = `${num(view.done)}/${num(view.total)}`;
+  const pct = view.total > 0 ? `${Math.floor((view.done / view.total) * 100)}%` : '100%';
+  const eta = view.etaMs !== undefined ? `ETA ${formatDuration(view.etaMs)}` : '';
+  const fixed = 2 + nameWidth + 2 + 2 + counts.length + 2 + 4 + 2 + eta.length;
+  const barWidth = Math.max(BAR_MIN, Math.min(BAR_MAX, columns - fixed));
+  const details: string[] = [];
+  details.push(view.rate !== undefined ? `${view.rate.toFixed(view.rate < 10 ? 1 : 0)} contacts/s` : 'starting');
+  details.push(`${view.batchesInFlight} ${view.batchesInFlight === 1 ? 'batch' : 'batches'} in flight`);
+  if (view.requestsPerSecond !== undefined) details.push(`${view.requestsPerSecond.toFixed(1)}/${view.requestBudget} req/s`);
+  details.push(`waited ${formatDuration(view.waitedMs)} on rate limits`);
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Spinner tick={tick} /> <Text bold>{name}</Text>  <ProgressBar done={view.done} total={view.total} width={barWidth} color={view.failed > 0 ? 'yellow' : 'green'} />{' '}
+        {counts} <Text dimColor>{pct.padStart(4)}</Text>  <Text dimColor>{eta}</Text>
+      </Text>
+      <Text>
+        {' '.repeat(nameWidth > 0 ? 4 : 2)}
+        <Text dimColor>{details.join(' · ')}</Text>
+        {view.failed > 0 ? (
+          <Text>
+            <Text dimColor> · </Text>
+            <Text color="red">{num(view.failed)} failed</Text>
+          </Text>
+        ) : null}
+      </Text>
+    </Box>
+  );
+}
+
+/** The line left behind when an export finishes: ✓ or ✗, counts and time. */
+export function FinishedExportLine({ view }: { view: ProgressView }) {
+  const ok = view.failed === 0;
+  return (
+    <Text>
+      <Text color={ok ? 'green' : 'red'}>{ok ? '✓' : '✗'}</Text> <Text bold>{view.export}</Text>  {num(view.applied)} applied
+      {view.failed > 0 ? <Text color="red">, {num(view.failed)} failed</Text> : <Text dimColor>, 0 failed</Text>}
+      <Text dimColor> in {formatDuration(view.durationMs ?? 0)}</Text>
+      {view.waitedMs > 0 ? <Text dimColor> ({formatDuration(view.waitedMs)} waiting on rate limits)</Text> : null}
+    </Text>
+  );
+}

@@ -1,0 +1,29 @@
+/**
+ * One field's before → after, with the changed words highlighted (diffWordsWithSpace), so a reviewer sees at a
+ * glance that only "Karl" became "Carl" in a long value.
+ */
+import { Text } from 'ink';
+import { diffWordsWithSpace } from 'diff';
+import type { FieldChange } from '../../engine/model.ts';
+import { showValue } from '../report/plan-text.ts';
+
+export function FieldDiff({ change, fieldWidth }: { change: FieldChange; fieldWidth: number }) {
+  const label = <Text dimColor>{change.field.padEnd(fieldWidth)}</Text>;
+  if (change.before === undefined || change.before === '') {
+    return (
+      <Text>
+        {label}  <Text dimColor>{showValue(change.before)}</Text> <Text dimColor>→</Text> <Text color="green">{showValue(change.after)}</Text>
+      </Text>
+    );
+  }
+  const parts = diffWordsWithSpace(change.before, change.after);
+  return (
+    <Text>
+      {label}  <Text color="red">"</Text>
+      {parts.filter((d) => !d.added).map((d, i) => (d.removed ? <Text key={i} color="red" bold>{d.value}</Text> : <Text key={i}>{d.value}</Text>))}
+      <Text color="red">"</Text> <Text dimColor>→</Text> <Text color="green">"</Text>
+      {parts.filter((d) => !d.removed).map((d, i) => (d.added ? <Text key={i} color="green" bold>{d.value}</Text> : <Text key={i}>{d.value}</Text>))}
+      <Text color="green">"</Text>
+    </Text>
+  );
+}
