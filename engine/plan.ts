@@ -45,8 +45,6 @@ export const REASONS = {
   resubscribe: 'unsubscribed by acsync earlier and back in the segment',
 } as const;
 
-const STANDARD_FIELDS = ['firstName', 'lastName', 'phone'] as const;
-
 /**
  * Builds a plan one desired contact at a time, so a million-profile segment never has to be in memory at once:
  * the planner keeps one small-integer index entry per email and the changes, but no noop contact. Rows must be
@@ -73,12 +71,15 @@ export class Planner {
     this.#claimedBy = new Int32Array(this.#observed.length);
     for (let i = 0; i < this.#observed.length; i++) {
       const o = this.#observed[i]!;
-      // ActiveCampaign keeps one contact per email; should a reader ever hand us two, the first one decides.
-      if (this.#index.has(o.key)) {
+      // One hash operation per member (set, then see whether the map grew): this loop runs a million times.
+      const size = this.#index.size;
+      this.#index.set(o.key, i);
+      if (this.#index.size === size) {
+        // ActiveCampaign keeps one contact per email; should a reader ever hand us two, the first one decides.
+        this.#index.set(o.key, this.#observed.findIndex((x) => x.key === o.key));
         this.#claimedBy[i] = -1;
         continue;
       }
-      this.#index.set(o.key, i);
       if (o.listStatus === 0 || o.listStatus === 1) this.#observedActive++;
     }
   }
@@ -211,22 +212,26 @@ export function computePlan(
  */
 export function diffFields(d: DesiredContact, current: ContactFields): FieldChange[] | undefined {
   let out: FieldChange[] | undefined;
-  for (const f of STANDARD_FIELDS) {
-    const after = d[f];
-    if (after === undefined) continue;
-    const before = current[f] || undefined;
-    if (after !== before) (out ??= []).push(before === undefined ? { field: f, after } : { field: f, before, after });
-  }
+  // Unrolled (not a loop over field names): monomorphic property loads on the re-export hot path.
+  if (d.firstName !== undefined) out = diffOne(out, 'firstName', current.firstName, d.firstName);
+  if (d.lastName !== undefined) out = diffOne(out, 'lastName', current.lastName, d.lastName);
+  if (d.phone !== undefined) out = diffOne(out, 'phone', current.phone, d.phone);
   if (d.fields !== undefined) {
     const have = current.fields;
     const tags = Object.keys(d.fields);
     for (let i = 0; i < tags.length; i++) {
       const tag = tags[i]!;
       const after = d.fields[tag]!;
-      const before = have?.[tag] || undefined;
-      if (after !== before) (out ??= []).push(before === undefined ? { field: tag, after } : { field: tag, before, after });
+      out = diffOne(out, tag, have?.[tag], after);
     }
   }
+  return out;
+}
+
+function diffOne(out: FieldChange[] | undefined, field: string, current: string | undefined, after: string): FieldChange[] | undefined {
+  const before = current || undefined;
+  if (after === before) return out;
+  (out ??= []).push(before === undefined ? { field, after } : { field, before, after });
   return out;
 }
 

@@ -178,6 +178,12 @@ describe('the plan as a whole', () => {
     expect(p).toEqual(plan(desired, observed, 'unsubscribe'));
     expect(() => planner.add(want('late@x.com'))).toThrow(/after finish/);
   });
+  it('two observed contacts with one email: the first one decides and the second is not a leaver', () => {
+    const observed = [have('1', 'twin@x.com', 1, { firstName: 'A' }), have('2', 'TWIN@x.com', 1, { firstName: 'B' })];
+    const p = plan([want('twin@x.com', { firstName: 'A' })], observed, 'unsubscribe');
+    expect(p.changes).toEqual([]);
+    expect(p.counts.noop).toBe(1);
+  });
   it('counts add up to the rows and members it saw', () => {
     const desired = [want('new@x.com'), want('same@x.com'), want('upd@x.com', { firstName: 'U' })];
     const observed = [have('1', 'same@x.com', 1), have('2', 'upd@x.com', 1), have('3', 'left@x.com', 1)];
