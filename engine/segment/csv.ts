@@ -66,8 +66,19 @@ class LineTrackingParser extends Parser {
 }
 
 interface Projection {
-  names: readonly string[];
-  indexes: number[];
+  /** Picks the requested columns of a record into an object. */
+  values: (fields: string[]) => Record<string, string | undefined>;
+}
+
+/**
+ * A picker compiled for this header: an object literal of fixed shape is several times faster than a loop of
+ * keyed stores, and this runs once per row. Safe: names are JSON-quoted and indexes are integers we computed.
+ */
+function compilePicker(names: readonly string[], indexes: number[]): Projection['values'] {
+  // A computed key for __proto__: as a plain literal key it would set the prototype instead of a property.
+  const key = (n: string) => (n === '__proto__' ? `[${JSON.stringify(n)}]` : JSON.stringify(n));
+  const body = names.map((n, i) => `${key(n)}: f[${indexes[i]!}]`).join(', ');
+  return new Function('f', `return { ${body} };`) as Projection['values'];
 }
 
 /** Reads `path` (shown to the user as `file`) and yields the `columns` of each record. */
@@ -87,13 +98,8 @@ export async function* readCsvBatches(path: string, file: string, columns: reado
     }
     const out: SegmentRecord[] = [];
     if (projection !== undefined) {
-      const { names, indexes } = projection;
-      for (; i < records.length; i++) {
-        const fields = records[i]!;
-        const values: Record<string, string | undefined> = {};
-        for (let c = 0; c < names.length; c++) values[names[c]!] = fields[indexes[c]!];
-        out.push({ line: lines[i]!, values });
-      }
+      const pick = projection.values;
+      for (; i < records.length; i++) out.push({ line: lines[i]!, values: pick(records[i]!) });
     }
     records.length = 0;
     lines.length = 0;
@@ -161,7 +167,7 @@ function project(header: string[], columns: readonly string[], file: string, lin
       hint: 'fix the column names under `mapping:` in the config (names are case-sensitive) or the header of the file',
     });
   }
-  return { names: columns, indexes: columns.map((c) => seen.get(c)!) };
+  return { values: compilePicker(columns, columns.map((c) => seen.get(c)!)) };
 }
 
 function fromCsvError(err: CsvError, parser: LineTrackingParser, file: string): SegmentError {

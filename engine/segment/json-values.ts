@@ -31,9 +31,11 @@ export class JsonProjector {
     const values: Record<string, string | undefined> = {};
     for (let c = 0; c < this.#columns.length; c++) {
       const name = this.#columns[c]!;
-      const v = obj[name];
+      const v = Object.hasOwn(obj, name) ? obj[name] : undefined;
       if (v !== undefined) this.#seen[c] = true;
-      values[name] = toValue(v);
+      // defineProperty, not assignment: a column named __proto__ must stay a value.
+      if (name === '__proto__') Object.defineProperty(values, name, { value: toValue(v), enumerable: true, writable: true });
+      else values[name] = toValue(v);
     }
     return values;
   }

@@ -166,3 +166,14 @@ describe('errors name the file, the line and what to do', () => {
     expect(isDir.message).toBe('folder.csv: is a directory, not a segment file');
   });
 });
+
+describe('column names that are not safe object keys', () => {
+  it('__proto__ is read as a plain column in CSV and JSON', async () => {
+    const options = { columns: ['Email', '__proto__'] };
+    const csv = await readAll(file('proto.csv', 'Email,__proto__\na@x.com,p\n'), options);
+    expect(Object.getPrototypeOf(csv[0]!.values)).toBe(Object.prototype);
+    expect(csv[0]!.values['__proto__']).toBe('p');
+    const json = await readAll(file('proto.ndjson', '{"Email":"a@x.com","__proto__":"p","toString":"x"}\n'), options);
+    expect(Object.getOwnPropertyDescriptor(json[0]!.values, '__proto__')?.value).toBe('p');
+  });
+});
