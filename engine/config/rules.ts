@@ -196,6 +196,7 @@ export function hostnameProblem(raw: string): { message: string; hint?: string }
 /** Never repeats the value: if it is a literal key, it is a secret. */
 function apiKeyProblem(v: unknown): { message: string; hint: string } | undefined {
   if (apiKeyEnvName(v) !== undefined) return undefined;
+  if (v === null || (typeof v === 'string' && v.trim() === '')) return { message: 'apiKey is empty', hint: 'write apiKey: ${AC_API_KEY} and set that environment variable to the key' };
   const bare = typeof v === 'string' ? BARE_ENV_REF.exec(v.trim())?.[1] : undefined;
   if (bare !== undefined) return { message: 'apiKey must use braces around the variable name', hint: `write apiKey: \${${bare}}` };
   if (typeof v === 'string' && v.includes('${')) {

@@ -93,6 +93,12 @@ const CASES: RuleCase[] = [
     fixed: BASE,
   },
   {
+    rule: 'empty apiKey',
+    broken: edit(BASE, 'apiKey: ${AC_API_KEY}', 'apiKey:'),
+    errors: [{ path: 'connections.marketing.apiKey', message: /apiKey is empty/, at: ['apiKey:'] }],
+    fixed: BASE,
+  },
+  {
     rule: 'apiKey with text around the reference',
     broken: edit(BASE, 'apiKey: ${AC_API_KEY}', 'apiKey: "Bearer ${AC_API_KEY}"'),
     errors: [{ path: 'connections.marketing.apiKey', message: /exactly one environment variable reference/, at: ['"Bearer'] }],
