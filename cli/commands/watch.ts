@@ -21,7 +21,7 @@ export const RENDER_INTERVAL_MS = 100;
 /** How many notices (reloads, config errors, warnings) the screen keeps under the exports. */
 export const NOTICES_SHOWN = 5;
 
-const USAGE = `Usage: acsync watch [-c|--config PATH] [--export NAME]... [--plan-only] [--no-initial] [--json] [--no-color]
+export const WATCH_USAGE = `Usage: acsync watch [-c|--config PATH] [--export NAME]... [--plan-only] [--no-initial] [--json] [--no-color]
 
 Keeps ActiveCampaign lists in sync with their segments until stopped: the long-running form of
 \`acsync apply --auto-approve\`. Changes ARE applied, without asking, unless --plan-only is given.
@@ -106,7 +106,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   if ('help' in flags) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(WATCH_USAGE + '\n');
     return 0;
   }
 

@@ -1,0 +1,100 @@
+/** The real `acsync watch` as a subprocess (CI=true): help, startup errors, signals and exit codes. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WATCH_USAGE } from '../../cli/commands/watch.ts';
+import type { EmulatorHandle } from '../../emulator/index.ts';
+import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
+
+let emulator: EmulatorHandle;
+let ws: Workspace;
+const children: ChildProcessWithoutNullStreams[] = [];
+
+beforeAll(async () => {
+  emulator = await fastEmulator();
+});
+afterAll(async () => {
+  await emulator.stop();
+});
+beforeEach(async () => {
+  emulator.reset();
+  ws = await Workspace.create(emulator);
+});
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  emulator.setLimits({ bulkDelayMs: 20 });
+  await ws.dispose();
+});
+
+interface Proc {
+  child: ChildProcessWithoutNullStreams;
+  out: () => string;
+  err: () => string;
+  exited: Promise<number | null>;
+  waitFor: (text: string | RegExp, timeoutMs?: number) => Promise<void>;
+}
+
+function watch(args: string[]): Proc {
+  const child = spawn(process.execPath, [BIN, 'watch', ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = async (text: string | RegExp, timeoutMs = 8_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(typeof text === 'string' ? out.includes(text) : text.test(out))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${String(text)} in output:\n${out}\n${err}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  return { child, out: () => out, err: () => err, exited, waitFor };
+}
+
+describe('acsync watch (subprocess)', () => {
+  it('--help says that watch applies without asking, and how to avoid it', () => {
+    expect(WATCH_USAGE).toContain('apply --auto-approve');
+    expect(WATCH_USAGE).toContain('--plan-only');
+    expect(WATCH_USAGE).toContain('--no-initial');
+  });
+
+  it('refuses to start on an invalid config, naming file and line', async () => {
+    await ws.write('acsync.yaml', 'version: 1\nroles: [\n');
+    const p = watch([]);
+    expect(await p.exited).toBe(1);
+    expect(p.err()).toMatch(/acsync\.yaml:\d+:\d+ error/);
+    expect(p.err()).toContain('fix them and start watch again');
+  });
+
+  it('SIGINT stops it: JSON events, a summary, exit 0, and the API key is never printed', async () => {
+    await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana']]));
+    await ws.config([{ segment: 'seg.csv', fields: false }]);
+    const p = watch(['--json']);
+    await p.waitFor('"type":"watch:run-done"');
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(0);
+    const events = p.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; ok?: boolean });
+    expect(events[0]?.type).toBe('watch:ready');
+    expect(events.find((e) => e.type === 'watch:run-done')?.ok).toBe(true);
+    expect(events.at(-1)?.type).toBe('watch:stopped');
+    expect(p.out() + p.err()).not.toContain(emulator.apiKey);
+  });
+
+  it('a second SIGINT while a run is in flight quits at once with 130', async () => {
+    // Slow bulk imports keep the first run in flight long enough to be interrupted twice.
+    emulator.setLimits({ bulkDelayMs: 10_000 });
+    await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana'], ['ben@contoso.example', 'Ben']]));
+    await ws.config([{ segment: 'seg.csv', fields: false }]);
+    const p = watch([]);
+    await p.waitFor('run 1 started');
+    await new Promise((r) => setTimeout(r, 300));
+    p.child.kill('SIGINT');
+    await p.waitFor('stopping');
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(130);
+    expect(p.err()).toContain('quitting without waiting');
+  });
+});
