@@ -1,13 +1,17 @@
 /** A y/N question; Enter, Escape, Ctrl-C and anything but y/yes mean No (applying is the thing to be sure about). */
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Text, useInput } from 'ink';
 
 export function ConfirmPrompt({ question, onAnswer }: { question: string; onAnswer: (yes: boolean) => void }) {
   const [typed, setTyped] = useState('');
   const [answered, setAnswered] = useState<boolean | undefined>(undefined);
+  // Keys typed before React re-renders reach the same handler: the ref makes sure only the first answer counts.
+  const done = useRef(false);
   useInput(
     (input, key) => {
+      if (done.current) return;
       const finish = (yes: boolean): void => {
+        done.current = true;
         setAnswered(yes);
         onAnswer(yes);
       };
