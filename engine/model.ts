@@ -17,7 +17,7 @@ export interface ContactFields {
 export interface DesiredContact extends ContactFields {
   /** Trimmed, lower-cased email: the identity of a contact (ActiveCampaign matches emails case-insensitively). */
   key: string;
-  /** 1-based line number in the segment file where the record starts (CSV/NDJSON), or array index + 1 (JSON). */
+  /** 1-based line number in the segment file where the record starts (CSV, NDJSON, and the element of a JSON array). */
   row: number;
 }
 
