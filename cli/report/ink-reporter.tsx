@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// The pragma keeps JSX working when tsx cannot find our tsconfig (acsync run from another folder).
 /**
  * The terminal UI (stderr is a TTY, CI unset): plans drawn with colour and word-level field diffs, a live progress
  * area per export during apply, finished work moved into <Static>, a final summary, and the y/N prompt.

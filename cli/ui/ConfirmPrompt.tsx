@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// The pragma keeps JSX working when tsx cannot find our tsconfig (acsync run from another folder).
 /** A y/N question; Enter, Escape, Ctrl-C and anything but y/yes mean No (applying is the thing to be sure about). */
 import { useRef, useState } from 'react';
 import { Text, useInput } from 'ink';

@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// The pragma keeps JSX working when tsx cannot find our tsconfig (acsync run from another folder).
 /** One export's plan: header, counts row, then each kind of change with its symbol; the Ink twin of renderExportPlan. */
 import { Box, Text } from 'ink';
 import type { Change, ExportPlan } from '../../engine/model.ts';

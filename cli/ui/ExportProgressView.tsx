@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// The pragma keeps JSX working when tsx cannot find our tsconfig (acsync run from another folder).
 /**
  * The live rows of the apply (and of planning): per export a spinner, a bar with done/total and ETA, and a second
  * line with the rate, batches in flight, requests per second against the account's budget, rate-limit waits and

@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// The pragma keeps JSX working when tsx cannot find our tsconfig (acsync run from another folder).
 /**
  * One field's before → after, with the changed words highlighted (diffWordsWithSpace), so a reviewer sees at a
  * glance that only "Karl" became "Carl" in a long value.

@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// The pragma keeps JSX working when tsx cannot find our tsconfig (acsync run from another folder).
 /** The table of every export's counts and the `Plan: …` sentence, aligned like the text renderer's. */
 import { Box, Text, useStdout } from 'ink';
 import type { ExportPlan } from '../../engine/model.ts';

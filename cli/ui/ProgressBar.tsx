@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// The pragma keeps JSX working when tsx cannot find our tsconfig (acsync run from another folder).
 /** A plain block progress bar: full blocks for done, light shade for the rest (readable without colour too). */
 import { Text } from 'ink';
 

@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// The pragma keeps JSX working when tsx cannot find our tsconfig (acsync run from another folder).
 /**
  * The whole terminal UI of plan and apply: what is finished (plans, finished exports, failures, the summary) goes
  * into <Static> and scrolls up like ordinary output; below it, a small live area redraws the exports still at work

@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// The pragma keeps JSX working when tsx cannot find our tsconfig (acsync run from another folder).
 /**
  * Dev preview of the terminal UI with made-up events, no network:
  *   node --import tsx cli/ui/dev-preview.tsx [plan|apply] [--ask] [--mask] [--lines] [--json] [--fast]
