@@ -75,7 +75,8 @@ export async function loadOrReport(flags: CommonFlags, env: NodeJS.ProcessEnv = 
     } else {
       process.stderr.write(formatDiagnostics(result.diagnostics, { color: flags.color && process.stderr.isTTY === true }) + '\n');
     }
-    if (env['GITHUB_ACTIONS'] === 'true') emitGithubDiagnostics(result.diagnostics, process.stdout);
+    // With --json, stdout carries only JSON lines; the runner reads workflow commands from stderr too.
+    if (env['GITHUB_ACTIONS'] === 'true') emitGithubDiagnostics(result.diagnostics, flags.json ? process.stderr : process.stdout);
   }
   return result.config;
 }
