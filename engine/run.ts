@@ -238,7 +238,6 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   }
 
   const planner = new Planner(observed, { export: exp.name, connection: exp.connection, listId: exp.listId, onLeave: exp.onLeave });
-  observed.length = 0; // the planner holds its own index; let this array go
   const segmentFingerprint = await sha256File(exp.segmentPath).catch(() => '');
   const displayFile = path.relative(process.cwd(), exp.segmentPath) || exp.segmentPath;
   let segmentRows = 0;
