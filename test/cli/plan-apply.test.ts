@@ -1,0 +1,128 @@
+/** The real CLI as a subprocess, with CI=true and no TTY, against the emulator over loopback. */
+import { execFile } from 'node:child_process';
+import { stat, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { EmulatorHandle } from '../../emulator/index.ts';
+import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+
+const exec = promisify(execFile);
+const BIN = path.resolve('bin/acsync.js');
+
+let emulator: EmulatorHandle;
+let ws: Workspace;
+
+beforeAll(async () => {
+  emulator = await fastEmulator();
+});
+afterAll(async () => {
+  await emulator.stop();
+});
+beforeEach(async () => {
+  emulator.reset();
+  ws = await Workspace.create(emulator);
+  await ws.write(
+    'seg.csv',
+    csv([
+      ['ana@contoso.example', 'Ana', 'Silva', '', 'Gold'],
+      ['ben@contoso.example', 'Ben', 'Okafor'],
+      ['oops', 'Bad'],
+    ]),
+  );
+  await ws.config([{ segment: 'seg.csv' }]);
+});
+afterEach(async () => {
+  await ws.dispose();
+});
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...env } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
+  it('plans in plain lines, and --detailed-exitcode says changes are pending', async () => {
+    const r = await cli(['plan', '--detailed-exitcode']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('Plan: 2 to create');
+    expect(r.stdout).toMatch(/row 4 +o\*\*\* +invalid email/);
+    // CI masks emails by default; no cursor movement or colour in CI output.
+    expect(r.stdout).not.toContain('ana@contoso.example');
+    expect(r.stdout + r.stderr).not.toMatch(/\u001b\[/);
+  });
+
+  it('refuses to apply without a terminal or --auto-approve, and writes nothing', async () => {
+    const r = await cli(['apply']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--auto-approve');
+    expect(await listMembers(emulator, 1)).toHaveLength(0);
+  });
+
+  it('applies with --auto-approve, then plan shows no changes (exit 0)', async () => {
+    const a = await cli(['apply', '--auto-approve']);
+    expect(a).toMatchObject({ code: 0, stderr: expect.not.stringContaining('error') });
+    expect(a.stdout).toMatch(/2 applied, 0 failed/);
+    expect(await listMembers(emulator, 1)).toHaveLength(2);
+    const p = await cli(['plan', '--detailed-exitcode']);
+    expect(p).toEqual({ code: 0, stdout: expect.any(String), stderr: expect.any(String) });
+    expect(p.stdout).toContain('No changes');
+  });
+
+  it('speaks one JSON object per line with --json', async () => {
+    const r = await cli(['apply', '--auto-approve', '--json', '--no-mask-emails']);
+    expect(r.code).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const types = new Set(events.map((e) => e.type));
+    expect(types).toContain('plan:done');
+    expect(types).toContain('batch:done');
+    expect(events.at(-1)!.type).toBe('result');
+    expect(r.stdout).toContain('ana@contoso.example');
+  });
+
+  it('saves a plan (mode 0600), shows it, applies it exactly, and refuses a stale one', async () => {
+    const p = await cli(['plan', '--out', 'plan.json']);
+    expect(p).toMatchObject({ code: 0 });
+    const mode = (await stat(path.join(ws.dir, 'plan.json'))).mode & 0o777;
+    expect(mode).toBe(0o600);
+    const saved = JSON.parse(await readFile(path.join(ws.dir, 'plan.json'), 'utf8')) as { version: number };
+    expect(saved.version).toBe(1);
+
+    const shown = await cli(['show', 'plan.json', '--no-mask-emails']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('ana@contoso.example');
+    expect(shown.stdout).toContain('Plan: 2 to create');
+
+    // A marketer changes the list after the plan was made: the saved plan is stale.
+    emulator.seed({ contacts: [{ email: 'zoe@contoso.example', lists: { '1': 1 } }] });
+    const stale = await cli(['apply', 'plan.json']);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain('stale');
+    expect(stale.stderr).toMatch(/list 1 .*changed/);
+    expect(await listMembers(emulator, 1)).toHaveLength(1);
+
+    await cli(['plan', '--out', 'plan.json']);
+    await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana', 'Changed']]));
+    const segStale = await cli(['apply', 'plan.json']);
+    expect(segStale.code).toBe(1);
+    expect(segStale.stderr).toMatch(/segment file .* changed/);
+
+    await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana', 'Silva']]));
+    await cli(['plan', '--out', 'plan.json']);
+    const ok = await cli(['apply', 'plan.json']);
+    expect(ok.code).toBe(0);
+    expect((await listMembers(emulator, 1)).map((m) => m.email).sort()).toEqual(['ana@contoso.example', 'zoe@contoso.example']);
+  });
+
+  it('refuses an unknown export name with the names that exist', async () => {
+    const r = await cli(['plan', '--export', 'nope']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("no export named 'nope'");
+    expect(r.stderr).toContain('customers');
+  });
+});
