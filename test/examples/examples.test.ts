@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
@@ -8,7 +9,7 @@ import { loadConfig } from '../../engine/config/load.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES = path.join(ROOT, 'examples');
 const examples = readdirSync(EXAMPLES, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
+  .filter((d) => d.isDirectory() && existsSync(path.join(EXAMPLES, d.name, 'acsync.yaml')))
   .map((d) => d.name)
   .sort();
 
@@ -80,5 +81,18 @@ describe('the quickstart segment', () => {
     expect(config!.connections.emulator!.hostname).toBe('127.0.0.1:4010');
     expect(config!.connections.emulator!.apiKeyEnv).toBe('AC_API_KEY');
     expect(config!.exports.customers!.listId).toBe('1');
+  });
+
+  it('include a GitHub Actions workflow: validate and plan on pull requests, apply on main', () => {
+    const workflow = parseYaml(readFileSync(path.join(EXAMPLES, 'github-actions', 'acsync.yml'), 'utf8')) as {
+      on: Record<string, unknown>;
+      jobs: Record<string, { if: string; steps: Array<{ run?: string }> }>;
+    };
+    expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(['pull_request', 'push']));
+    const runs = (job: string) => workflow.jobs[job]!.steps.map((s) => s.run ?? '').join('\n');
+    expect(workflow.jobs['plan']!.if).toContain('pull_request');
+    expect(runs('plan')).toMatch(/acsync validate[\s\S]*acsync plan --detailed-exitcode/);
+    expect(workflow.jobs['apply']!.if).toContain('refs/heads/main');
+    expect(runs('apply')).toContain('acsync apply --auto-approve');
   });
 });
