@@ -46,7 +46,7 @@ export function WatchView({ status, now, notices, color, timeZone }: WatchViewPr
     <Box flexDirection="column">
       <Text>
         <Text bold>acsync watch</Text> · {status.config} · {status.mode === 'plan' ? <Text {...c('yellow')}>plan only: nothing is applied</Text> : 'applying changes'}
-        {status.stopping ? <Text {...c('yellow')}> · stopping…</Text> : null}
+        {status.stopped === true ? <Text {...c('yellow')}> · stopped</Text> : status.stopping ? <Text {...c('yellow')}> · stopping…</Text> : null}
       </Text>
       {status.configErrors !== undefined ? (
         <Text {...c('red')}>
@@ -66,7 +66,7 @@ export function WatchView({ status, now, notices, color, timeZone }: WatchViewPr
           ))}
         </Box>
       ) : null}
-      <Text dimColor>{status.stopping ? 'waiting for runs in flight; Ctrl-C again to quit at once' : 'Ctrl-C to stop'}</Text>
+      {status.stopped === true ? null : <Text dimColor>{status.stopping ? 'waiting for runs in flight; Ctrl-C again to quit at once' : 'Ctrl-C to stop'}</Text>}
     </Box>
   );
 }

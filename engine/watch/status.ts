@@ -48,6 +48,8 @@ export interface WatchStatus {
   /** The config file is invalid right now (the last good one keeps running). */
   configErrors?: number;
   stopping: boolean;
+  /** The session has stopped (its summary follows). */
+  stopped?: boolean;
 }
 
 export function initialStatus(): WatchStatus {
@@ -105,6 +107,8 @@ export function reduceStatus(status: WatchStatus, e: WatchSessionEvent): WatchSt
       });
     case 'watch:stopping':
       return { ...status, stopping: true };
+    case 'watch:stopped':
+      return { ...status, stopping: true, stopped: true };
     case 'plan:progress':
       return patchRun(e.export, (r) => ({ ...r, reading: { phase: e.phase, done: e.done, ...(e.total !== undefined ? { total: e.total } : {}) } }));
     case 'apply:start':

@@ -117,6 +117,9 @@ describe('WatchView', () => {
     expect(out).toContain('plan only: nothing is applied');
     expect(out).toContain('✗ acsync.yaml has 1 error: the last good config keeps running');
     expect(out).toContain('Ctrl-C again to quit at once');
+    const after = frame(reduceStatus(s, { type: 'watch:stopped', at: T0, summary: { startedAt: T0, stoppedAt: T0, exports: [], unfinished: [] } }), T0);
+    expect(after).toContain('· stopped');
+    expect(after).not.toContain('Ctrl-C');
   });
 
   it.each([
