@@ -8,10 +8,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../engine/config/load.ts';
 import type { Diagnostic } from '../../engine/config/model.ts';
+import type { EngineEvent } from '../../engine/events.ts';
 import { runExports } from '../../engine/run.ts';
 import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
 import { DEBOUNCE_MS, SHUTDOWN_GRACE_MS, startWatch, type WatchSession } from '../../engine/watch/session.ts';
 import { formatDiagnostics } from '../diagnostics.ts';
+import { maskEvent, maskResult } from '../report/mask.ts';
+import { chooseReporterKind, isCI } from '../report/reporter.ts';
 
 export const DEFAULT_CONFIG_FILE = 'acsync.yaml';
 /** Exit code after a second Ctrl-C: 128 + SIGINT, what shells report for a process killed by it. */
@@ -45,9 +48,12 @@ Options:
       --no-initial    do not sync at start; wait for a change or a schedule
       --json          one JSON event per line on stdout (watch:* events and the engine's events)
       --no-color      no colours (also when NO_COLOR is set)
+      --mask-emails   show a***@contoso.example in the output (default when CI is set)
+      --no-mask-emails  show emails in full
   -h, --help          this help
 
-Output: an updating screen in a terminal; append-only lines when stdout is not a terminal or CI is set.`;
+Output: an updating screen on stderr in a terminal; otherwise append-only lines: the result of each run and the
+closing summary on stdout, everything else (changes seen, runs started, retries, rate-limit waits) on stderr.`;
 
 interface Flags {
   config: string;
@@ -56,6 +62,7 @@ interface Flags {
   initial: boolean;
   json: boolean;
   color: boolean;
+  maskEmails: boolean;
 }
 
 function parse(argv: string[], env: NodeJS.ProcessEnv): Flags | { help: true } {
@@ -68,6 +75,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): Flags | { help: true } {
       'no-initial': { type: 'boolean' },
       json: { type: 'boolean' },
       'no-color': { type: 'boolean' },
+      'mask-emails': { type: 'boolean' },
+      'no-mask-emails': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -82,12 +91,9 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): Flags | { help: true } {
     initial: values['no-initial'] !== true,
     json: values.json === true,
     color: values['no-color'] !== true && !noColorEnv,
+    // CI logs are kept for months and read by people who need not see who is on a list (as for plan and apply).
+    maskEmails: values['no-mask-emails'] === true ? false : values['mask-emails'] === true || isCI(env),
   };
-}
-
-function isCI(env: NodeJS.ProcessEnv): boolean {
-  const ci = env['CI'];
-  return ci !== undefined && ci !== '0' && ci !== 'false';
 }
 
 /** An output for the session's events: JSON lines, plain lines, or the Ink screen. */
@@ -110,11 +116,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const output = flags.json
-    ? jsonOutput()
-    : process.stdout.isTTY === true && !isCI(env)
-      ? await inkOutput(flags.color)
-      : linesOutput();
+  // The same choice as plan and apply make: Ink on a terminal outside CI, plain lines otherwise.
+  const kind = chooseReporterKind({ json: flags.json, stderrIsTTY: process.stderr.isTTY === true, env });
+  const output = kind === 'json' ? jsonOutput(flags.maskEmails) : kind === 'ink' ? await inkOutput(flags.color) : linesOutput();
 
   const started = await startWatch({
     configFile: flags.config,
@@ -179,18 +183,35 @@ function untilSignal(session: WatchSession): Promise<WatchSummary> {
   });
 }
 
-function jsonOutput(): Output {
+function jsonOutput(maskEmails: boolean): Output {
   return {
-    event: (e) => void process.stdout.write(JSON.stringify(e) + '\n'),
+    event: (e) => void process.stdout.write(JSON.stringify(maskEmails ? maskWatchEvent(e) : e) + '\n'),
     close: async () => {},
   };
+}
+
+function isEngineEvent(e: WatchSessionEvent): e is EngineEvent {
+  return !e.type.startsWith('watch:');
+}
+
+/** Emails and personal fields masked in engine events and in the run results that watch events carry. */
+export function maskWatchEvent(e: WatchSessionEvent): WatchSessionEvent {
+  if (isEngineEvent(e)) return maskEvent(e);
+  if (e.type === 'watch:run-done' && e.result !== undefined) {
+    const masked = maskResult({ mode: 'apply', ok: e.ok, changesPending: false, exports: [e.result] }).exports[0];
+    return masked !== undefined ? { ...e, result: masked } : e;
+  }
+  return e;
 }
 
 function linesOutput(): Output {
   return {
     event(e) {
       const line = formatWatchLine(e);
-      if (line !== undefined) process.stdout.write(`${clock(eventTime(e))} ${line}\n`);
+      if (line === undefined) return;
+      // A run's result is data (stdout); what led to it is progress (stderr), as for plan and apply.
+      const stream = e.type === 'watch:run-done' ? process.stdout : process.stderr;
+      stream.write(`${clock(eventTime(e))} ${line}\n`);
     },
     close: async (summary) => {
       if (summary.exports.length > 0) process.stdout.write(formatSummary(summary).join('\n') + '\n');
@@ -209,7 +230,8 @@ async function inkOutput(color: boolean): Promise<Output> {
   let status = initialStatus();
   const notices: string[] = [];
   const view = () => React.createElement(WatchView, { status, now: Date.now(), notices: [...notices], color });
-  const instance = render(view(), { exitOnCtrlC: false, patchConsole: false });
+  // On stderr, like the other commands' screens: stdout keeps only data (the closing summary).
+  const instance = render(view(), { stdout: process.stderr, exitOnCtrlC: false, patchConsole: false });
   let dirty = false;
   let ticks = 0;
   const timer = setInterval(() => {

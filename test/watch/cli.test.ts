@@ -1,5 +1,7 @@
 /** The real `acsync watch` as a subprocess (CI=true): help, startup errors, signals and exit codes. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { appendFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WATCH_USAGE } from '../../cli/commands/watch.ts';
@@ -46,7 +48,7 @@ function watch(args: string[]): Proc {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const waitFor = async (text: string | RegExp, timeoutMs = 8_000) => {
     const deadline = Date.now() + timeoutMs;
-    while (!(typeof text === 'string' ? out.includes(text) : text.test(out))) {
+    while (!(typeof text === 'string' ? (out + err).includes(text) : text.test(out + err))) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${String(text)} in output:\n${out}\n${err}`);
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -81,6 +83,23 @@ describe('acsync watch (subprocess)', () => {
     expect(events.find((e) => e.type === 'watch:run-done')?.ok).toBe(true);
     expect(events.at(-1)?.type).toBe('watch:stopped');
     expect(p.out() + p.err()).not.toContain(emulator.apiKey);
+    // CI is set: emails are masked in the JSON as in every other output.
+    expect(p.out()).toContain('a***@contoso.example');
+    expect(p.out()).not.toContain('ana@contoso.example');
+  });
+
+  it('in CI, plain lines: a segment edit syncs again; results and the summary go to stdout, progress to stderr', async () => {
+    await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana']]));
+    await ws.config([{ segment: 'seg.csv', fields: false }]);
+    const p = watch([]);
+    await p.waitFor('run 1 done');
+    await appendFile(path.join(ws.dir, 'seg.csv'), 'ben@contoso.example,Ben,,,\n');
+    await p.waitFor(/run 2 done in \S+: 1 create; 1 applied/);
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(0);
+    expect(p.err()).toMatch(/changed: \S*seg\.csv → customers/);
+    expect(p.out()).toMatch(/acsync watch stopped after \S+\n  customers: 2 runs, 2 changes applied\n$/);
+    expect(p.out()).not.toContain('started');
   });
 
   it('a second SIGINT while a run is in flight quits at once with 130', async () => {
@@ -90,6 +109,7 @@ describe('acsync watch (subprocess)', () => {
     await ws.config([{ segment: 'seg.csv', fields: false }]);
     const p = watch([]);
     await p.waitFor('run 1 started');
+    expect(p.out()).not.toContain('run 1 started'); // progress goes to stderr, results to stdout
     await new Promise((r) => setTimeout(r, 300));
     p.child.kill('SIGINT');
     await p.waitFor('stopping');
