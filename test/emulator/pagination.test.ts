@@ -62,6 +62,13 @@ describe('GET /contacts paging', () => {
     expect((await api.get('/api/3/contacts?listid=2&status=2')).body.meta.total).toBe('0');
   });
 
+  it('answers an empty page past the last id, and the last partial page in full', async () => {
+    const end = await api.get('/api/3/contacts?listid=1&orders[id]=ASC&id_greater=250&limit=100');
+    expect(end.body).toMatchObject({ contacts: [], meta: { total: '0' } });
+    expect(ids(await api.get('/api/3/contacts?listid=1&orders[id]=ASC&id_greater=245&limit=100'))).toEqual([246, 247, 248, 249, 250]);
+    expect(ids(await api.get('/api/3/contacts?limit=0'))).toHaveLength(20);
+  });
+
   it('answers an empty page for an unknown list', async () => {
     const r = await api.get('/api/3/contacts?listid=99');
     expect(r.body).toMatchObject({ contacts: [], meta: { total: '0' } });
