@@ -114,6 +114,13 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
 
     await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana', 'Silva']]));
     await cli(['plan', '--out', 'plan.json']);
+    const configBefore = await readFile(path.join(ws.dir, 'acsync.yaml'), 'utf8');
+    await ws.write('acsync.yaml', configBefore.replace('onLeave: keep', 'onLeave: unsubscribe'));
+    const configStale = await cli(['apply', 'plan.json']);
+    expect(configStale.code).toBe(1);
+    expect(configStale.stderr).toMatch(/config file .* changed/);
+    await ws.write('acsync.yaml', configBefore);
+
     const ok = await cli(['apply', 'plan.json']);
     expect(ok.code).toBe(0);
     expect((await listMembers(emulator, 1)).map((m) => m.email).sort()).toEqual(['ana@contoso.example', 'zoe@contoso.example']);
