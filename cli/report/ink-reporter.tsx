@@ -6,7 +6,7 @@
  * When stdout is not a terminal (`acsync plan > plan.txt` from a shell), the plan and summary are written there as
  * plain text and the terminal only shows progress.
  */
-import { render, type Instance } from 'ink';
+import { render, renderToString, type Instance } from 'ink';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { ExportPlan, RunResult } from '../../engine/model.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
@@ -36,6 +36,8 @@ export class InkReporter implements Reporter {
   private readonly planInTerminal: boolean;
   private readonly instance: Instance;
   private prompt: { question: string; onAnswer: (yes: boolean) => void } | undefined;
+  /** Once the result is in, what it adds is kept for the final frame (see ReporterAppProps.tail). */
+  private tail: StaticItem[] | undefined;
   private summaryShown = false;
   private tick = 0;
   private pendingFrame: ReturnType<typeof setTimeout> | undefined;
@@ -44,7 +46,12 @@ export class InkReporter implements Reporter {
 
   constructor(
     private readonly opts: ReporterOptions,
-    io: { stdin?: NodeJS.ReadStream; now?: () => number } = {},
+    io: {
+      stdin?: NodeJS.ReadStream;
+      now?: () => number;
+      /** Ink's debug mode: every frame written in full, Static included (what ink-testing-library does; for tests). */
+      debug?: boolean;
+    } = {},
   ) {
     this.tracker = new ProgressTracker(io.now ?? Date.now);
     this.planInTerminal = (opts.stdout as NodeJS.WriteStream).isTTY === true;
@@ -55,6 +62,7 @@ export class InkReporter implements Reporter {
       // apply handles SIGINT itself (stop sending, wait for batches in flight); the prompt treats Ctrl-C as No.
       exitOnCtrlC: false,
       patchConsole: false,
+      ...(io.debug === true ? { debug: true } : {}),
     });
     LIVE.set(opts.stderr, this);
     this.ticker = setInterval(() => {
@@ -97,6 +105,7 @@ export class InkReporter implements Reporter {
 
   result(r: RunResult): void {
     for (const e of r.exports) if (e.plan !== undefined && !this.plans.has(e.export)) this.addPlan(e.plan);
+    this.tail = [];
     const errors = renderExportErrors(r.exports, { color: true });
     if (r.mode === 'plan') {
       if (errors.length > 0) this.data(errors.join('\n'), errors.join('\n'));
@@ -116,6 +125,11 @@ export class InkReporter implements Reporter {
     if (this.pendingFrame !== undefined) clearTimeout(this.pendingFrame);
     this.prompt?.onAnswer(false);
     this.prompt = undefined;
+    // A tail taller than the terminal would make Ink clear the screen to draw it: such a tail goes to <Static> too.
+    const rows = (this.opts.stderr as NodeJS.WriteStream).rows ?? 0;
+    if (this.tail !== undefined && rows > 0 && this.tailHeight() >= rows - 1) {
+      for (const item of this.tail.splice(0)) this.items.push({ ...item, id: this.items.length });
+    }
     this.draw(true);
     LIVE.delete(this.opts.stderr);
     this.instance.unmount();
@@ -130,7 +144,7 @@ export class InkReporter implements Reporter {
         question,
         onAnswer: (yes) => {
           this.prompt = undefined;
-          this.push({ kind: 'text', text: `${question} ${yes ? 'yes' : 'no'}` });
+          this.push({ kind: 'text', text: `${question} ${yes ? 'yes' : 'no'}`, gapAfter: true });
           this.draw();
           resolve(yes);
         },
@@ -168,7 +182,14 @@ export class InkReporter implements Reporter {
   }
 
   private push(item: StaticItem): void {
-    this.items.push({ ...item, id: this.items.length });
+    if (this.tail !== undefined) this.tail.push(item);
+    else this.items.push({ ...item, id: this.items.length });
+  }
+
+  private tailHeight(): number {
+    const columns = (this.opts.stderr as NodeJS.WriteStream).columns || 80;
+    const text = renderToString(<ReporterApp items={[]} live={[]} planOptions={this.textOptions()} tick={0} tail={this.tail} />, { columns });
+    return text.split('\n').length;
   }
 
   private scheduleDraw(): void {
@@ -185,7 +206,9 @@ export class InkReporter implements Reporter {
 
   private app(final = false) {
     const live = final ? [] : this.tracker.list().filter((v) => v.phase === 'planning' || v.phase === 'applying');
-    return <ReporterApp items={[...this.items]} live={live} planOptions={this.textOptions()} prompt={this.prompt} tick={this.tick} />;
+    // The tail waits for the final frame: drawn earlier, it would sit above progress rows still on screen.
+    const tail = final ? this.tail : undefined;
+    return <ReporterApp items={[...this.items]} live={live} planOptions={this.textOptions()} prompt={this.prompt} tick={this.tick} tail={tail} />;
   }
 }
 

@@ -28,8 +28,6 @@ export interface ExportProgress {
   applied: number;
   failed: number;
   batchesInFlight: number;
-  /** Time this export's connection spent waiting on the rate budget or a Retry-After, in ms. */
-  waitedMs: number;
   retries: number;
   startedAt?: number;
   finishedAt?: number;
@@ -46,12 +44,24 @@ export interface ProgressView extends ExportProgress {
   requestsPerSecond?: number;
   /** The account's budget (ActiveCampaign's documented 5 requests per second). */
   requestBudget: number;
+  /**
+   * Wall-clock time, within this export's apply, during which its connection had a request held back by the rate
+   * budget or a Retry-After. Overlapping waits of concurrent requests count once: 16 batches waiting the same second
+   * is one second of waiting, not sixteen.
+   */
+  waitedMs: number;
+  /** While ActiveCampaign has paused the account (429 Retry-After): how long is left. */
+  pausedForMs?: number;
+  /** Since apply:start (to apply:summary once finished). */
+  elapsedMs?: number;
 }
 
 export class ProgressTracker {
   private readonly exports = new Map<string, ExportProgress>();
   private readonly requests = new Map<string, number[]>();
   private readonly inFlight = new Map<string, Set<string>>();
+  /** Per connection, the merged [from, to) intervals during which some request waited. */
+  private readonly waits = new Map<string, WaitIntervals>();
   private sawRequests = false;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -69,7 +79,6 @@ export class ProgressTracker {
           applied: 0,
           failed: 0,
           batchesInFlight: 0,
-          waitedMs: 0,
           retries: 0,
         };
         this.exports.set(e.export, p);
@@ -130,9 +139,15 @@ export class ProgressTracker {
         p.finishedAt = this.now();
         return p;
       }
-      case 'ratelimit:wait':
-        for (const p of this.exports.values()) if (p.connection === e.connection && p.phase === 'applying') p.waitedMs += e.ms;
+      case 'ratelimit:wait': {
+        const waits = this.waits.get(e.connection) ?? new WaitIntervals();
+        this.waits.set(e.connection, waits);
+        const now = this.now();
+        // The client reports a budget wait once it is over, and a Retry-After pause as it begins.
+        if (e.reason === 'budget') waits.add(now - e.ms, now, false);
+        else waits.add(now, now + e.ms, true);
         return undefined;
+      }
       case 'request:retry':
         for (const p of this.exports.values()) if (p.connection === e.connection && p.phase === 'applying') p.retries++;
         return undefined;
@@ -169,11 +184,17 @@ export class ProgressTracker {
 
   private view(p: ExportProgress): ProgressView {
     const done = p.applied + p.failed;
-    const v: ProgressView = { ...p, done, requestBudget: REQUESTS_PER_SECOND };
+    const now = this.now();
+    const waits = this.waits.get(p.connection);
+    const waitedMs = p.startedAt === undefined || waits === undefined ? 0 : waits.overlap(p.startedAt, Math.min(p.finishedAt ?? now, now));
+    const v: ProgressView = { ...p, done, requestBudget: REQUESTS_PER_SECOND, waitedMs };
+    const pausedUntil = waits?.pausedUntil ?? 0;
+    if (p.phase === 'applying' && pausedUntil > now) v.pausedForMs = pausedUntil - now;
     const rps = this.requestRate(p.connection);
     if (rps !== undefined && p.phase === 'applying') v.requestsPerSecond = rps;
     if (p.startedAt !== undefined) {
-      const elapsed = (p.finishedAt ?? this.now()) - p.startedAt;
+      const elapsed = (p.finishedAt ?? now) - p.startedAt;
+      v.elapsedMs = elapsed;
       if (elapsed >= MIN_RATE_ELAPSED_MS && done > 0) {
         v.rate = done / (elapsed / 1_000);
         if (p.phase === 'applying') v.etaMs = Math.max(0, ((p.total - done) / v.rate) * 1_000);
@@ -195,12 +216,38 @@ export class ProgressTracker {
         applied: 0,
         failed: 0,
         batchesInFlight: 0,
-        waitedMs: 0,
         retries: 0,
       };
       this.exports.set(name, p);
     }
     return p;
+  }
+}
+
+/** Time intervals kept sorted and merged, so the total waited is wall-clock time, whatever the concurrency. */
+class WaitIntervals {
+  private spans: Array<[number, number]> = [];
+  /** The end of the latest account pause announced by ActiveCampaign (Retry-After). */
+  pausedUntil = 0;
+
+  add(from: number, to: number, pause: boolean): void {
+    if (pause) this.pausedUntil = Math.max(this.pausedUntil, to);
+    if (to <= from) return;
+    const merged: Array<[number, number]> = [];
+    let cur: [number, number] = [from, to];
+    for (const span of this.spans) {
+      if (span[1] < cur[0] || span[0] > cur[1]) merged.push(span);
+      else cur = [Math.min(span[0], cur[0]), Math.max(span[1], cur[1])];
+    }
+    merged.push(cur);
+    this.spans = merged.sort((a, b) => a[0] - b[0]);
+  }
+
+  /** How much of [from, to) is covered. */
+  overlap(from: number, to: number): number {
+    let total = 0;
+    for (const [a, b] of this.spans) total += Math.max(0, Math.min(b, to) - Math.max(a, from));
+    return total;
   }
 }
 

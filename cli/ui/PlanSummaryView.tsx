@@ -12,14 +12,19 @@ export function PlanSummaryView({ plans, connectionNames }: { plans: readonly Ex
   const { stdout } = useStdout();
   const columns = stdout.columns > 0 ? stdout.columns : FALLBACK_COLUMNS;
   const actions = [...LISTED_ACTIONS, 'noop' as const];
-  const body = plans.map((p) => [p.export, p.listId, connectionNames?.[p.connection] ?? p.connection, ...actions.map((a) => num(p.counts[a]))]);
-  const table = (titles: string[]) => {
-    const header = ['export', 'list', 'connection', ...titles];
-    return alignTable([header, ...body], header.map((_, i) => i === 1 || i >= 3));
+  const table = (titles: string[], withConnection: boolean) => {
+    const header = ['export', 'list', ...(withConnection ? ['connection'] : []), ...titles];
+    const body = plans.map((p) => [p.export, p.listId, ...(withConnection ? [connectionNames?.[p.connection] ?? p.connection] : []), ...actions.map((a) => num(p.counts[a]))]);
+    const firstCount = withConnection ? 3 : 2;
+    return alignTable([header, ...body], header.map((_, i) => i === 1 || i >= firstCount));
   };
-  let lines = table(actions.map((a) => ACTION_LOOK[a].title));
-  // A wrapped table is unreadable: in a narrow terminal the column titles shrink to the action symbols.
-  if (Math.max(...lines.map((l) => l.length)) + 2 > columns) lines = table(actions.map((a) => ACTION_LOOK[a].symbol));
+  const fits = (lines: string[]) => Math.max(...lines.map((l) => l.length)) + 2 <= columns;
+  const symbols = actions.map((a) => ACTION_LOOK[a].symbol);
+  // A wrapped table is unreadable: in a narrow terminal the column titles shrink to the action symbols, and then the
+  // connection goes (each export's header above already names it).
+  let lines = table(actions.map((a) => ACTION_LOOK[a].title), true);
+  if (!fits(lines)) lines = table(symbols, true);
+  if (!fits(lines)) lines = table(symbols, false);
   const [head = '', ...rows] = lines;
   const sentence = planSentence(plans);
   return (

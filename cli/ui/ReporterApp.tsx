@@ -18,7 +18,7 @@ export type StaticItem =
   | { kind: 'summary'; plans: ExportPlan[] }
   | { kind: 'finished'; view: ProgressView }
   /** Pre-rendered text (it may carry ANSI colour), e.g. diagnostics, failures, the apply result. */
-  | { kind: 'text'; text: string };
+  | { kind: 'text'; text: string; gapAfter?: boolean };
 
 export interface ReporterAppProps {
   items: ReadonlyArray<StaticItem & { id: number }>;
@@ -27,15 +27,27 @@ export interface ReporterAppProps {
   prompt?: { question: string; onAnswer: (yes: boolean) => void } | undefined;
   /** Animation frame counter for the spinners. */
   tick: number;
+  /**
+   * The last words of a run (the summary, the apply result), drawn below everything in the final frame instead of in
+   * <Static>: Ink ends a frame with a newline, so an empty final frame would leave a blank line above the shell prompt.
+   */
+  tail?: ReadonlyArray<StaticItem> | undefined;
 }
 
 /** Used when the stream reports no width (a pty without a size, tests). */
 const FALLBACK_COLUMNS = 100;
+/** Lines kept free below the live area: a frame as tall as the terminal makes Ink clear the whole screen each time. */
+const SPARE_ROWS = 2;
 
-export function ReporterApp({ items, live, planOptions, prompt, tick }: ReporterAppProps) {
+export function ReporterApp({ items, live, planOptions, prompt, tick, tail }: ReporterAppProps) {
   const { stdout } = useStdout();
   const columns = stdout.columns > 0 ? stdout.columns : FALLBACK_COLUMNS;
+  const rows = stdout.rows > 0 ? stdout.rows : Number.POSITIVE_INFINITY;
   const nameWidth = Math.max(0, ...live.map((v) => v.export.length));
+  const room = rows - SPARE_ROWS - (prompt !== undefined ? 1 : 0);
+  // Many exports at once: one line each, and past the terminal's height a count of the rest.
+  const compact = live.length * 2 > room;
+  const shown = compact && live.length > room ? live.slice(0, Math.max(0, room - 1)) : live;
   return (
     <>
       <Static items={items as Array<StaticItem & { id: number }>}>
@@ -46,30 +58,41 @@ export function ReporterApp({ items, live, planOptions, prompt, tick }: Reporter
         )}
       </Static>
       {live.length > 0 ? (
-        <Box flexDirection="column" marginTop={0}>
-          {live.map((v) => (
-            <ExportProgressView key={v.export} view={v} nameWidth={nameWidth} columns={columns} tick={tick} />
+        <Box flexDirection="column">
+          {shown.map((v) => (
+            <ExportProgressView key={v.export} view={v} nameWidth={nameWidth} columns={columns} tick={tick} compact={compact} />
           ))}
+          {shown.length < live.length ? <Text dimColor>  … and {live.length - shown.length} more exports at work</Text> : null}
         </Box>
       ) : null}
       {prompt !== undefined ? <ConfirmPrompt question={prompt.question} onAnswer={prompt.onAnswer} /> : null}
+      {(tail ?? []).map((item, i, all) => (
+        <Box key={`tail-${i}`} flexDirection="column">
+          <StaticItemView item={item} planOptions={planOptions} last={i === all.length - 1} />
+        </Box>
+      ))}
     </>
   );
 }
 
-function StaticItemView({ item, planOptions }: { item: StaticItem; planOptions: PlanViewOptions }) {
+/** `last`: nothing follows, so no blank line after it (the shell prompt comes next). */
+function StaticItemView({ item, planOptions, last = false }: { item: StaticItem; planOptions: PlanViewOptions; last?: boolean }) {
   switch (item.kind) {
     case 'plan':
       return <ExportPlanView plan={item.plan} options={planOptions} />;
     case 'summary':
       return (
-        <Box marginBottom={1}>
+        <Box marginBottom={last ? 0 : 1}>
           <PlanSummaryView plans={item.plans} {...(planOptions.connectionNames ? { connectionNames: planOptions.connectionNames } : {})} />
         </Box>
       );
     case 'finished':
       return <FinishedExportLine view={item.view} />;
     case 'text':
-      return <Text>{item.text}</Text>;
+      return (
+        <Box marginBottom={item.gapAfter === true && !last ? 1 : 0}>
+          <Text>{item.text}</Text>
+        </Box>
+      );
   }
 }

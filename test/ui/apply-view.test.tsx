@@ -2,6 +2,7 @@
 // The pragma keeps JSX working when tsx cannot find our tsconfig (acsync run from another folder).
 import { describe, expect, it } from 'vitest';
 import { stripVTControlCharacters } from 'node:util';
+import { Box } from 'ink';
 import { render } from 'ink-testing-library';
 import { ConfirmPrompt } from '../../cli/ui/ConfirmPrompt.tsx';
 import { ExportProgressView } from '../../cli/ui/ExportProgressView.tsx';
@@ -26,19 +27,51 @@ function applyingTracker() {
   for (let i = 0; i < 249; i++) tracker.apply({ type: 'change:applied', export: 'vip-customers', change: VIP_PLAN.changes[0]! });
   tracker.apply({ type: 'change:failed', export: 'vip-customers', email: 'x@contoso.example', action: 'create', reason: 'rejected' });
   tracker.apply({ type: 'batch:done', export: 'vip-customers', kind: 'bulk_import', id: 'a', contacts: 250, succeeded: 249, failed: 1 });
-  tracker.apply({ type: 'ratelimit:wait', connection: 'contoso', ms: 3_200, reason: 'retry-after' });
-  return tracker;
+  // Two requests held back by the budget over the same seconds: 3.2 s of waiting, not 5.2.
+  tracker.apply({ type: 'ratelimit:wait', connection: 'contoso', ms: 3_200, reason: 'budget' });
+  tracker.apply({ type: 'ratelimit:wait', connection: 'contoso', ms: 2_000, reason: 'budget' });
+  return { tracker, setNow: (t: number) => (now = t) };
 }
 
 describe('ExportProgressView', () => {
   it('shows done/total, percentage, ETA, rate, batches in flight, req/s against the budget, waits and failures', () => {
-    const view = applyingTracker().find('vip-customers')!;
+    const view = applyingTracker().tracker.find('vip-customers')!;
     const { lastFrame, unmount } = render(<ExportProgressView view={view} nameWidth={13} columns={100} tick={0} />);
     const [bar = '', details = ''] = frame(lastFrame()).split('\n');
     // 250 of 1,000 in 20 s: 12.5/s, 750 left → 60 s.
-    expect(bar).toMatch(/^⠋ vip-customers  █+░+ 250\/1,000  25%  ETA 1m 00s$/);
-    expect(details.trim()).toBe('13 contacts/s · 1 batch in flight · 4.8/5 req/s · waited 3.2s on rate limits · 1 failed');
+    expect(bar).toMatch(/^⠋ vip-customers  █+░+ 250\/1,000  25%  elapsed 20s  ETA 1m 00s$/);
+    expect(details).toBe('    13 contacts/s · 1 batch in flight · 4.8/5 req/s · waited 3.2s on rate limits · 1 failed');
     expect(bar.length).toBeLessThanOrEqual(100);
+    unmount();
+  });
+
+  it('says when ActiveCampaign paused the account, and how long is left', () => {
+    const { tracker, setNow } = applyingTracker();
+    tracker.apply({ type: 'ratelimit:wait', connection: 'contoso', ms: 10_000, reason: 'retry-after' });
+    tracker.apply({ type: 'request:retry', connection: 'contoso', method: 'POST', path: '/api/3/import/bulk_import', status: 429, attempt: 2, delayMs: 300 });
+    setNow(24_000);
+    const paused = render(<ExportProgressView view={tracker.find('vip-customers')!} nameWidth={13} columns={100} tick={0} />);
+    expect(frame(paused.lastFrame()).replace(/\s+/g, ' ')).toContain("1 retry · paused by ActiveCampaign (429), resuming in 6.0s · 1 failed");
+    paused.unmount();
+    // Once the pause is over, it counts as time waited: 3.2 s on the budget, then 10 s paused.
+    setNow(31_000);
+    const after = render(<ExportProgressView view={tracker.find('vip-customers')!} nameWidth={13} columns={100} tick={0} />);
+    expect(frame(after.lastFrame()).replace(/\s+/g, ' ')).toContain('waited 13s on rate limits · 1 retry · 1 failed');
+    after.unmount();
+  });
+
+  it('wraps the details under themselves in a narrow terminal', () => {
+    const view = applyingTracker().tracker.find('vip-customers')!;
+    const { lastFrame, unmount } = render(
+      <Box width={60}>
+        <ExportProgressView view={view} nameWidth={13} columns={60} tick={0} />
+      </Box>,
+    );
+    const lines = frame(lastFrame()).split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);
+    // Continuation lines stay inside the details box, not under the spinner.
+    for (const line of lines.slice(1)) expect(line).toMatch(/^ {4}/);
     unmount();
   });
 
@@ -51,7 +84,7 @@ describe('ExportProgressView', () => {
 
 describe('ReporterApp', () => {
   it('keeps finished work in Static above the live rows', () => {
-    const tracker = applyingTracker();
+    const { tracker } = applyingTracker();
     const items: Array<StaticItem & { id: number }> = [{ id: 0, kind: 'text', text: 'first line' }];
     const props = { planOptions: { maskEmails: false, full: false }, tick: 0 };
     const { lastFrame, rerender, unmount, frames } = render(<ReporterApp items={items} live={tracker.list()} {...props} />);
@@ -62,6 +95,7 @@ describe('ReporterApp', () => {
     const all = frames.map(frame).join('\n');
     expect(all).toContain('first line');
     expect(all).toContain('✗ vip-customers  999 applied, 1 failed in 1m 20s (3.2s waiting on rate limits)');
+    expect(frame(lastFrame())).toMatch(/^first line\n✗ vip-customers/);
     expect(frame(lastFrame())).not.toContain('█');
     unmount();
   });
