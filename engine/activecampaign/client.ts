@@ -202,9 +202,9 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
     let lastFailure: TransportFailure | undefined;
 
     for (let n = 1; ; n++) {
-      const waited = await budget.acquire(spec.budgetKind ?? 'request', spec.signal);
-      counters.waitedMs += waited;
-      if (waited >= WAIT_EVENT_MIN_MS) emit({ type: 'ratelimit:wait', connection, ms: waited, reason: 'budget' });
+      const ticket = await budget.acquire(spec.budgetKind ?? 'request', spec.signal);
+      counters.waitedMs += ticket.waitedMs;
+      if (ticket.waitedMs >= WAIT_EVENT_MIN_MS) emit({ type: 'ratelimit:wait', connection, ms: ticket.waitedMs, reason: 'budget' });
       bump(counters.byKind, spec.kind);
 
       let response: Awaited<ReturnType<typeof attempt>> | undefined;
@@ -215,6 +215,8 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
         if (err instanceof ResponseFormatError) throw err;
         lastFailure = classifyTransportError(err);
         bump(counters.byStatus, 'network');
+      } finally {
+        ticket.done();
       }
 
       let retryAfterMs: number | undefined;
@@ -303,7 +305,8 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
     baseUrl: base.href,
 
     async checkCredentials(signal) {
-      await getJson({ method: 'GET', path: '/lists', kind: 'GET /lists', query: { limit: '1' }, signal });
+      // GET /users/me: the cheapest call every valid key may make (developers.activecampaign.com/reference/authentication).
+      await getJson({ method: 'GET', path: '/users/me', kind: 'GET /users/me', signal });
     },
 
     async getList(listId, signal) {
@@ -473,10 +476,11 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
   async function* readMembers(listId: string, opts: ReadMembersOptions): AsyncGenerator<AcListMember[]> {
     let after = opts.afterId ?? '0';
     let done = 0;
+    let total: number | undefined;
     for (;;) {
       const query: Record<string, string> = {
         listid: listId,
-        status: '-1',
+        status: String(opts.status ?? -1),
         'orders[id]': 'ASC',
         id_greater: after,
         limit: String(PAGE_SIZE),
@@ -496,9 +500,11 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
         }
         previous = m.id;
       }
+      // meta.total counts what matches the query, id_greater included, so only the first page tells the whole.
       const meta = isObject(page.meta) ? page.meta : {};
+      if (done === 0 && total === undefined) total = int(meta.total);
       done += members.length;
-      opts.onPage?.(done, int(meta.total));
+      opts.onPage?.(done, total);
       if (members.length > 0) yield members;
       if (contacts.length < PAGE_SIZE) return;
       after = previous;

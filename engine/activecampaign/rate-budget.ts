@@ -67,35 +67,60 @@ export interface BudgetReaction {
   scope: 'account' | 'bulk' | 'none';
 }
 
-/** Timestamps of grants within a rolling window. */
+/**
+ * The requests of one rolling window. A request counts from when it is sent until one window after its response
+ * came back: ActiveCampaign received it somewhere in between, so that is the one moment we know is not too early.
+ * Counting from the send time alone lets a slow or queued request arrive inside the next window.
+ */
 class RollingWindow {
-  private readonly times: number[] = [];
+  /** Response times of finished requests, ascending. */
+  private readonly finished: number[] = [];
+  private inFlight = 0;
   constructor(
     public limit: number,
     private readonly windowMs: number,
   ) {}
 
   private prune(now: number): void {
-    while (this.times.length > 0 && now - (this.times[0] as number) >= this.windowMs + WINDOW_MARGIN_MS) this.times.shift();
+    while (this.finished.length > 0 && now - (this.finished[0] as number) >= this.windowMs + WINDOW_MARGIN_MS) this.finished.shift();
   }
 
-  /** The earliest time at which one more grant keeps at most `limit` grants in any window. */
+  /**
+   * The earliest time at which one more request keeps at most `limit` in any window; +Infinity when requests in
+   * flight alone fill the window (the next response decides).
+   */
   freeAt(now: number): number {
     this.prune(now);
-    if (this.times.length < this.limit) return now;
-    const blocking = this.times[this.times.length - this.limit] as number;
+    const room = this.limit - this.inFlight;
+    if (room <= 0) return Number.POSITIVE_INFINITY;
+    if (this.finished.length < room) return now;
+    const blocking = this.finished[this.finished.length - room] as number;
     return blocking + this.windowMs + WINDOW_MARGIN_MS;
   }
 
-  record(now: number): void {
-    this.times.push(now);
+  start(): void {
+    this.inFlight++;
   }
+
+  finish(now: number): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    let i = this.finished.length;
+    while (i > 0 && (this.finished[i - 1] as number) > now) i--;
+    this.finished.splice(i, 0, now);
+  }
+}
+
+/** Permission to send one request. Call done() when its response (or failure) is in. */
+export interface BudgetTicket {
+  /** How long acquire waited. */
+  waitedMs: number;
+  done(): void;
 }
 
 interface Waiter {
   kind: RequestKind;
   enqueuedAt: number;
-  resolve: (waitedMs: number) => void;
+  resolve: (ticket: BudgetTicket) => void;
   reject: (err: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
@@ -111,6 +136,7 @@ export class RateBudget {
   private pausedUntil = 0;
   private bulkPausedUntil = 0;
   private pumping = false;
+  private kicked = false;
   private wake: AbortController | undefined;
   private readonly counters: RateBudgetStats = {
     granted: { request: 0, 'bulk-import': 0, 'bulk-import-single': 0 },
@@ -141,12 +167,12 @@ export class RateBudget {
   }
 
   /**
-   * Waits until a request of this kind may be sent, then counts it as sent. Resolves with the time waited;
-   * rejects with the signal's reason when aborted while waiting (nothing is counted then).
+   * Waits until a request of this kind may be sent, then counts it as in flight until the ticket's done().
+   * Rejects with the signal's reason when aborted while waiting (nothing is counted then).
    */
-  acquire(kind: RequestKind, signal?: AbortSignal): Promise<number> {
+  acquire(kind: RequestKind, signal?: AbortSignal): Promise<BudgetTicket> {
     signal?.throwIfAborted();
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<BudgetTicket>((resolve, reject) => {
       const waiter: Waiter = { kind, enqueuedAt: this.clock.now(), resolve, reject, signal, onAbort: undefined };
       if (signal !== undefined) {
         waiter.onAbort = () => {
@@ -216,19 +242,22 @@ export class RateBudget {
 
   private kick(): void {
     if (this.pumping) {
+      this.kicked = true;
       this.wake?.abort();
       return;
     }
     this.pumping = true;
+    this.kicked = false;
     void this.pump().finally(() => {
       this.pumping = false;
-      // A waiter may have arrived between the loop's last check and here.
-      if (this.queue.length > 0) this.kick();
+      // Something changed after the loop's last look (between its return and here).
+      if (this.kicked) this.kick();
     });
   }
 
   private async pump(): Promise<void> {
     while (this.queue.length > 0) {
+      this.kicked = false;
       const now = this.clock.now();
       let wakeAt = Number.POSITIVE_INFINITY;
       let granted = false;
@@ -256,6 +285,7 @@ export class RateBudget {
         }
       }
       if (granted) continue;
+      // Nothing to wake for but a response coming back: done() kicks the pump again.
       if (!Number.isFinite(wakeAt)) return;
       this.wake = new AbortController();
       try {
@@ -270,13 +300,24 @@ export class RateBudget {
 
   private grant(waiter: Waiter, now: number, window: RollingWindow | undefined): void {
     this.queue.splice(this.queue.indexOf(waiter), 1);
-    this.requests.record(now);
-    window?.record(now);
+    this.requests.start();
+    window?.start();
     if (waiter.signal !== undefined && waiter.onAbort !== undefined) waiter.signal.removeEventListener('abort', waiter.onAbort);
-    const waited = now - waiter.enqueuedAt;
+    const waitedMs = now - waiter.enqueuedAt;
     this.counters.granted[waiter.kind]++;
-    this.counters.waitedMs += waited;
-    waiter.resolve(waited);
+    this.counters.waitedMs += waitedMs;
+    let finished = false;
+    waiter.resolve({
+      waitedMs,
+      done: () => {
+        if (finished) return;
+        finished = true;
+        const at = this.clock.now();
+        this.requests.finish(at);
+        window?.finish(at);
+        this.kick();
+      },
+    });
   }
 }
 

@@ -14,10 +14,12 @@ function maxInWindow(times: number[], windowMs: number): number {
   return max;
 }
 
+/** Acquires, logs the grant, and (as a request answered at once) finishes it right away. */
 function track(budget: RateBudget, clock: FakeClock, kind: RequestKind, label: string, log: Array<{ label: string; at: number }>): Promise<number> {
-  return budget.acquire(kind).then((waited) => {
+  return budget.acquire(kind).then((ticket) => {
     log.push({ label, at: clock.now() });
-    return waited;
+    ticket.done();
+    return ticket.waitedMs;
   });
 }
 
@@ -124,7 +126,7 @@ describe('RateBudget', () => {
   it('drops an aborted waiter without counting it, and the queue moves on', async () => {
     const clock = new FakeClock();
     const budget = new RateBudget({ requestsPerSecond: 1 }, clock);
-    await budget.acquire('request');
+    (await budget.acquire('request')).done();
     const controller = new AbortController();
     const aborted = budget.acquire('request', controller.signal);
     const log: Array<{ label: string; at: number }> = [];
@@ -142,11 +144,31 @@ describe('RateBudget', () => {
     const budget = new RateBudget({ requestsPerSecond: 5 }, clock);
     // Our window is empty, yet the server says nothing remains: another integration is busy.
     expect(budget.onResponse(new Headers({ 'ratelimit-remaining': '0' }), 200)).toEqual({ pausedMs: 200, scope: 'account' });
-    for (let i = 0; i < 5; i++) void budget.acquire('request');
+    for (let i = 0; i < 5; i++) void budget.acquire('request').then((t) => t.done());
     await clock.advance(300);
     await settle();
     // Our own five requests fill the window: a 0 now is our own doing, and the window already holds us back.
     expect(budget.onResponse(new Headers({ 'ratelimit-remaining': '0' }), 200).scope).toBe('none');
+  });
+
+  it('counts a request in flight until its response, and from then on for a full window', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 2 }, clock);
+    const start = clock.now();
+    const first = await budget.acquire('request');
+    const second = await budget.acquire('request');
+    const log: Array<{ label: string; at: number }> = [];
+    const third = track(budget, clock, 'request', 'third', log);
+    // Slow answers: long after a window from the send, the two are still in flight and hold the window.
+    await clock.advance(1_500);
+    expect(log).toEqual([]);
+    first.done();
+    second.done();
+    await clock.advance(1_000);
+    expect(log).toEqual([]);
+    await clock.advance(100);
+    await third;
+    expect((log[0]?.at ?? 0) - start).toBe(1_500 + 1_000 + 25);
   });
 
   it('adopts a lower RateLimit-Limit announced by the server', () => {

@@ -58,7 +58,7 @@ describe('client transport', () => {
   it('sends the key in the Api-Token header and nowhere else', async () => {
     server = await startScriptedServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ lists: [], meta: { total: '0' } }));
+      res.end(JSON.stringify({ user: { id: "1", username: "admin" } }));
     });
     await connect(server.hostname).checkCredentials();
     const [req] = server.requests;
