@@ -68,6 +68,8 @@ export interface ReadMembersOptions {
   afterId?: string;
   /** Only contacts updated after this ISO time (filters[updated_after]). */
   updatedAfter?: string;
+  /** Only members with this status on the list (all statuses when absent). */
+  status?: 0 | 1 | 2 | 3;
   /** Called after each page with the number of members read so far and the total ActiveCampaign reports. */
   onPage?: (done: number, total: number | undefined) => void;
   signal?: AbortSignal;
