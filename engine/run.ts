@@ -20,6 +20,8 @@ import { isSkippedRow } from './segment/normalize.ts';
 import { sha256File } from './saved-plan.ts';
 import path from 'node:path';
 import { managedTag, unsubscribedTag } from './tags.ts';
+import { cacheDirFor } from './snapshot/file.ts';
+import { readListMembersCached, snapshotSettings, type RefreshMode } from './snapshot/read-list.ts';
 
 export interface RunOptions {
   mode: 'plan' | 'apply';
@@ -31,6 +33,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Let apply unsubscribe more than an export's maxUnsubscribe, or follow a segment that emptied or halved. */
   allowMassUnsubscribe?: boolean;
+  /** How lists are read: through the local snapshot (auto), in full (and re-snapshotted), or without snapshot (off). */
+  refresh?: RefreshMode;
 }
 
 /** Everything planning learned about one export that applying it needs. */
@@ -223,7 +227,12 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   const observed: ObservedContact[] = [];
   const listHash = createHash('sha256');
   let managedActive = 0;
-  for await (const page of api.readListMembers(exp.listId, {
+  // Through the local snapshot when one is fresh: it only ever saves requests (engine/snapshot/read-list.ts).
+  for await (const page of readListMembersCached(api, {
+    hostname: connection.hostname,
+    listId: exp.listId,
+    cacheDir: cacheDirFor(config.file),
+    ...snapshotSettings(options.refresh, env),
     onPage: (done, total) => sink({ type: 'plan:progress', export: exp.name, phase: 'list', done, ...(total !== undefined ? { total } : {}) }),
     ...(options.signal ? { signal: options.signal } : {}),
   })) {
