@@ -8,7 +8,7 @@
  * afresh from what ActiveCampaign holds, so whatever did not land is simply still in the next plan.
  */
 import pMap from 'p-map';
-import type { ActiveCampaignApi, BulkBatchInfo, BulkContact } from './activecampaign/api.ts';
+import type { ActiveCampaignApi, BulkBatchInfo, BulkContact, SyncContact } from './activecampaign/api.ts';
 import { waitForBatch } from './activecampaign/wait-for-batch.ts';
 import type { EventSink } from './events.ts';
 import type { Change, ChangeAction, ContactFields } from './model.ts';
@@ -20,6 +20,13 @@ export const BULK_MAX_CONTACTS = 250;
 export const BULK_MAX_BYTES = 399_000;
 /** How many times a whole batch is resent after it ended `failed` or `interrupted` (resending is safe: upsert by email). */
 export const BATCH_RESENDS = 3;
+/**
+ * At most this many writes go one contact at a time (contact/sync, contactLists, contactTags) instead of through
+ * a bulk import. ActiveCampaign advises the contacts API below 10 contacts (bulk-import-contacts); at about three
+ * requests a contact and 5 requests/s, a handful of contacts is also done before a bulk batch would have finished
+ * processing, which is what makes `acsync watch` quick on a small edit.
+ */
+export const ONE_BY_ONE_MAX = 5;
 /** Batches queued or in flight at once. The account's rate budget, not this number, sets the pace. */
 export const DEFAULT_BATCH_CONCURRENCY = 16;
 /** Polls of one batch start this often and back off to POLL_MAX_MS. */
@@ -121,6 +128,13 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
     entries.push(toEntry(input, change));
   }
 
+  if (entries.length > 0 && entries.length <= ONE_BY_ONE_MAX) {
+    outcome.notAttempted += await applyOneByOne(input, entries, ok, fail);
+    outcome.interrupted = input.signal?.aborted === true && outcome.notAttempted > 0;
+    outcome.durationMs = Date.now() - started;
+    return outcome;
+  }
+
   const batches = splitBatches(entries);
   let batchSeq = 0;
   const retryLater: Entry[] = [];
@@ -174,6 +188,67 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
   outcome.interrupted = input.signal?.aborted === true && sent < entries.length;
   outcome.durationMs = Date.now() - started;
   return outcome;
+}
+
+/** The small-change path: each contact through the contacts API. Returns how many were not attempted (stopped). */
+async function applyOneByOne(input: ApplyInput, entries: Entry[], ok: (c: Change) => void, fail: (c: Change, reason: string) => void): Promise<number> {
+  const { api, listId, signal } = input;
+  const tagIds = new Map<string, string>();
+  const tagId = async (name: string): Promise<string> => {
+    let id = tagIds.get(name);
+    if (id === undefined) {
+      id = (await api.ensureTag(name, signal)).id;
+      tagIds.set(name, id);
+    }
+    return id;
+  };
+  let notAttempted = 0;
+  for (const [i, { change, contact }] of entries.entries()) {
+    if (signal?.aborted) {
+      notAttempted++;
+      continue;
+    }
+    const id = `${input.export}#c${i + 1}`;
+    input.sink({ type: 'batch:sent', export: input.export, kind: 'contact_list', id, contacts: 1 });
+    try {
+      if (change.action === 'unsubscribe') {
+        if (change.contactId === undefined) throw new Error('unsubscribe needs the contact id (internal error)');
+        // Unsubscribe first, then tag: a crash between the two leaves an unsubscribed contact without acsync's tag,
+        // which acsync then treats as the person's own opt-out and never re-subscribes (the safe side).
+        await api.setListStatus(change.contactId, listId, 2, signal);
+        for (const tag of contact.tags ?? []) await api.addContactTag(change.contactId, await tagId(tag), signal);
+      } else {
+        const synced = await api.syncContact(toSyncContact(change, input.fieldIds), signal);
+        if (change.action === 'create' || change.action === 'subscribe') {
+          // The contact was not on the list when planned, so this cannot undo their own unsubscribe from it;
+          // resubscribes (the one case that could) never come here.
+          await api.setListStatus(synced.id, listId, 1, signal);
+        }
+        for (const tag of contact.tags ?? []) await api.addContactTag(synced.id, await tagId(tag), signal);
+      }
+      ok(change);
+      input.sink({ type: 'batch:done', export: input.export, kind: 'contact_list', id, contacts: 1, succeeded: 1, failed: 0 });
+    } catch (err) {
+      fail(change, errorReason(err));
+      input.sink({ type: 'batch:done', export: input.export, kind: 'contact_list', id, contacts: 1, succeeded: 0, failed: 1 });
+    }
+  }
+  return notAttempted;
+}
+
+function toSyncContact(change: Change, fieldIds: ReadonlyMap<string, string>): SyncContact {
+  const after = change.after ?? { email: change.email };
+  const out: SyncContact = { email: change.email };
+  if (after.firstName) out.firstName = after.firstName;
+  if (after.lastName) out.lastName = after.lastName;
+  if (after.phone) out.phone = after.phone;
+  const values: Array<{ field: string; value: string }> = [];
+  for (const [perstag, value] of Object.entries(after.fields ?? {})) {
+    const field = fieldIds.get(perstag);
+    if (field !== undefined && value !== '') values.push({ field, value });
+  }
+  if (values.length > 0) out.fieldValues = values;
+  return out;
 }
 
 async function resubscribe(input: ApplyInput, change: Change): Promise<void> {

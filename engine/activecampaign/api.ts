@@ -52,6 +52,15 @@ export interface BulkContact {
   unsubscribe?: Array<{ listid: number }>;
 }
 
+/** One contact for POST /contact/sync, in that endpoint's camelCase shape. */
+export interface SyncContact {
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  phone?: string;
+  fieldValues?: Array<{ field: string; value: string }>;
+}
+
 export type BulkBatchStatus = 'waiting' | 'claimed' | 'active' | 'completed' | 'failed' | 'interrupted';
 
 export interface BulkBatchInfo {
@@ -108,9 +117,14 @@ export interface ActiveCampaignApi {
   bulkImport(contacts: BulkContact[], options: { excludeAutomations: boolean; signal?: AbortSignal }): Promise<{ batchId: string }>;
   /** One poll of a bulk batch. */
   bulkStatus(batchId: string, signal?: AbortSignal): Promise<BulkBatchInfo>;
+  /**
+   * Creates or updates one contact by email (POST /contact/sync). Only the keys given are sent: an empty value
+   * would erase what ActiveCampaign has. For a handful of contacts this is faster than a bulk import.
+   */
+  syncContact(contact: SyncContact, signal?: AbortSignal): Promise<{ id: string }>;
   /** Subscribe (1) or unsubscribe (2) one contact on one list (POST /contactLists). */
   setListStatus(contactId: string, listId: string, status: 1 | 2, signal?: AbortSignal): Promise<void>;
-  /** Attaches a tag to a contact; returns the contactTag id. */
+  /** Attaches a tag to a contact; returns the contactTag id ('' when the contact already had the tag). */
   addContactTag(contactId: string, tagId: string, signal?: AbortSignal): Promise<string>;
   /** Detaches a tag (DELETE /contactTags/{id}). A 404 (already gone) is not an error. */
   removeContactTag(contactTagId: string, signal?: AbortSignal): Promise<void>;

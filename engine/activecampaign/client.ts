@@ -206,6 +206,7 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
       counters.waitedMs += ticket.waitedMs;
       if (ticket.waitedMs >= WAIT_EVENT_MIN_MS) emit({ type: 'ratelimit:wait', connection, ms: ticket.waitedMs, reason: 'budget' });
       bump(counters.byKind, spec.kind);
+      emit({ type: 'request:sent', connection, kind: spec.kind });
 
       let response: Awaited<ReturnType<typeof attempt>> | undefined;
       try {
@@ -335,7 +336,25 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
 
     async findTags(names, signal) {
       const found = new Map<string, AcTag>();
-      for (const name of new Set(names)) {
+      const unique = [...new Set(names)];
+      const prefix = commonPrefix(unique.map((n) => n.toLowerCase()));
+      if (unique.length > 1 && prefix.length >= 3) {
+        // One search for names that share a prefix (acsync's own tags all start with "acsync:"); paging, since an
+        // account may hold two tags for every list acsync writes.
+        for (let offset = 0; ; offset += PAGE_SIZE) {
+          const page = await getJson({ method: 'GET', path: '/tags', kind: 'GET /tags', query: { search: prefix, limit: String(PAGE_SIZE), offset: String(offset) }, signal }, 'tags');
+          const tags = objects(page.tags).map((t) => ({ id: str(t.id), tag: str(t.tag) }));
+          for (const name of unique) {
+            if (found.has(name)) continue;
+            // Tag names are case-insensitive in ActiveCampaign: prefer the exact spelling.
+            const exact = tags.find((t) => t.tag === name && t.id !== '') ?? tags.find((t) => t.tag.toLowerCase() === name.toLowerCase() && t.id !== '');
+            if (exact !== undefined) found.set(name, exact);
+          }
+          if (tags.length < PAGE_SIZE || found.size === unique.length) break;
+        }
+        return found;
+      }
+      for (const name of unique) {
         const tag = await findTag(name, signal);
         if (tag !== undefined) found.set(name, tag);
       }
@@ -438,15 +457,32 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
       await getJson({ method: 'POST', path: '/contactLists', kind: 'POST /contactLists', body: { contactList }, signal });
     },
 
+    async syncContact(contact, signal) {
+      const body: JsonObject = { email: contact.email };
+      if (contact.firstName) body.firstName = contact.firstName;
+      if (contact.lastName) body.lastName = contact.lastName;
+      if (contact.phone) body.phone = contact.phone;
+      const values = (contact.fieldValues ?? []).filter((v) => v.value !== '');
+      if (values.length > 0) body.fieldValues = values.map((v) => ({ field: v.field, value: v.value }));
+      const spec: CallSpec = { method: 'POST', path: '/contact/sync', kind: 'POST /contact/sync', body: { contact: body }, signal };
+      const result = await call(spec);
+      const c = expectObject(spec, result, 'contact').contact;
+      if (!isObject(c) || str(c.id) === '') throw formatError(spec, result.status, result.requestId, JSON.stringify(c), 'has no contact id');
+      return { id: str(c.id) };
+    },
+
     async addContactTag(contactId, tagId, signal) {
       const spec: CallSpec = {
         method: 'POST',
         path: '/contactTags',
         kind: 'POST /contactTags',
         body: { contactTag: { contact: contactId, tag: tagId } },
+        // 422 duplicate: the contact already has the tag, which is what we wanted.
+        accept: [422],
         signal,
       };
       const result = await call(spec);
+      if (result.status === 422) return '';
       const ct = expectObject(spec, result, 'contactTag').contactTag;
       if (!isObject(ct) || str(ct.id) === '') throw formatError(spec, result.status, result.requestId, JSON.stringify(ct), 'has no contactTag id');
       return str(ct.id);
@@ -464,6 +500,12 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
       await pool.close();
     },
   };
+
+  function commonPrefix(words: string[]): string {
+    let prefix = words[0] ?? '';
+    for (const w of words) while (!w.startsWith(prefix)) prefix = prefix.slice(0, -1);
+    return prefix;
+  }
 
   async function findTag(name: string, signal: AbortSignal | undefined): Promise<AcTag | undefined> {
     const page = await getJson({ method: 'GET', path: '/tags', kind: 'GET /tags', query: { search: name, limit: String(PAGE_SIZE) }, signal }, 'tags');

@@ -199,7 +199,7 @@ describe('plan and apply against the emulator', () => {
   it('converges through injected 429 storms and 5xx errors', async () => {
     await ws.write('seg.csv', csv(BASE));
     await ws.config([{ segment: 'seg.csv' }]);
-    emulator.setFaults({ seed: 7, errorRate: 0.15, storm: { probability: 0.05, length: 3, retryAfterSeconds: 0 } });
+    emulator.setFaults({ seed: 7, errorRate: 0.3, storm: { probability: 0.1, length: 3, retryAfterSeconds: 0 } });
     const events: EngineEvent[] = [];
     const r = await run('apply', events);
     emulator.setFaults(undefined);
@@ -207,6 +207,45 @@ describe('plan and apply against the emulator', () => {
     expect(events.some((e) => e.type === 'request:retry')).toBe(true);
     expect((await run('plan')).changesPending).toBe(false);
     expect(await listMembers(emulator, 1)).toHaveLength(4);
+  });
+});
+
+describe('bulk and one-by-one paths', () => {
+  const many = (n: number, tier: string) => Array.from({ length: n }, (_, i) => [`p${i}@contoso.example`, `P${i}`, 'Lee', '', tier] as [string, string, string, string, string]);
+
+  it('more than a handful of writes go through bulk imports: updates and unsubscribes too', async () => {
+    await ws.write('seg.csv', csv(many(30, 'Gold')));
+    await ws.config([{ segment: 'seg.csv', onLeave: 'unsubscribe', extra: '    maxUnsubscribe: 0.5' }]);
+    expect((await run('apply')).ok).toBe(true);
+    await ws.write('seg.csv', csv([...many(20, 'Gold').slice(0, 12), ...many(20, 'Silver').slice(12)]));
+    const events: EngineEvent[] = [];
+    const plan = onlyPlan(await run('plan'));
+    expect(plan.counts).toMatchObject({ update: 8, unsubscribe: 10 });
+    expect((await run('apply', events)).ok).toBe(true);
+    expect(events.filter((e) => e.type === 'batch:sent').every((e) => e.type === 'batch:sent' && e.kind === 'bulk_import')).toBe(true);
+    const members = await listMembers(emulator, 1);
+    expect(members.filter((m) => m.status === 2).map((m) => m.tags.includes(unsubscribedTag('1')))).toEqual(Array(10).fill(true));
+    expect(members.filter((m) => m.fields['LOYALTY_TIER'] === 'Silver')).toHaveLength(8);
+    expect((await run('plan')).changesPending).toBe(false);
+  });
+
+  it('a handful of writes go one contact at a time, with the same result', async () => {
+    await ws.write('seg.csv', csv(many(3, 'Gold')));
+    await ws.config([{ segment: 'seg.csv', onLeave: 'unsubscribe', extra: '    maxUnsubscribe: 0.5\n    tags: [vip]' }]);
+    const events: EngineEvent[] = [];
+    expect((await run('apply', events)).ok).toBe(true);
+    expect(events.some((e) => e.type === 'batch:sent' && e.kind === 'bulk_import')).toBe(false);
+    let members = await listMembers(emulator, 1);
+    expect(members).toHaveLength(3);
+    expect(members.every((m) => m.status === 1 && m.tags.includes(managedTag('1')) && m.tags.includes('vip') && m.fields['LOYALTY_TIER'] === 'Gold')).toBe(true);
+    await ws.write('seg.csv', csv(many(2, 'Silver')));
+    expect(onlyPlan(await run('plan')).counts).toMatchObject({ update: 2, unsubscribe: 1 });
+    expect((await run('apply')).ok).toBe(true);
+    members = await listMembers(emulator, 1);
+    expect(members.find((m) => m.email === 'p2@contoso.example')).toMatchObject({ status: 2 });
+    expect(members.find((m) => m.email === 'p2@contoso.example')!.tags).toContain(unsubscribedTag('1'));
+    expect(members.filter((m) => m.fields['LOYALTY_TIER'] === 'Silver')).toHaveLength(2);
+    expect((await run('plan')).changesPending).toBe(false);
   });
 });
 
