@@ -197,7 +197,8 @@ export class ProgressTracker {
       v.elapsedMs = elapsed;
       if (elapsed >= MIN_RATE_ELAPSED_MS && done > 0) {
         v.rate = done / (elapsed / 1_000);
-        if (p.phase === 'applying') v.etaMs = Math.max(0, ((p.total - done) / v.rate) * 1_000);
+        // Nothing moves while ActiveCampaign has the account paused: the rest starts after the pause.
+        if (p.phase === 'applying') v.etaMs = (v.pausedForMs ?? 0) + Math.max(0, ((p.total - done) / v.rate) * 1_000);
       }
     }
     return v;

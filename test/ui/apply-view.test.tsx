@@ -52,6 +52,8 @@ describe('ExportProgressView', () => {
     setNow(24_000);
     const paused = render(<ExportProgressView view={tracker.find('vip-customers')!} nameWidth={13} columns={100} tick={0} />);
     expect(frame(paused.lastFrame()).replace(/\s+/g, ' ')).toContain("1 retry · paused by ActiveCampaign (429), resuming in 6.0s · 1 failed");
+    // 250 in 24 s, 750 to go: 72 s of work that starts once the 6 s pause is over.
+    expect(frame(paused.lastFrame())).toContain('ETA 1m 18s');
     paused.unmount();
     // Once the pause is over, it counts as time waited: 3.2 s on the budget, then 10 s paused.
     setNow(31_000);
