@@ -8,7 +8,7 @@ import { Capture } from './streams.ts';
 
 const DOC = readFileSync(new URL('../../cli/report/JSON-EVENTS.md', import.meta.url), 'utf8');
 /** The event types the document defines (its `### \`type\`` headings). */
-const DOCUMENTED = new Set([...DOC.matchAll(/^### (.+)$/gm)].flatMap((m) => [...(m[1] ?? '').matchAll(/`([a-z:]+)`/g)].map((x) => x[1])));
+const DOCUMENTED = new Set([...DOC.matchAll(/^### (.+)$/gm)].flatMap((m) => [...(m[1] ?? '').matchAll(/`([a-z:-]+)`/g)].map((x) => x[1])));
 
 const EVENTS: EngineEvent[] = [
   { type: 'diagnostic', diagnostic: { severity: 'warning', file: 'acsync.yaml', line: 3, column: 5, path: 'exports.vip', message: 'm' } },
@@ -53,12 +53,29 @@ describe('JSON reporter', () => {
     expect(stdout.text).not.toContain('\u001b[');
   });
 
-  it('documents every event type of the engine and the result', () => {
-    // Read from the contract itself, so a new event kind without documentation fails here.
-    const source = readFileSync(new URL('../../engine/events.ts', import.meta.url), 'utf8');
-    const engineTypes = [...source.matchAll(/type: '([a-z:]+)'/g)].map((m) => m[1]);
+  it('documents every event type of the engine, of watch mode, and the result; nothing else', () => {
+    // Read from the contracts themselves, so a new event kind without documentation fails here.
+    const typesIn = (file: string, union: string) => {
+      const source = readFileSync(new URL(file, import.meta.url), 'utf8');
+      // The union runs from `export type <union> =` to the next export.
+      const start = source.indexOf(`export type ${union} =`);
+      expect(start, `${union} in ${file}`).toBeGreaterThanOrEqual(0);
+      const end = source.indexOf('\nexport ', start + 1);
+      const body = source.slice(start, end < 0 ? undefined : end);
+      return [...body.matchAll(/type: '([a-z:-]+)'/g)].map((m) => m[1]);
+    };
+    const engineTypes = typesIn('../../engine/events.ts', 'EngineEvent');
+    const watchTypes = typesIn('../../engine/watch/events.ts', 'WatchEvent');
     expect(engineTypes.length).toBeGreaterThanOrEqual(13);
-    expect([...DOCUMENTED].sort()).toEqual([...engineTypes, 'result'].sort());
+    expect(watchTypes.length).toBeGreaterThanOrEqual(11);
+    for (const t of watchTypes) expect(t).toMatch(/^watch:/);
+    expect([...DOCUMENTED].sort()).toEqual([...engineTypes, ...watchTypes, 'result'].sort());
+  });
+
+  it('the watch events are documented under their own heading, after the engine events', () => {
+    const watchSection = DOC.slice(DOC.indexOf('## Watch events'));
+    expect(DOC.indexOf('## Watch events')).toBeGreaterThan(DOC.indexOf('### `result`'));
+    for (const t of [...DOCUMENTED].filter((t) => t?.startsWith('watch:'))) expect(watchSection).toContain(`### \`${t}\``);
   });
 
   it('keeps full emails only when masking is off', async () => {
@@ -71,7 +88,7 @@ describe('JSON reporter', () => {
 
   it('every example in the document is one valid JSON object with a documented type', () => {
     const blocks = [...DOC.matchAll(/```json\n([\s\S]*?)```/g)].flatMap((m) => (m[1] ?? '').trim().split('\n'));
-    expect(blocks.length).toBeGreaterThanOrEqual(14);
+    expect(blocks.length).toBeGreaterThanOrEqual(26);
     for (const line of blocks) expect(DOCUMENTED).toContain((JSON.parse(line) as { type: string }).type);
   });
 });
