@@ -29,8 +29,12 @@ export const BATCH_RESENDS = 3;
 export const ONE_BY_ONE_MAX = 5;
 /** Batches queued or in flight at once. The account's rate budget, not this number, sets the pace. */
 export const DEFAULT_BATCH_CONCURRENCY = 16;
-/** Polls of one batch start this often and back off to POLL_MAX_MS. */
-const POLL_START_MS = 500;
+/**
+ * The first poll of a batch comes after the time ActiveCampaign usually takes for one (about 2 s, see the
+ * emulator's DEFAULT_BULK_DELAY_MS), so most batches need a single poll; later polls back off to POLL_MAX_MS.
+ * Both scale with pollSpacingMs (an account with higher limits, such as a scaled emulator, is polled faster).
+ */
+const POLL_START_MS = 2_000;
 const POLL_MAX_MS = 5_000;
 /**
  * Polls spend the same 5 requests/second as the imports, so all polls of one apply are spaced at least this far
@@ -47,6 +51,8 @@ export interface ApplyInput {
   fieldIds: ReadonlyMap<string, string>;
   /** contactTag ids of acsync's unsubscribed-tag, by contact id (detached when acsync re-subscribes). */
   unsubscribedTagLinks: ReadonlyMap<string, string>;
+  /** Tag ids already known (from planning), by name: saves a lookup per tag. */
+  knownTagIds?: ReadonlyMap<string, string>;
   /** Extra tags the export puts on every contact it writes. */
   extraTags?: readonly string[];
   excludeAutomations?: boolean;
@@ -116,7 +122,7 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
     }
   }
 
-  const entries: Entry[] = [];
+  const toSend: Change[] = [];
   for (const change of writes) {
     if (change.action === 'resubscribe') {
       if (!resubscribed.has(change)) continue;
@@ -125,17 +131,18 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
         continue;
       }
     }
-    entries.push(toEntry(input, change));
+    toSend.push(change);
   }
 
-  if (entries.length > 0 && entries.length <= ONE_BY_ONE_MAX) {
-    outcome.notAttempted += await applyOneByOne(input, entries, ok, fail);
+  if (toSend.length > 0 && toSend.length <= ONE_BY_ONE_MAX) {
+    outcome.notAttempted += await applyOneByOne(input, toSend.map((c) => toEntry(input, c)), ok, fail);
     outcome.interrupted = input.signal?.aborted === true && outcome.notAttempted > 0;
     outcome.durationMs = Date.now() - started;
     return outcome;
   }
 
-  const batches = splitBatches(entries);
+  // Built batch by batch as p-map asks for the next one: a million contacts' bulk payloads never exist at once.
+  const batches = packBatches(mapLazily(toSend, (c) => toEntry(input, c)));
   let batchSeq = 0;
   const retryLater: Entry[] = [];
 
@@ -185,7 +192,7 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
     for (const entry of retryLater) fail(entry.change, 'failed inside its bulk import batch; not retried because the run was stopped');
   }
 
-  outcome.interrupted = input.signal?.aborted === true && sent < entries.length;
+  outcome.interrupted = input.signal?.aborted === true && sent < toSend.length;
   outcome.durationMs = Date.now() - started;
   return outcome;
 }
@@ -193,7 +200,7 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
 /** The small-change path: each contact through the contacts API. Returns how many were not attempted (stopped). */
 async function applyOneByOne(input: ApplyInput, entries: Entry[], ok: (c: Change) => void, fail: (c: Change, reason: string) => void): Promise<number> {
   const { api, listId, signal } = input;
-  const tagIds = new Map<string, string>();
+  const tagIds = new Map<string, string>(input.knownTagIds ?? []);
   const tagId = async (name: string): Promise<string> => {
     let id = tagIds.get(name);
     if (id === undefined) {
@@ -296,21 +303,28 @@ function bulkFields(after: ContactFields | undefined, fieldIds: ReadonlyMap<stri
 
 /** Packs entries into batches of at most 250 contacts and under 400,000 bytes, keeping plan order. */
 export function splitBatches<T extends { bytes: number }>(entries: readonly T[]): T[][] {
+  return [...packBatches(entries)];
+}
+
+/** splitBatches, one batch at a time. */
+export function* packBatches<T extends { bytes: number }>(entries: Iterable<T>): Generator<T[]> {
   const envelope = 64; // {"contacts":[...],"exclude_automations":false}
-  const batches: T[][] = [];
   let current: T[] = [];
   let bytes = envelope;
   for (const e of entries) {
     if (current.length > 0 && (current.length >= BULK_MAX_CONTACTS || bytes + e.bytes > BULK_MAX_BYTES)) {
-      batches.push(current);
+      yield current;
       current = [];
       bytes = envelope;
     }
     current.push(e);
     bytes += e.bytes;
   }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  if (current.length > 0) yield current;
+}
+
+function* mapLazily<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
 }
 
 interface BatchResult {
@@ -361,7 +375,11 @@ async function sendAndWait(input: ApplyInput, batch: Entry[], id: string, poller
 
   let info: BulkBatchInfo;
   try {
-    info = await waitForBatch(input.api, batchId, { pollMs: POLL_START_MS, maxPollMs: POLL_MAX_MS, sleep: (ms) => poller.slot(ms) });
+    info = await waitForBatch(input.api, batchId, {
+      pollMs: Math.max(1, Math.round(POLL_START_MS * poller.scale)),
+      maxPollMs: Math.max(1, Math.round(POLL_MAX_MS * poller.scale)),
+      sleep: (ms) => poller.slot(ms),
+    });
   } catch (err) {
     return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(err) }))], wholeBatchFailed: true, permanent };
   }
@@ -385,6 +403,11 @@ class PollSpacer {
     private readonly spacingMs: number,
     private readonly sleep: (ms: number) => Promise<void>,
   ) {}
+
+  /** How much faster than at ActiveCampaign's real limits this account is polled (1 at real limits). */
+  get scale(): number {
+    return this.spacingMs / DEFAULT_POLL_SPACING_MS;
+  }
 
   /** Waits at least `minWait`, and until this apply's next free poll slot. */
   async slot(minWait: number): Promise<void> {

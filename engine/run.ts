@@ -45,6 +45,8 @@ export interface PlannedExport {
   plan: ExportPlan;
   fieldIds: Map<string, string>;
   unsubscribedTagLinks: Map<string, string>;
+  /** Ids of acsync's tags for the list that already exist in the account, by name. */
+  knownTagIds: Map<string, string>;
   /** Contacts acsync manages on the list (its managed tag, active or unconfirmed). */
   managedActive: number;
   /** Valid, distinct contacts in the segment. */
@@ -188,7 +190,7 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   const sink = options.sink;
   sink({ type: 'plan:start', export: exp.name, connection: exp.connection, listId: exp.listId });
   const { api, connection } = connect(config, exp, env, sink);
-  await api.checkCredentials(options.signal);
+  // Reading the list checks the key too (a 403 becomes the same AuthError), one request fewer per plan.
   await api.getList(exp.listId, options.signal);
 
   // Custom fields: every mapped personalization tag must exist in the account.
@@ -272,6 +274,7 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
     plan,
     fieldIds,
     unsubscribedTagLinks,
+    knownTagIds: new Map([...tags].map(([name, tag]) => [name, tag.id])),
     managedActive,
     segmentSize,
     fingerprints: { segment: segmentFingerprint, list: listHash.digest('hex') },
@@ -332,6 +335,7 @@ export async function applyPlanned(outcomes: PlanOutcome[], options: RunOptions)
         api: p.api,
         fieldIds: p.fieldIds,
         unsubscribedTagLinks: p.unsubscribedTagLinks,
+        knownTagIds: p.knownTagIds,
         extraTags: p.config.tags ?? [],
         excludeAutomations: p.config.excludeAutomations ?? false,
         sink,
