@@ -50,7 +50,7 @@ async function setUp(): Promise<void> {
   // In the account, not on the list.
   emulator.seed({ contacts: [{ email: 'outsider@example.com' }] });
   const rows: Array<[string, string?, string?, string?, string?]> = [];
-  for (let i = 1; i < MEMBERS; i++) rows.push([email(i), `First${i}`, undefined, undefined, i % 100 === 7 ? 'Platinum' : tier(i)]);
+  for (let i = 1; i < MEMBERS; i++) rows.push([email(i), `First${i}`, '', '', i % 100 === 7 ? 'Platinum' : tier(i)]);
   rows.push(['newcomer@example.com', 'New']);
   await ws.write('seg.csv', csv(rows));
   await ws.config([{ segment: 'seg.csv', onLeave: 'unsubscribe' }]);
