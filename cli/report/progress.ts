@@ -50,7 +50,7 @@ export interface ProgressView extends ExportProgress {
    * is one second of waiting, not sixteen.
    */
   waitedMs: number;
-  /** While ActiveCampaign has paused the account (429 Retry-After): how long is left. */
+  /** While requests wait out a 429 from ActiveCampaign (its Retry-After): how long is left. */
   pausedForMs?: number;
   /** Since apply:start (to apply:summary once finished). */
   elapsedMs?: number;
@@ -197,7 +197,7 @@ export class ProgressTracker {
       v.elapsedMs = elapsed;
       if (elapsed >= MIN_RATE_ELAPSED_MS && done > 0) {
         v.rate = done / (elapsed / 1_000);
-        // Nothing moves while ActiveCampaign has the account paused: the rest starts after the pause.
+        // What is held back by a 429 starts only after the pause: the rest of the work comes after it.
         if (p.phase === 'applying') v.etaMs = (v.pausedForMs ?? 0) + Math.max(0, ((p.total - done) / v.rate) * 1_000);
       }
     }

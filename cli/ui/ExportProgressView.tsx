@@ -14,12 +14,30 @@ const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', 
 /** The bar never gets narrower than this, nor wider: past 40 cells it stops being easier to read. */
 const BAR_MIN = 10;
 const BAR_MAX = 40;
+/** Room kept after the bar for `elapsed 10m 00s  ETA 10m 00s`, or, when narrow, for `ETA 10m 00s`. */
+const TAIL_WITH_ELAPSED = 'elapsed 10m 00s  ETA 10m 00s'.length;
+const TAIL_ETA_ONLY = 'ETA 10m 00s'.length;
 
 export function Spinner({ tick }: { tick: number }) {
   return <Text color="cyan">{SPINNER[tick % SPINNER.length]}</Text>;
 }
 
-export function ExportProgressView({ view, nameWidth, columns, tick, compact = false }: { view: ProgressView; nameWidth: number; columns: number; tick: number; compact?: boolean }) {
+export function ExportProgressView({
+  view,
+  nameWidth,
+  columns,
+  tick,
+  compact = false,
+  countsWidth = 0,
+}: {
+  view: ProgressView;
+  nameWidth: number;
+  columns: number;
+  tick: number;
+  compact?: boolean;
+  /** The widest `done/total` among the rows shown together. */
+  countsWidth?: number;
+}) {
   const name = view.export.padEnd(nameWidth);
   if (view.phase === 'planning' || view.phase === 'planned') {
     const r = view.reading;
@@ -33,16 +51,19 @@ export function ExportProgressView({ view, nameWidth, columns, tick, compact = f
       </Text>
     );
   }
-  const counts = `${num(view.done)}/${num(view.total)}`;
+  const counts = `${num(view.done)}/${num(view.total)}`.padStart(countsWidth);
   const pct = view.total > 0 ? `${Math.floor((view.done / view.total) * 100)}%` : '100%';
-  const elapsed = view.elapsedMs !== undefined ? `elapsed ${formatDuration(view.elapsedMs)}` : '';
-  const etaOnly = view.etaMs !== undefined ? `ETA ${formatDuration(view.etaMs)}` : '';
-  const fixedWithout = (tail: string) => 2 + nameWidth + 2 + 2 + counts.length + 2 + 4 + 2 + tail.length;
-  // Elapsed time is what tells a slow apply from a stuck one; it gives way first when the terminal is narrow.
-  const withElapsed = [elapsed, etaOnly].filter((t) => t !== '').join('  ');
-  const eta = columns - fixedWithout(withElapsed) >= BAR_MIN ? withElapsed : etaOnly;
-  const fixed = fixedWithout(eta);
-  const barWidth = Math.max(BAR_MIN, Math.min(BAR_MAX, columns - fixed));
+  // The bar's width depends only on the terminal and the widest name and count, never on this row's numbers, so the
+  // bars of several exports line up. Elapsed time tells a slow apply from a stuck one; it gives way first.
+  const fixed = 12 + nameWidth + Math.max(countsWidth, counts.length);
+  const withElapsed = columns - fixed - TAIL_WITH_ELAPSED >= BAR_MIN;
+  const barWidth = Math.max(BAR_MIN, Math.min(BAR_MAX, columns - fixed - (withElapsed ? TAIL_WITH_ELAPSED : TAIL_ETA_ONLY)));
+  const eta = [
+    withElapsed && view.elapsedMs !== undefined ? `elapsed ${formatDuration(view.elapsedMs)}` : '',
+    view.etaMs !== undefined ? `ETA ${formatDuration(view.etaMs)}` : '',
+  ]
+    .filter((t) => t !== '')
+    .join('  ');
   return (
     <Box flexDirection="column">
       <Text>
@@ -63,8 +84,8 @@ export function ExportProgressView({ view, nameWidth, columns, tick, compact = f
 
 /**
  * `13 contacts/s · 1 batch in flight · 4.8/5 req/s · waited 3.2s on rate limits · 1 failed`: only
- * what is known and not zero, so a quiet apply has a quiet line. A pause ordered by ActiveCampaign is the one thing
- * that explains a bar that stopped moving, so it stands out.
+ * what is known and not zero, so a quiet apply has a quiet line. A 429 pause ordered by ActiveCampaign is what
+ * explains a bar that stopped moving, so it stands out.
  */
 export function ProgressDetails({ view }: { view: ProgressView }) {
   const parts: string[] = [];
@@ -80,7 +101,7 @@ export function ProgressDetails({ view }: { view: ProgressView }) {
       {view.pausedForMs !== undefined ? (
         <Text>
           {parts.length > 0 ? sep : null}
-          <Text color="yellow">paused by ActiveCampaign (429), resuming in {formatDuration(view.pausedForMs)}</Text>
+          <Text color="yellow">rate-limited by ActiveCampaign (429), retrying in {formatDuration(view.pausedForMs)}</Text>
         </Text>
       ) : null}
       {view.failed > 0 ? (

@@ -7,6 +7,7 @@
  */
 import { Box, Static, Text, useStdout } from 'ink';
 import type { ExportPlan } from '../../engine/model.ts';
+import { num } from '../report/plan-text.ts';
 import type { ProgressView } from '../report/progress.ts';
 import { ConfirmPrompt } from './ConfirmPrompt.tsx';
 import { ExportPlanView, type PlanViewOptions } from './ExportPlanView.tsx';
@@ -44,6 +45,7 @@ export function ReporterApp({ items, live, planOptions, prompt, tick, tail }: Re
   const columns = stdout.columns > 0 ? stdout.columns : FALLBACK_COLUMNS;
   const rows = stdout.rows > 0 ? stdout.rows : Number.POSITIVE_INFINITY;
   const nameWidth = Math.max(0, ...live.map((v) => v.export.length));
+  const countsWidth = Math.max(0, ...live.filter((v) => v.phase === 'applying').map((v) => `${num(v.done)}/${num(v.total)}`.length));
   const room = rows - SPARE_ROWS - (prompt !== undefined ? 1 : 0);
   // Many exports at once: one line each, and past the terminal's height a count of the rest.
   const compact = live.length * 2 > room;
@@ -60,7 +62,7 @@ export function ReporterApp({ items, live, planOptions, prompt, tick, tail }: Re
       {live.length > 0 ? (
         <Box flexDirection="column">
           {shown.map((v) => (
-            <ExportProgressView key={v.export} view={v} nameWidth={nameWidth} columns={columns} tick={tick} compact={compact} />
+            <ExportProgressView key={v.export} view={v} nameWidth={nameWidth} columns={columns} tick={tick} compact={compact} countsWidth={countsWidth} />
           ))}
           {shown.length < live.length ? <Text dimColor>  … and {live.length - shown.length} more exports at work</Text> : null}
         </Box>

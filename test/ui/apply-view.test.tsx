@@ -51,7 +51,7 @@ describe('ExportProgressView', () => {
     tracker.apply({ type: 'request:retry', connection: 'contoso', method: 'POST', path: '/api/3/import/bulk_import', status: 429, attempt: 2, delayMs: 300 });
     setNow(24_000);
     const paused = render(<ExportProgressView view={tracker.find('vip-customers')!} nameWidth={13} columns={100} tick={0} />);
-    expect(frame(paused.lastFrame()).replace(/\s+/g, ' ')).toContain("1 retry · paused by ActiveCampaign (429), resuming in 6.0s · 1 failed");
+    expect(frame(paused.lastFrame()).replace(/\s+/g, ' ')).toContain("1 retry · rate-limited by ActiveCampaign (429), retrying in 6.0s · 1 failed");
     // 250 in 24 s, 750 to go: 72 s of work that starts once the 6 s pause is over.
     expect(frame(paused.lastFrame())).toContain('ETA 1m 18s');
     paused.unmount();
@@ -99,6 +99,27 @@ describe('ReporterApp', () => {
     expect(all).toContain('✗ vip-customers  999 applied, 1 failed in 1m 20s (3.2s waiting on rate limits)');
     expect(frame(lastFrame())).toMatch(/^first line\n✗ vip-customers/);
     expect(frame(lastFrame())).not.toContain('█');
+    unmount();
+  });
+});
+
+describe('ReporterApp live rows', () => {
+  it('lines up the bars of exports whose names and counts differ in width', () => {
+    let now = 0;
+    const tracker = new ProgressTracker(() => now);
+    tracker.apply({ type: 'apply:start', export: 'vip', total: 47 });
+    tracker.apply({ type: 'apply:start', export: 'vip-customers-sweden', total: 3_000 });
+    now = 5_000;
+    for (let i = 0; i < 1_250; i++) tracker.apply({ type: 'change:applied', export: 'vip-customers-sweden', change: VIP_PLAN.changes[0]! });
+    const props = { items: [], planOptions: { maskEmails: false, full: false }, tick: 0 };
+    const { lastFrame, unmount } = render(<ReporterApp {...props} live={tracker.list()} />);
+    const bars = frame(lastFrame())
+      .split('\n')
+      .filter((l) => /[█░]/.test(l));
+    expect(bars).toHaveLength(2);
+    const span = (l: string) => [l.search(/[█░]/), l.lastIndexOf('░') + 1 || l.lastIndexOf('█') + 1];
+    expect(span(bars[0]!)).toEqual(span(bars[1]!));
+    expect(bars[0]).toMatch(/ {6}0\/47 {3}0% {2}elapsed 5\.0s$/);
     unmount();
   });
 });
