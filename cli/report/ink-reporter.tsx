@@ -6,7 +6,8 @@
  * When stdout is not a terminal (`acsync plan > plan.txt` from a shell), the plan and summary are written there as
  * plain text and the terminal only shows progress.
  */
-import { render, renderToString, type Instance } from 'ink';
+import { render, renderToString, useStderr, type Instance } from 'ink';
+import type { ReactNode } from 'react';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { ExportPlan, RunResult } from '../../engine/model.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
@@ -43,6 +44,9 @@ export class InkReporter implements Reporter {
   private pendingFrame: ReturnType<typeof setTimeout> | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** Ink's own "write above the live area" (useStderr().write), once the app is mounted. */
+  private writeAbove: ((data: string) => void) | undefined;
+  private readonly unguard: () => void;
 
   constructor(
     private readonly opts: ReporterOptions,
@@ -55,15 +59,18 @@ export class InkReporter implements Reporter {
   ) {
     this.tracker = new ProgressTracker(io.now ?? Date.now);
     this.planInTerminal = (opts.stdout as NodeJS.WriteStream).isTTY === true;
-    const out = opts.color ? opts.stderr : withoutColour(opts.stderr);
+    // Ink writes through its own view of the stream; anyone else's write goes above the live area (see guardStream).
+    const out = inkView(opts.stderr, opts.color);
     this.instance = render(this.app(), {
       stdout: out as NodeJS.WriteStream,
+      stderr: out as NodeJS.WriteStream,
       stdin: io.stdin ?? process.stdin,
       // apply handles SIGINT itself (stop sending, wait for batches in flight); the prompt treats Ctrl-C as No.
       exitOnCtrlC: false,
       patchConsole: false,
       ...(io.debug === true ? { debug: true } : {}),
     });
+    this.unguard = guardStream(opts.stderr, () => (this.closed ? undefined : this.writeAbove));
     LIVE.set(opts.stderr, this);
     this.ticker = setInterval(() => {
       this.tick++;
@@ -133,6 +140,7 @@ export class InkReporter implements Reporter {
     this.draw(true);
     LIVE.delete(this.opts.stderr);
     this.instance.unmount();
+    this.unguard();
     await this.instance.waitUntilExit().catch(() => undefined);
   }
 
@@ -208,7 +216,11 @@ export class InkReporter implements Reporter {
     const live = final ? [] : this.tracker.list().filter((v) => v.phase === 'planning' || v.phase === 'applying');
     // The tail waits for the final frame: drawn earlier, it would sit above progress rows still on screen.
     const tail = final ? this.tail : undefined;
-    return <ReporterApp items={[...this.items]} live={live} planOptions={this.textOptions()} prompt={this.prompt} tick={this.tick} tail={tail} />;
+    return (
+      <StderrBridge bind={(write) => (this.writeAbove = write)}>
+        <ReporterApp items={[...this.items]} live={live} planOptions={this.textOptions()} prompt={this.prompt} tick={this.tick} tail={tail} />
+      </StderrBridge>
+    );
   }
 }
 
@@ -233,18 +245,51 @@ export async function askYesNo(question: string, io: { stdin: NodeJS.ReadStream;
   });
 }
 
-/** A view of a stream that drops SGR colour codes (NO_COLOR, --no-color) but keeps Ink's cursor movement. */
-function withoutColour(stream: Stream): Stream {
+/** Hands Ink's write-above function to the reporter. */
+function StderrBridge({ bind, children }: { bind: (write: (data: string) => void) => void; children: ReactNode }) {
+  bind(useStderr().write);
+  return children;
+}
+
+type WriteFn = (chunk: unknown, ...rest: unknown[]) => boolean;
+
+/**
+ * What Ink draws on: the stream itself, with the write it had before guardStream, and without SGR colour codes for
+ * NO_COLOR / --no-color (Ink's cursor movement stays).
+ */
+function inkView(stream: Stream, colour: boolean): Stream {
+  const write = (stream.write as WriteFn).bind(stream);
   // eslint-disable-next-line no-control-regex
   const sgr = /\u001b\[[0-9;]*m/g;
   return new Proxy(stream, {
     get(target, key) {
-      if (key === 'write') {
-        return (chunk: unknown, ...rest: unknown[]) =>
-          (target.write as (...a: unknown[]) => boolean).call(target, typeof chunk === 'string' ? chunk.replace(sgr, '') : chunk, ...rest);
-      }
+      if (key === 'write') return (chunk: unknown, ...rest: unknown[]) => write(!colour && typeof chunk === 'string' ? chunk.replace(sgr, '') : chunk, ...rest);
       const value: unknown = Reflect.get(target, key);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/**
+ * While Ink owns the terminal, a write by anyone else (apply's "stopping…" on Ctrl-C, a Node warning) would land in
+ * the middle of the live area, and Ink's next redraw would erase the wrong lines and leave old frames behind. Such
+ * writes go through Ink's own write-above (clear the live area, write, redraw it). Returns the undo.
+ */
+function guardStream(stream: Stream, above: () => ((data: string) => void) | undefined): () => void {
+  const own = Object.prototype.hasOwnProperty.call(stream, 'write');
+  const original = stream.write;
+  const guarded = (chunk: unknown, ...rest: unknown[]): boolean => {
+    const write = above();
+    // Before Ink is mounted (or once it is closing) there is no live area to protect.
+    if (write === undefined) return (original as WriteFn).call(stream, chunk, ...rest);
+    write(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+    const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    done?.();
+    return true;
+  };
+  (stream as { write: unknown }).write = guarded;
+  return () => {
+    if (own) (stream as { write: unknown }).write = original;
+    else delete (stream as { write?: unknown }).write;
+  };
 }

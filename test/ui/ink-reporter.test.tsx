@@ -253,6 +253,29 @@ describe('InkReporter: apply', () => {
   });
 });
 
+describe('InkReporter: other writes to the terminal', () => {
+  it("puts them above the live area (Ink clears it, writes, redraws) instead of in the middle of Ink's frame", async () => {
+    const r = reporter('apply');
+    for (const e of planned.slice(0, 3)) r.event(e);
+    r.event({ type: 'apply:start', export: 'vip-customers', total: 6 });
+    frame();
+    const before = term.writes.length;
+    // What apply itself writes on Ctrl-C, straight to process.stderr.
+    term.write('acsync apply: stopping: no new batches\n');
+    const after = term.writes.slice(before).map((w) => stripVTControlCharacters(w));
+    // It went through Ink's write-above (in debug mode: the text, then the whole screen again), not into the frame.
+    expect(after[0]).toBe('acsync apply: stopping: no new batches\n');
+    expect(after.length).toBeGreaterThan(1);
+    frame();
+    expect(term.screen()).toMatch(/vip-customers {2}░+ 0\/6/);
+    await close(r);
+    // Once closed, the terminal is the caller's again: a write is just a write.
+    const n = term.writes.length;
+    term.write('cancelled\n');
+    expect(term.writes.slice(n)).toEqual(['cancelled\n']);
+  });
+});
+
 describe('InkReporter: the y/N prompt drawn inside it', () => {
   async function ask(keys: string): Promise<{ answer: boolean; screen: string }> {
     const r = reporter('apply', 120);
