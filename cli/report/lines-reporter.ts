@@ -154,7 +154,7 @@ export function describeProgress(v: ProgressView): string {
   if (v.rate !== undefined) parts.push(`${v.rate.toFixed(v.rate < 10 ? 1 : 0)}/s`);
   if (v.batchesInFlight > 0) parts.push(`${v.batchesInFlight} ${v.batchesInFlight === 1 ? 'batch' : 'batches'} in flight`);
   if (v.requestsPerSecond !== undefined) parts.push(`${v.requestsPerSecond.toFixed(1)}/${v.requestBudget} req/s`);
-  if (v.pausedForMs !== undefined) parts.push(`rate-limited by ActiveCampaign (429), retrying in ${formatDuration(v.pausedForMs)}`);
+  if (v.pausedForMs !== undefined) parts.push(`ActiveCampaign rate limit (429): retry in ${formatDuration(v.pausedForMs)}`);
   else if (v.waitedMs > 0) parts.push(`waited ${formatDuration(v.waitedMs)} on rate limits`);
   if (v.failed > 0) parts.push(`${num(v.failed)} failed`);
   if (v.etaMs !== undefined) parts.push(`ETA ${formatDuration(v.etaMs)}`);

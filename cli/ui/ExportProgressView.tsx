@@ -101,7 +101,7 @@ export function ProgressDetails({ view }: { view: ProgressView }) {
       {view.pausedForMs !== undefined ? (
         <Text>
           {parts.length > 0 ? sep : null}
-          <Text color="yellow">rate-limited by ActiveCampaign (429), retrying in {formatDuration(view.pausedForMs)}</Text>
+          <Text color="yellow">ActiveCampaign rate limit (429): retry in {formatDuration(view.pausedForMs)}</Text>
         </Text>
       ) : null}
       {view.failed > 0 ? (

@@ -51,7 +51,7 @@ describe('ExportProgressView', () => {
     tracker.apply({ type: 'request:retry', connection: 'contoso', method: 'POST', path: '/api/3/import/bulk_import', status: 429, attempt: 2, delayMs: 300 });
     setNow(24_000);
     const paused = render(<ExportProgressView view={tracker.find('vip-customers')!} nameWidth={13} columns={100} tick={0} />);
-    expect(frame(paused.lastFrame()).replace(/\s+/g, ' ')).toContain("1 retry · rate-limited by ActiveCampaign (429), retrying in 6.0s · 1 failed");
+    expect(frame(paused.lastFrame()).replace(/\s+/g, ' ')).toContain("1 retry · ActiveCampaign rate limit (429): retry in 6.0s · 1 failed");
     // 250 in 24 s, 750 to go: 72 s of work that starts once the 6 s pause is over.
     expect(frame(paused.lastFrame())).toContain('ETA 1m 18s');
     paused.unmount();

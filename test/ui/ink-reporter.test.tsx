@@ -247,7 +247,7 @@ describe('InkReporter: apply', () => {
     expect(liveFrom).toBeGreaterThan(0);
     for (const l of lines.slice(liveFrom)) expect(l.length, l).toBeLessThanOrEqual(80);
     expect(lines.slice(liveFrom).join(' ').replace(/\s+/g, ' ')).toContain(
-      "156 contacts/s · 12 batches in flight · 4.0/5 req/s · 1 retry · rate-limited by ActiveCampaign (429), retrying in 40s",
+      "156 contacts/s · 12 batches in flight · 4.0/5 req/s · 1 retry · ActiveCampaign rate limit (429): retry in 40s",
     );
     await close(r);
   });
