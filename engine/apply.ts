@@ -203,11 +203,13 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
 /** The small-change path: each contact through the contacts API. Returns how many were not attempted (stopped). */
 async function applyOneByOne(input: ApplyInput, entries: Entry[], ok: (c: Change) => void, fail: (c: Change, reason: string) => void): Promise<number> {
   const { api, listId, signal } = input;
+  // `signal` only stops new contacts from starting: a contact already started is finished (its two or three
+  // requests), as a bulk batch already sent is awaited, so no contact is left half written.
   const tagIds = new Map<string, string>(input.knownTagIds ?? []);
   const tagId = async (name: string): Promise<string> => {
     let id = tagIds.get(name);
     if (id === undefined) {
-      id = (await api.ensureTag(name, signal)).id;
+      id = (await api.ensureTag(name)).id;
       tagIds.set(name, id);
     }
     return id;
@@ -225,16 +227,16 @@ async function applyOneByOne(input: ApplyInput, entries: Entry[], ok: (c: Change
         if (change.contactId === undefined) throw new Error('unsubscribe needs the contact id (internal error)');
         // Unsubscribe first, then tag: a crash between the two leaves an unsubscribed contact without acsync's tag,
         // which acsync then treats as the person's own opt-out and never re-subscribes (the safe side).
-        await api.setListStatus(change.contactId, listId, 2, signal);
-        for (const tag of contact.tags ?? []) await api.addContactTag(change.contactId, await tagId(tag), signal);
+        await api.setListStatus(change.contactId, listId, 2);
+        for (const tag of contact.tags ?? []) await api.addContactTag(change.contactId, await tagId(tag));
       } else {
-        const synced = await api.syncContact(toSyncContact(change, input.fieldIds), signal);
+        const synced = await api.syncContact(toSyncContact(change, input.fieldIds));
         if (change.action === 'create' || change.action === 'subscribe') {
           // The contact was not on the list when planned, so this cannot undo their own unsubscribe from it;
           // resubscribes (the one case that could) never come here.
-          await api.setListStatus(synced.id, listId, 1, signal);
+          await api.setListStatus(synced.id, listId, 1);
         }
-        for (const tag of contact.tags ?? []) await api.addContactTag(synced.id, await tagId(tag), signal);
+        for (const tag of contact.tags ?? []) await api.addContactTag(synced.id, await tagId(tag));
       }
       ok(change);
       input.sink({ type: 'batch:done', export: input.export, kind: 'contact_list', id, contacts: 1, succeeded: 1, failed: 0 });
@@ -266,8 +268,8 @@ async function resubscribe(input: ApplyInput, change: Change): Promise<void> {
   // Detach acsync's "unsubscribed" tag FIRST: if we crash between the two calls, the contact stays unsubscribed
   // without the tag, and the next plan then treats them as someone who opted out (safe), never the other way round.
   const link = input.unsubscribedTagLinks.get(change.contactId);
-  if (link !== undefined) await input.api.removeContactTag(link, input.signal);
-  await input.api.setListStatus(change.contactId, input.listId, 1, input.signal);
+  if (link !== undefined) await input.api.removeContactTag(link);
+  await input.api.setListStatus(change.contactId, input.listId, 1);
 }
 
 function toEntry(input: ApplyInput, change: Change): Entry {

@@ -27,6 +27,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   emulator.setLimits({ bulkDelayMs: 20 });
+  emulator.setFaults(undefined);
   await ws.dispose();
 });
 
@@ -103,8 +104,8 @@ describe('acsync watch (subprocess)', () => {
   });
 
   it('a second SIGINT while a run is in flight quits at once with 130', async () => {
-    // Slow bulk imports keep the first run in flight long enough to be interrupted twice.
-    emulator.setLimits({ bulkDelayMs: 10_000 });
+    // Slow writes keep the first run's apply in flight long enough to be interrupted twice.
+    emulator.setFaults({ latencyMs: 5_000, only: ['POST /api/3/contact/sync', 'POST /api/3/import/bulk_import'] });
     await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana'], ['ben@contoso.example', 'Ben']]));
     await ws.config([{ segment: 'seg.csv', fields: false }]);
     const p = watch([]);
