@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     factor: { type: 'string', default: '20' },
     seed: { type: 'string', default: '42' },
     only: { type: 'string' },
+    /** Caps the V8 old space of the acsync child processes (MB): shows how much of their peak RSS is live. */
+    'child-heap': { type: 'string' },
   },
 });
 const scale = Number(args.scale);
@@ -57,6 +59,7 @@ const SNAPSHOT_SETTLE_MS = 2_500;
 const BULK_KIND = 'POST /api/3/import/bulk_import';
 const POLL_KIND = 'GET /api/3/import/info';
 
+const childEnv: NodeJS.ProcessEnv = args['child-heap'] !== undefined ? { NODE_OPTIONS: `--max-old-space-size=${Number(args['child-heap'])}` } : {};
 const limits = {
   rps: REQUESTS_PER_SECOND * factor,
   bulk: BULK_IMPORTS_PER_MINUTE * factor,
@@ -140,7 +143,7 @@ async function applyCli(config: string, accounts: Record<string, EmulatorHandle>
     });
   };
   const timer = setInterval(sample, 50);
-  const env = { ...benchEnv(accounts, limits), ...extraEnv };
+  const env = { ...benchEnv(accounts, limits), ...childEnv, ...extraEnv };
   const argv = [cli, 'apply', '--auto-approve', '-c', config];
   const useTime = existsSync(GNU_TIME);
   const started = performance.now();
@@ -230,7 +233,7 @@ async function firstExports(): Promise<void> {
       // The same export through the engine alone, on a fresh account: how much of the RSS is the CLI's.
       const fresh = await emulator();
       const cfg = await writeBenchConfig(dir, { ac: fresh }, [{ name: 'first', connection: 'ac', segment: 'segment.csv', listId: 1 }]);
-      const { stdout } = await execFileP(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'apply-engine.ts'), cfg], benchEnv({ ac: fresh }, limits));
+      const { stdout } = await execFileP(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'apply-engine.ts'), cfg], { ...benchEnv({ ac: fresh }, limits), ...childEnv });
       const engine = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { ok?: boolean; maxRssMb?: number };
       out(`   the same export through the engine alone (runExports, no CLI reporter): ok ${String(engine.ok)}, peak RSS ${engine.maxRssMb} MB ${mark((engine.maxRssMb ?? Infinity) < 700)}`);
       await fresh.stop();
@@ -318,6 +321,7 @@ const work = await mkdtemp(path.join(tmpdir(), 'acsync-bench-'));
 const emulators: EmulatorHandle[] = [];
 try {
   out(`acsync benchmark: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), ${Math.round(totalmem() / 2 ** 30)} GB RAM`);
+  if (args['child-heap'] !== undefined) out(`acsync child processes run with NODE_OPTIONS=${childEnv['NODE_OPTIONS']}`);
   out(`scale ${scale} (sizes below already scaled), emulator and client limits x${factor}: ${limits.rps} req/s, ${limits.bulk} bulk imports/min, bulk batch time ${Math.round(REAL_BULK_DELAY_MS / factor)} ms`);
   out();
   if (sections.has('plan')) await planCompute();

@@ -93,7 +93,8 @@ export async function* readListMembersCached(api: ActiveCampaignApi, o: CachedRe
     let members = 0;
     for await (const page of api.readListMembers(o.listId, { ...signal, ...(o.onPage ? { onPage: o.onPage } : {}) })) {
       members += page.length;
-      for (const m of page) await writer.add(m);
+      for (const m of page) writer.add(m);
+      await writer.drain();
       yield page;
     }
     await writer.commit();
@@ -178,39 +179,35 @@ async function* mergePages(file: string, fresh: Changes, writer: SafeWriter, o: 
   let next = 0;
   let page: AcListMember[] = [];
   let done = 0;
-  const emit = async (m: AcListMember): Promise<AcListMember[] | undefined> => {
-    await writer.add(m);
+  const emit = (m: AcListMember): void => {
+    writer.add(m);
     page.push(m);
-    if (page.length < PAGE) return undefined;
-    const full = page;
-    page = [];
-    done += full.length;
-    o.onPage?.(done, fresh.total);
-    return full;
   };
-  for await (const old of readSnapshotMembers(file)) {
-    const oldId = Number(old.id);
-    while (next < newcomers.length && Number(newcomers[next]!.id) < oldId) {
-      const out = await emit(newcomers[next++]!);
-      if (out) yield out;
+  /** Hands over what was merged so far, in pages of the API's size. */
+  const flush = async function* (all: boolean): AsyncGenerator<AcListMember[]> {
+    await writer.drain();
+    while (page.length >= PAGE || (all && page.length > 0)) {
+      const out = page.splice(0, PAGE);
+      done += out.length;
+      o.onPage?.(done, fresh.total);
+      yield out;
     }
-    let m = old;
-    if (next < newcomers.length && newcomers[next]!.id === old.id) m = newcomers[next++]!;
-    // Not in any fresh status read: no longer unconfirmed, unsubscribed or bounced. Still on the list (the count
-    // agreed), so active; re-subscribed by hand, most likely.
-    else if (m.listStatus !== 1 && !fresh.inactive.has(m.id)) m = { ...m, listStatus: 1 };
-    const out = await emit(m);
-    if (out) yield out;
+  };
+  for await (const chunk of readSnapshotMembers(file)) {
+    for (const old of chunk) {
+      const oldId = Number(old.id);
+      while (next < newcomers.length && Number(newcomers[next]!.id) < oldId) emit(newcomers[next++]!);
+      let m = old;
+      if (next < newcomers.length && newcomers[next]!.id === old.id) m = newcomers[next++]!;
+      // Not in any fresh status read: no longer unconfirmed, unsubscribed or bounced. Still on the list (the count
+      // agreed), so active; re-subscribed by hand, most likely.
+      else if (m.listStatus !== 1 && !fresh.inactive.has(m.id)) m = { ...m, listStatus: 1 };
+      emit(m);
+    }
+    yield* flush(false);
   }
-  while (next < newcomers.length) {
-    const out = await emit(newcomers[next++]!);
-    if (out) yield out;
-  }
-  if (page.length > 0) {
-    done += page.length;
-    o.onPage?.(done, fresh.total);
-    yield page;
-  }
+  while (next < newcomers.length) emit(newcomers[next++]!);
+  yield* flush(true);
 }
 
 /**
@@ -229,10 +226,14 @@ class SafeWriter {
     }
   }
 
-  async add(m: AcListMember): Promise<void> {
+  add(m: AcListMember): void {
+    this.writer?.add(m);
+  }
+
+  async drain(): Promise<void> {
     if (this.writer === undefined) return;
     try {
-      await this.writer.add(m);
+      await this.writer.drain();
     } catch {
       await this.abort();
     }
