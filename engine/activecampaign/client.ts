@@ -153,7 +153,9 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
     }
     const requestOptions: Dispatcher.RequestOptions = { origin: base.origin, method: spec.method, path: url, headers };
     if (body !== undefined) requestOptions.body = body;
-    if (spec.signal !== undefined) requestOptions.signal = spec.signal;
+    // The signal stops waits (budget, backoff) and reads; a write already on the wire is awaited (bounded by the
+    // timeouts): cancelling it would leave its outcome unknown, e.g. a bulk import queued but its batch id lost.
+    if (spec.signal !== undefined && spec.method === 'GET') requestOptions.signal = spec.signal;
     const res = await pool.request(requestOptions);
     const responseHeaders = new Headers();
     for (const [name, value] of Object.entries(res.headers)) {
