@@ -148,10 +148,18 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
   const batches = packBatches(mapLazily(toSend, (c) => toEntry(input, c)));
   let batchSeq = 0;
   const retryLater: Entry[] = [];
+  let sent = 0;
 
   const runBatch = async (batch: Entry[], attempt: number): Promise<void> => {
     const id = `${input.export}#${++batchSeq}`;
     const result = await sendAndWait(input, batch, id, poller);
+    if (result.notSent) {
+      // Stopped while the batch waited for the rate budget: it never left, so it is "not attempted", not failed.
+      outcome.notAttempted += batch.length;
+      if (attempt === 1) sent -= batch.length;
+      input.sink({ type: 'batch:done', export: input.export, kind: 'bulk_import', id, contacts: batch.length, succeeded: 0, failed: 0 });
+      return;
+    }
     input.sink({
       type: 'batch:done',
       export: input.export,
@@ -174,7 +182,6 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
     }
   };
 
-  let sent = 0;
   await pMap(
     batches,
     async (batch) => {
@@ -339,6 +346,8 @@ interface BatchResult {
   wholeBatchFailed: boolean;
   /** Entries whose failure is the contact's own (validation): resending will not help. */
   permanent: Set<Entry>;
+  /** The run was stopped before the batch was sent (it waited for the rate budget): nothing of it left. */
+  notSent?: boolean;
 }
 
 async function sendAndWait(input: ApplyInput, batch: Entry[], id: string, poller: PollSpacer): Promise<BatchResult> {
@@ -348,13 +357,15 @@ async function sendAndWait(input: ApplyInput, batch: Entry[], id: string, poller
   let batchId: string;
   try {
     input.sink({ type: 'batch:sent', export: input.export, kind: 'bulk_import', id, contacts: batch.length });
+    // The signal only cancels the wait for the budget: once on the wire, the import is awaited (client.ts).
     batchId = (
       await input.api.bulkImport(
         toSend.map((e) => e.contact),
-        { excludeAutomations: input.excludeAutomations ?? false },
+        { excludeAutomations: input.excludeAutomations ?? false, ...(input.signal ? { signal: input.signal } : {}) },
       )
     ).batchId;
   } catch (err) {
+    if (input.signal?.aborted === true && err === input.signal.reason) return { succeeded: [], failed: [], wholeBatchFailed: false, permanent, notSent: true };
     const reasons = validationReasons(err);
     if (reasons === undefined) {
       return { succeeded: [], failed: batch.map((entry) => ({ entry, reason: errorReason(err) })), wholeBatchFailed: true, permanent };
