@@ -187,7 +187,8 @@ function fromCsvError(err: CsvError, parser: LineTrackingParser, file: string): 
         message: `the record starting at line ${line} is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MB`,
         file,
         line,
-        hint: 'this usually means a quote opened on that line is never closed, so the rest of the file reads as one field; check the quotes there',
+        // No real profile is that large, so this is nearly always a quote that never closes, but say the other case too.
+        hint: `usually a quote opened on that line is never closed, so the rest of the file reads as one field: check the quotes there; otherwise shorten the oversized value (acsync refuses records over ${MAX_RECORD_BYTES / 1024 / 1024} MB)`,
       });
     case 'CSV_QUOTE_NOT_CLOSED':
       return new SegmentError({
