@@ -9,6 +9,14 @@ import { SegmentError } from './errors.ts';
 /** How much of the first chunk is searched for NUL bytes: git's binary heuristic uses the same 8000 bytes. */
 const BINARY_SNIFF_BYTES = 8000;
 
+/** Signatures of common non-text files (their published magic numbers). */
+const MAGIC: Array<[number[], string]> = [
+  [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
+  [[0xff, 0xd8, 0xff], 'a JPEG image'],
+  [[0x25, 0x50, 0x44, 0x46, 0x2d], 'a PDF document'],
+  [[0xd0, 0xcf, 0x11, 0xe0], 'an old Excel (.xls) or Office file'],
+];
+
 /** Refuse files that are clearly not text, with a hint naming what they look like. */
 export function sniffBinary(first: Buffer, file: string): void {
   const notText = (what: string, hint: string) =>
@@ -21,6 +29,12 @@ export function sniffBinary(first: Buffer, file: string): void {
       'a ZIP archive or an Excel workbook',
       'export the sheet as "CSV UTF-8" (or unzip the archive) and point `segment:` at that file',
     );
+  }
+  // Files people attach by mistake: a line number inside them would mean nothing, so name what they are.
+  for (const [magic, what] of MAGIC) {
+    if (first.length >= magic.length && magic.every((b, i) => first[i] === b)) {
+      throw notText(what, 'a segment must be a text file in UTF-8: CSV, NDJSON or a JSON array; point `segment:` at the exported profiles');
+    }
   }
   if (first.length >= 2 && ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff))) {
     throw new SegmentError({ message: 'the file is UTF-16 encoded', file, line: 1, hint: 'save it as UTF-8 (in Excel: "CSV UTF-8")' });
