@@ -2,7 +2,7 @@
  * Bad-input corpus, segment files: each broken file stops its export with a message naming the file, the line
  * when there is one, and what to do, before anything is sent to ActiveCampaign (the emulator sees no write).
  */
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
@@ -74,7 +74,7 @@ const writes = (): number => Object.entries(emulator.stats().byEndpoint).filter(
 describe('bad segment files: file, line, what to do; nothing sent', () => {
   it.each(CASES)('$name', async (c) => {
     if (c.content === 'DIR') await mkdir(path.join(ws.dir, c.file));
-    else if (c.content !== undefined) await ws.write(c.file, c.content);
+    else if (c.content !== undefined) await writeFile(path.join(ws.dir, c.file), c.content);
     await ws.config([{ segment: c.file }]);
     const r = await runExports(await ws.load(), { mode: 'apply', sink: () => {}, env: ws.env });
     expect(r.ok).toBe(false);
