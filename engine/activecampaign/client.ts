@@ -166,7 +166,9 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
     const declared = Number(responseHeaders.get('content-length') ?? '0');
     if (declared > MAX_RESPONSE_BYTES) {
       res.body.destroy();
-      throw formatError(spec, res.statusCode, requestId, '', `is ${Math.round(declared / 1024 / 1024)} MB, more than the ${MAX_RESPONSE_BYTES / 1024 / 1024} MB acsync accepts`);
+      // Rounded up to a tenth: "10 MB, more than the 10 MB" would read as nonsense.
+      const mb = Math.ceil((declared / 1024 / 1024) * 10) / 10;
+      throw formatError(spec, res.statusCode, requestId, '', `is ${mb} MB, more than the ${MAX_RESPONSE_BYTES / 1024 / 1024} MB acsync accepts`);
     }
     const chunks: Buffer[] = [];
     let size = 0;
