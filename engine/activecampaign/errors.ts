@@ -95,7 +95,12 @@ export class RemoteError extends ActiveCampaignError {
     super(
       connection,
       `${what ?? 'ActiveCampaign answered'} ${details.status} to ${details.method} ${details.path} for connection '${connection}'${rid}${body}`,
-      details.status >= 500 ? 'ActiveCampaign had a problem; rerun later (a rerun only sends what is still missing).' : undefined,
+      details.status >= 500
+        ? 'ActiveCampaign had a problem; rerun later (a rerun only sends what is still missing).'
+        : details.status >= 300 && details.status < 400
+          ? // Following it would send the API key wherever the redirect points.
+            "acsync never follows redirects: check that the connection's hostname is the API URL from ActiveCampaign's Settings → Developer (e.g. youraccount.api-us1.com), not the address of the web app or a proxy."
+          : 'acsync did not expect this answer; check the hostname and the key, and if it persists report it with the request id (never with the key).',
     );
     this.method = details.method;
     this.path = details.path;
