@@ -58,6 +58,8 @@ const REAL_BULK_DELAY_MS = 2_000;
 const SNAPSHOT_SETTLE_MS = 2_500;
 const BULK_KIND = 'POST /api/3/import/bulk_import';
 const POLL_KIND = 'GET /api/3/import/info';
+/** Below this many imports the time of a single batch (queue + poll) swamps any rate. */
+const MIN_IMPORTS_FOR_RATE = 20;
 
 const childEnv: NodeJS.ProcessEnv = args['child-heap'] !== undefined ? { NODE_OPTIONS: `--max-old-space-size=${Number(args['child-heap'])}` } : {};
 const limits = {
@@ -208,7 +210,9 @@ function report(label: string, r: ApplyRun, contacts: number): void {
   if (r.exitCode !== 0) out(`   acsync said: ${r.stderrTail}`);
   out(`   requests: ${Object.entries(r.requests).map(([k, v]) => `${k.replace('/api/3', '')} ${fmt(v)}`).join(', ')} (total ${fmt(total(r.requests))})`);
   out(`   429s: ${r.rateLimited}, bulk rate refusals: ${r.bulkRateLimited}, max requests in any second: ${r.maxRequestsPerSecond} of ${limits.rps}`);
-  if (imports > 0) {
+  if (imports > 0 && imports < MIN_IMPORTS_FOR_RATE) {
+    out(`   contacts per bulk import: ${perImport.toFixed(1)} (${imports} imports: too few to measure a rate, one batch's wait dominates)`);
+  } else if (imports > 0) {
     out(`   contacts per bulk import: ${perImport.toFixed(1)}; imports and polls took ${sec(r.importSpanMs)}, the limits allow ${sec(boundMs)}: achieved ${(efficiency * 100).toFixed(0)}% of the allowed rate`);
   }
   out(`   projected at real limits (5 req/s, 100 imports/min): ${min(projectedMs(r.requests))}`);
