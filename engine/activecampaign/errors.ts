@@ -133,7 +133,7 @@ export class NetworkError extends ActiveCampaignError {
     super(
       connection,
       `${details.method} ${details.path} for connection '${connection}' failed after ${details.attempts} attempt(s): ${description} (${details.code}).`,
-      'Check the hostname of the connection and the network; rerun later (a rerun only sends what is still missing).',
+      networkHint(details.code),
     );
     this.method = details.method;
     this.path = details.path;
@@ -211,6 +211,15 @@ export class BatchTimeoutError extends ActiveCampaignError {
     this.batchId = batchId;
     this.lastStatus = lastStatus;
   }
+}
+
+/** What to do about a transport failure: a certificate or a missing host will not fix itself on a rerun. */
+function networkHint(code: string): string {
+  if (code.startsWith('ERR_TLS') || code.includes('CERT')) {
+    return "The server did not prove it is the connection's host, so acsync sent nothing to it (not the key either). Check that hostname is the API URL from ActiveCampaign's Settings → Developer; behind a proxy that inspects HTTPS, give Node its CA with NODE_EXTRA_CA_CERTS.";
+  }
+  if (code === 'ENOTFOUND') return "No such host: check the connection's hostname against the API URL in ActiveCampaign's Settings → Developer (e.g. youraccount.api-us1.com).";
+  return 'Check the hostname of the connection and the network; rerun later (a rerun only sends what is still missing).';
 }
 
 /** Replaces every occurrence of the secret in remote text; a no-op for secrets too short to be meaningful. */
