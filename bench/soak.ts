@@ -42,6 +42,7 @@ process.stdout.write(
   [
     `seeds run:            ${outcomes.length} (${from}..${from + count - 1})`,
     `faults injected:      ${sum((o) => o.faultsInjected)} (${Object.entries(faults).map(([k, n]) => `${k} ${n}`).join(', ')})`,
+    `requests under faults: ${sum((o) => o.requests)} (${((100 * (faults['5xx'] + faults.reset + faults['429'])) / Math.max(1, sum((o) => o.requests))).toFixed(1)}% of them answered 5xx, reset or 429; requests while faults were on)`,
     `contacts checked:     ${sum((o) => o.contactsChecked)}`,
     `failures reported:    ${sum((o) => o.reported)} in ${outcomes.filter((o) => o.reported > 0).length} seeds (over-reported, i.e. had landed after all: ${sum((o) => o.overReported)})`,
     `applies to converge:  ${[...applies].sort((a, b) => a[0] - b[0]).map(([n, s]) => `${n}: ${s} seeds`).join(', ')}`,

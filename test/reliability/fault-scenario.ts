@@ -27,6 +27,8 @@ export interface ScenarioOutcome {
   faultsInjected: number;
   /** The same by kind: 5xx, reset, 429 (storms), batch-failed, batch-interrupted, email-failed (inside a batch). */
   faultsByKind: Record<FaultKind, number>;
+  /** API requests the emulator received during the runs with faults on. */
+  requests: number;
   /** Contacts whose final state was checked one by one. */
   contactsChecked: number;
   /** Failures the first faulted apply reported. */
@@ -92,7 +94,7 @@ export async function runFaultScenario(seed: number, emulatorArg?: EmulatorHandl
   emulator.setFaults(undefined);
   const ws = await Workspace.create(emulator);
   const problems: string[] = [];
-  const out: ScenarioOutcome = { seed, faultsInjected: 0, faultsByKind: noFaults(), contactsChecked: 0, reported: 0, overReported: 0, overReportedReasons: [], appliesToConverge: 0, problems };
+  const out: ScenarioOutcome = { seed, faultsInjected: 0, faultsByKind: noFaults(), requests: 0, contactsChecked: 0, reported: 0, overReported: 0, overReportedReasons: [], appliesToConverge: 0, problems };
   try {
     const tiers = ['Gold', 'Silver', 'Bronze'];
     const email = (i: number): string => `s${seed}-p${i}@acsync-fault.example`;
@@ -177,7 +179,9 @@ export async function runFaultScenario(seed: number, emulatorArg?: EmulatorHandl
 
     // The faulted apply.
     emulator.setFaults(faultsFor(seed, failEmails));
+    let before = emulator.stats().requests;
     const first = await run('apply');
+    out.requests += emulator.stats().requests - before;
     out.appliesToConverge = 1;
     emulator.setFaults(undefined);
     checkInvariants('after the faulted apply');
@@ -206,7 +210,9 @@ export async function runFaultScenario(seed: number, emulatorArg?: EmulatorHandl
     let converged = pending.size === 0 && exp.error === undefined;
     for (let i = 0; i <= FAULTY_RERUNS && !converged; i++) {
       if (i < FAULTY_RERUNS) emulator.setFaults({ ...faultsFor(seed * 31 + i + 1, []), bulkFailRate: 0.05, bulkInterruptRate: 0.05 });
+      before = emulator.stats().requests;
       const again = await run('apply');
+      if (i < FAULTY_RERUNS) out.requests += emulator.stats().requests - before;
       out.appliesToConverge++;
       emulator.setFaults(undefined);
       checkInvariants(`after rerun ${i + 1}`);
