@@ -1,7 +1,7 @@
 /**
  * Crash and resume, many times: `acsync apply --auto-approve` (a real subprocess) killed with SIGKILL at a random
  * moment, rerun until it succeeds, and the list checked against the segment contact by contact.
- *   node --import tsx bench/crash.ts [--trials 25] [--seed 1] [--max-ms 1400]
+ *   node --import tsx bench/crash.ts [--trials 25] [--seed 1] [--max-ms 1200]
  * The emulator runs in this process (it outlives every kill, as ActiveCampaign would). Each kill comes a random
  * time (uniform in [0, --max-ms], from a seeded PRNG) after the apply's FIRST request reached the emulator: starting
  * node and tsx takes about 1.4 s, varies with the machine's load, and a kill during it proves nothing. The apply
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { fastEmulator } from '../test/helpers/workspace.ts';
 import { crashTrial, type CrashOutcome } from '../test/reliability/crash-trial.ts';
 
-const { values } = parseArgs({ options: { trials: { type: 'string', default: '25' }, seed: { type: 'string', default: '1' }, 'max-ms': { type: 'string', default: '1400' } } });
+const { values } = parseArgs({ options: { trials: { type: 'string', default: '25' }, seed: { type: 'string', default: '1' }, 'max-ms': { type: 'string', default: '1200' } } });
 const trials = Number(values.trials);
 const maxMs = Number(values['max-ms']);
 let a = Number(values.seed) >>> 0;
