@@ -178,6 +178,8 @@ export async function runFaultScenario(seed: number, emulatorArg?: EmulatorHandl
     };
 
     // The faulted apply.
+    const writes = (): number => Object.entries(emulator.stats().byEndpoint).filter(([k]) => !k.startsWith('GET ')).reduce((n, [, v]) => n + v, 0);
+    const writesBefore = writes();
     emulator.setFaults(faultsFor(seed, failEmails));
     let before = emulator.stats().requests;
     const first = await run('apply');
@@ -194,6 +196,7 @@ export async function runFaultScenario(seed: number, emulatorArg?: EmulatorHandl
     if (exp.error !== undefined) {
       // Planning itself gave up (retries exhausted): nothing may have been written.
       if (first.ok) problems.push('an export error, yet the run reported ok');
+      if (writes() !== writesBefore) problems.push(`planning failed (${exp.error.message}) but ${writes() - writesBefore} writes were sent`);
     } else {
       for (const k of pending) if (!reported.has(k)) problems.push(`lost silently: ${k} still needs a change but was not reported as failed`);
       for (const f of exp.failures ?? []) {
