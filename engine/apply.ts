@@ -400,7 +400,12 @@ async function sendAndWait(input: ApplyInput, batch: Entry[], id: string, poller
     return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(err) }))], wholeBatchFailed: true, permanent };
   }
   if (info.status !== 'completed') {
-    const reason = `bulk import batch ended '${String(info.status)}'`;
+    // An interrupted batch may have applied some of its contacts, and ActiveCampaign does not say which: say so,
+    // rather than let "failed" read as "untouched".
+    const reason =
+      info.status === 'interrupted'
+        ? "bulk import batch ended 'interrupted' (ActiveCampaign may have applied part of it; the next plan shows what is still missing)"
+        : `bulk import batch ended '${String(info.status)}'`;
     return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason }))], wholeBatchFailed: true, permanent };
   }
   const failedEmails = new Set(info.failure.map((e) => e.trim().toLowerCase()));
