@@ -9,6 +9,23 @@ import type { RunResult } from '../engine/model.ts';
 import { formatDiagnostics } from './diagnostics.ts';
 import { chooseReporterKind, createReporter, type Reporter } from './report/reporter.ts';
 import { emitGithubDiagnostics } from './report/github.ts';
+import { REFRESH_MODES, type RefreshMode } from '../engine/snapshot/read-list.ts';
+
+/** `--refresh` for the commands that read lists (plan, apply, watch). */
+export const REFRESH_OPTION = { refresh: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+export const REFRESH_HELP = `      --refresh MODE      how lists are read: auto (default: through the local snapshot when it is fresh),
+                          full (read every member and rewrite the snapshot), off (every member, no snapshot)`;
+
+/** The --refresh value, or undefined when not given (then ACSYNC_REFRESH, then auto). */
+export function refreshFlag(values: Record<string, unknown>): RefreshMode | undefined {
+  const v = values['refresh'];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(REFRESH_MODES as readonly string[]).includes(v)) {
+    throw new UsageError(`--refresh must be one of ${REFRESH_MODES.join(', ')} (got '${String(v)}')`);
+  }
+  return v as RefreshMode;
+}
 
 export const COMMON_OPTIONS = {
   config: { type: 'string', short: 'c' },

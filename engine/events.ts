@@ -13,6 +13,11 @@ export type EngineEvent =
   | { type: 'plan:start'; export: string; connection: string; listId: string }
   /** Reading progress while planning: `phase` says what is being read. */
   | { type: 'plan:progress'; export: string; phase: 'segment' | 'list'; done: number; total?: number }
+  /**
+   * How the list was read: in full, or through the local snapshot (only the members changed since fetched), or
+   * without snapshot (--refresh=off). `reason` says why a full read was needed.
+   */
+  | { type: 'plan:list-read'; export: string; listId: string; mode: 'full' | 'incremental' | 'off'; fetched: number; members: number; reason?: string }
   | { type: 'plan:done'; export: string; plan: ExportPlan }
   /** Applying one export started; `total` counts the contacts that need a write. */
   | { type: 'apply:start'; export: string; total: number }
@@ -36,6 +41,8 @@ export type EngineEvent =
       export: string;
       applied: number;
       failed: number;
+      /** Changes never sent because the run was stopped (SIGINT/SIGTERM); absent when none. */
+      notSent?: number;
       counts: Record<ChangeAction, number>;
       durationMs: number;
       requests: Record<string, number>;

@@ -115,6 +115,8 @@ export interface ExportRunResult {
   /** Only for apply: changes applied and failed. */
   applied?: number;
   failed?: number;
+  /** Only for apply stopped by SIGINT/SIGTERM: changes never sent (neither applied nor failed); a rerun sends them. */
+  notSent?: number;
   /** Contacts whose change failed, with why (apply only). */
   failures?: Array<{ email: string; action: ChangeAction; reason: string }>;
   /** A user-facing error that stopped this export (bad segment, 403, missing list...). */

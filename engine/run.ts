@@ -236,6 +236,7 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
     cacheDir: cacheDirFor(config.file),
     ...snapshotSettings(options.refresh, env),
     onPage: (done, total) => sink({ type: 'plan:progress', export: exp.name, phase: 'list', done, ...(total !== undefined ? { total } : {}) }),
+    onReport: (r) => sink({ type: 'plan:list-read', export: exp.name, listId: exp.listId, mode: r.mode, fetched: r.fetched, members: r.members, ...(r.reason !== undefined ? { reason: r.reason } : {}) }),
     ...(options.signal ? { signal: options.signal } : {}),
   })) {
     for (const member of page) {
@@ -344,7 +345,8 @@ export async function applyPlanned(outcomes: PlanOutcome[], options: RunOptions)
         ...(options.signal ? { signal: options.signal } : {}),
       });
       r.applied = outcome.applied;
-      r.failed = outcome.failed + outcome.notAttempted;
+      r.failed = outcome.failed;
+      if (outcome.notAttempted > 0) r.notSent = outcome.notAttempted;
       r.durationMs = o.durationMs + outcome.durationMs;
       r.failures = outcome.failures;
       const stats = p.api.stats();
@@ -352,13 +354,14 @@ export async function applyPlanned(outcomes: PlanOutcome[], options: RunOptions)
         type: 'apply:summary',
         export: p.config.name,
         applied: outcome.applied,
-        failed: outcome.failed + outcome.notAttempted,
+        failed: outcome.failed,
+        ...(outcome.notAttempted > 0 ? { notSent: outcome.notAttempted } : {}),
         counts: p.plan.counts,
         durationMs: outcome.durationMs,
         requests: stats.byKind,
       });
       if (outcome.notAttempted > 0) {
-        r.error = { message: `stopped before ${outcome.notAttempted} changes were sent`, hint: 'run apply again: it plans afresh and sends only what is still missing' };
+        r.error = { message: `stopped before ${outcome.notAttempted} ${outcome.notAttempted === 1 ? 'change was' : 'changes were'} sent`, hint: 'run apply again: it plans afresh and sends only what is still missing' };
       }
       return r;
     },
@@ -366,8 +369,8 @@ export async function applyPlanned(outcomes: PlanOutcome[], options: RunOptions)
   );
   return {
     mode: 'apply',
-    ok: results.every((r) => r.error === undefined && (r.failed ?? 0) === 0),
-    changesPending: results.some((r) => (r.failed ?? 0) > 0 || r.error !== undefined),
+    ok: results.every((r) => r.error === undefined && (r.failed ?? 0) === 0 && (r.notSent ?? 0) === 0),
+    changesPending: results.some((r) => (r.failed ?? 0) > 0 || (r.notSent ?? 0) > 0 || r.error !== undefined),
     exports: results,
   };
 }

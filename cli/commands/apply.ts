@@ -5,7 +5,8 @@
 import { applyPlanned, planExports, selectExports, UserFacingError, type RunOptions } from '../../engine/run.ts';
 import { hasChanges, type RunResult } from '../../engine/model.ts';
 import { checkSavedPlan, readSavedPlan } from '../../engine/saved-plan.ts';
-import { COMMON_HELP, commonFlags, exitCode, loadOrReport, makeReporter, parseCommand, usageFailure } from '../exec.ts';
+import { COMMON_HELP, commonFlags, exitCode, loadOrReport, makeReporter, parseCommand, REFRESH_HELP, REFRESH_OPTION, refreshFlag, usageFailure } from '../exec.ts';
+import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { confirm, NO_TTY_MESSAGE } from '../report/reporter.ts';
 
 const HELP = `Usage: acsync apply [PLAN_FILE] [options]
@@ -20,6 +21,7 @@ ${COMMON_HELP}
       --auto-approve            do not ask for confirmation (needed without a terminal)
       --allow-mass-unsubscribe  apply even when an export would unsubscribe more than its maxUnsubscribe,
                                 or when its segment is empty or shrank by more than half
+${REFRESH_HELP}
 `;
 
 /** How long SIGINT waits for batches already sent before giving up on them. */
@@ -27,12 +29,14 @@ const SIGINT_GRACE_MS = 30_000;
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
+  let refresh: RefreshMode | undefined;
   try {
     parsed = parseCommand(
       argv,
-      { 'auto-approve': { type: 'boolean', default: false }, 'allow-mass-unsubscribe': { type: 'boolean', default: false } },
+      { 'auto-approve': { type: 'boolean', default: false }, 'allow-mass-unsubscribe': { type: 'boolean', default: false }, ...REFRESH_OPTION },
       true,
     );
+    refresh = refreshFlag(parsed.values);
   } catch (err) {
     return usageFailure('apply', err);
   }
@@ -70,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     sink: (e) => reporter.event(e),
     signal: controller.signal,
     allowMassUnsubscribe: parsed.values['allow-mass-unsubscribe'] === true,
+    ...(refresh !== undefined ? { refresh } : {}),
   };
   try {
     const names = saved !== undefined ? saved.exports.map((e) => e.export) : flags.exports;

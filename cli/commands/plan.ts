@@ -1,6 +1,7 @@
 /** `acsync plan`: shows what would change in each ActiveCampaign list, and why. Reads only; never writes. */
 import { planExports, planResult, selectExports, UserFacingError } from '../../engine/run.ts';
-import { COMMON_HELP, commonFlags, exitCode, loadOrReport, makeReporter, parseCommand, usageFailure } from '../exec.ts';
+import { COMMON_HELP, commonFlags, exitCode, loadOrReport, makeReporter, parseCommand, REFRESH_HELP, REFRESH_OPTION, refreshFlag, usageFailure } from '../exec.ts';
+import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { writeSavedPlan } from '../../engine/saved-plan.ts';
 
 const HELP = `Usage: acsync plan [options]
@@ -12,12 +13,15 @@ Options:
 ${COMMON_HELP}
       --detailed-exitcode exit 0: no changes, 2: changes pending, 1: error (as terraform does)
       --out FILE          save the plan (JSON, mode 0600: it holds personal data) for \`acsync apply FILE\`
+${REFRESH_HELP}
 `;
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
+  let refresh: RefreshMode | undefined;
   try {
-    parsed = parseCommand(argv, { 'detailed-exitcode': { type: 'boolean', default: false }, out: { type: 'string' } });
+    parsed = parseCommand(argv, { 'detailed-exitcode': { type: 'boolean', default: false }, out: { type: 'string' }, ...REFRESH_OPTION });
+    refresh = refreshFlag(parsed.values);
   } catch (err) {
     return usageFailure('plan', err);
   }
@@ -31,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   const reporter = makeReporter('plan', flags, config);
   try {
     const exports = selectExports(config, flags.exports);
-    const outcomes = await planExports(config, exports, { mode: 'plan', sink: (e) => reporter.event(e) });
+    const outcomes = await planExports(config, exports, { mode: 'plan', sink: (e) => reporter.event(e), ...(refresh !== undefined ? { refresh } : {}) });
     const result = planResult(outcomes);
     const out = parsed.values.out;
     if (typeof out === 'string' && result.ok) await writeSavedPlan(out, config, outcomes);

@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../engine/config/load.ts';
 import type { Diagnostic } from '../../engine/config/model.ts';
 import type { EngineEvent } from '../../engine/events.ts';
+import { refreshFlag } from '../exec.ts';
+import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { runExports } from '../../engine/run.ts';
 import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
 import { DEBOUNCE_MS, SHUTDOWN_GRACE_MS, startWatch, type WatchSession } from '../../engine/watch/session.ts';
@@ -24,7 +26,7 @@ export const RENDER_INTERVAL_MS = 100;
 /** How many notices (reloads, config errors, warnings) the screen keeps under the exports. */
 export const NOTICES_SHOWN = 5;
 
-export const WATCH_USAGE = `Usage: acsync watch [-c|--config PATH] [--export NAME]... [--plan-only] [--no-initial] [--json] [--no-color]
+export const WATCH_USAGE = `Usage: acsync watch [-c|--config PATH] [--export NAME]... [--plan-only] [--no-initial] [--refresh MODE] [--json] [--no-color]
 
 Keeps ActiveCampaign lists in sync with their segments until stopped: the long-running form of
 \`acsync apply --auto-approve\`. Changes ARE applied, without asking, unless --plan-only is given.
@@ -46,6 +48,8 @@ Options:
       --export NAME   watch only this export (repeatable); default: every enabled export
       --plan-only     show what would change on each trigger; never apply
       --no-initial    do not sync at start; wait for a change or a schedule
+      --refresh MODE  how lists are read: auto (default: through the local snapshot when it is fresh),
+                      full (every member, snapshot rewritten), off (every member, no snapshot)
       --json          one JSON event per line on stdout (watch:* events and the engine's events)
       --no-color      no colours (also when NO_COLOR is set)
       --mask-emails   show a***@contoso.example in the output (default when CI is set)
@@ -63,6 +67,7 @@ interface Flags {
   json: boolean;
   color: boolean;
   maskEmails: boolean;
+  refresh?: RefreshMode;
 }
 
 function parse(argv: string[], env: NodeJS.ProcessEnv): Flags | { help: true } {
@@ -73,6 +78,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): Flags | { help: true } {
       export: { type: 'string', multiple: true },
       'plan-only': { type: 'boolean' },
       'no-initial': { type: 'boolean' },
+      refresh: { type: 'string' },
       json: { type: 'boolean' },
       'no-color': { type: 'boolean' },
       'mask-emails': { type: 'boolean' },
@@ -84,7 +90,9 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): Flags | { help: true } {
   });
   if (values.help === true) return { help: true };
   const noColorEnv = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
+  const refresh = refreshFlag(values);
   return {
+    ...(refresh !== undefined ? { refresh } : {}),
     config: values.config ?? DEFAULT_CONFIG_FILE,
     exports: values.export ?? [],
     planOnly: values['plan-only'] === true,
@@ -120,6 +128,7 @@ export async function run(argv: string[]): Promise<number> {
   const kind = chooseReporterKind({ json: flags.json, stderrIsTTY: process.stderr.isTTY === true, env });
   const output = kind === 'json' ? jsonOutput(flags.maskEmails) : kind === 'ink' ? await inkOutput(flags.color) : linesOutput();
 
+  const refresh = flags.refresh;
   const started = await startWatch({
     configFile: flags.config,
     mode: flags.planOnly ? 'plan' : 'apply',
@@ -131,7 +140,7 @@ export async function run(argv: string[]): Promise<number> {
       // Startup warnings (a missing API key variable, a segment file not there yet) are worth seeing once;
       // reloads check the same things and report them through watch:config-reloaded.
       loadConfig: (file) => loadConfig(file, { checks: { env, segmentFiles: true } }),
-      runExports: (config, options) => runExports(config, options),
+      runExports: (config, options) => runExports(config, { ...options, ...(refresh !== undefined ? { refresh } : {}) }),
     },
   });
   if (started.session === undefined) {

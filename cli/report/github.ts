@@ -71,14 +71,16 @@ export function renderStepSummary(result: RunResult, opts: SummaryOptions): stri
   const align = head.map((_, i) => (i === 0 || i === 2 ? ':--' : '--:'));
   const rows = result.exports.map((e) => {
     const counts = actions.map((a) => (e.plan === undefined ? '-' : num(e.plan.counts[a])));
-    const tail = apply ? [e.applied === undefined ? '-' : num(e.applied), e.failed === undefined ? '-' : num(e.failed)] : [];
+    // Changes a stopped run never sent are not done either: the step summary counts them with the failed.
+    const notDone = e.failed === undefined ? undefined : e.failed + (e.notSent ?? 0);
+    const tail = apply ? [e.applied === undefined ? '-' : num(e.applied), notDone === undefined ? '-' : num(notDone)] : [];
     const name = e.error === undefined ? cell(e.export) : `${cell(e.export)} ⚠️`;
     return [name, cell(e.listId), cell(opts.connectionNames?.[e.connection] ?? e.connection), ...counts, ...tail];
   });
   const table = [head, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 
   const status = !result.ok ? '❌' : result.changesPending ? '📝' : '✅';
-  const parts = [`## ${status} acsync ${result.mode}`, '', table, '', `**${planSentence(plans)}**`];
+  const parts = [`## ${status} acsync ${result.mode}`, '', table, '', `**${planSentence(plans, result.exports.length - plans.length)}**`];
   const errors = renderExportErrors(result.exports, { color: false });
   if (errors.length > 0) parts.push('', fence(errors.join('\n')));
   const details = plans.map((plan) => detailsBlock(plan, opts));

@@ -116,7 +116,7 @@ export class InkReporter implements Reporter {
     const errors = renderExportErrors(r.exports, { color: true });
     if (r.mode === 'plan') {
       if (errors.length > 0) this.data(errors.join('\n'), errors.join('\n'));
-      this.showSummaryOnce();
+      this.showSummaryOnce(r.exports.filter((e) => e.plan === undefined).length);
     } else {
       this.showSummaryOnce();
       const text = { maskEmails: this.opts.maskEmails, full: this.opts.full, ...(this.opts.connectionNames ? { connectionNames: this.opts.connectionNames } : {}) };
@@ -167,12 +167,12 @@ export class InkReporter implements Reporter {
     else this.opts.stdout.write(renderExportPlan(plan, { ...this.textOptions(), color: false }) + '\n\n');
   }
 
-  private showSummaryOnce(): void {
+  private showSummaryOnce(unplanned = 0): void {
     if (this.summaryShown || this.plans.size === 0) return;
     this.summaryShown = true;
     const plans = [...this.plans.values()];
-    if (this.planInTerminal) this.push({ kind: 'summary', plans });
-    else this.opts.stdout.write(renderPlanSummary(plans, { ...this.textOptions(), color: false }) + '\n');
+    if (this.planInTerminal) this.push({ kind: 'summary', plans, unplanned });
+    else this.opts.stdout.write(renderPlanSummary(plans, { ...this.textOptions(), color: false }, unplanned) + '\n');
   }
 
   /** Data goes to the terminal UI when stdout is the terminal, else to stdout as plain text. */

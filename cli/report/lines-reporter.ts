@@ -47,6 +47,12 @@ export class LinesReporter implements Reporter {
       case 'plan:start':
         this.err(`${p('dim', 'planning')} ${e.export}: list ${e.listId} on ${connectionLabel(e, this.opts.connectionNames)}`);
         break;
+      case 'plan:list-read': {
+        const members = `${num(e.members)} ${e.members === 1 ? 'member' : 'members'}`;
+        if (e.mode === 'incremental') this.err(`${p('dim', 'read')} ${e.export}: list ${e.listId} through the local snapshot: ${num(e.fetched)} of ${members} fetched`);
+        else this.err(`${p('dim', 'read')} ${e.export}: list ${e.listId} in full: ${members}${e.reason !== undefined ? ` (${e.reason})` : ''}`);
+        break;
+      }
       case 'plan:done':
         this.plans.set(e.export, e.plan);
         this.out(renderExportPlan(e.plan, this.textOptions()) + '\n\n');
@@ -71,8 +77,10 @@ export class LinesReporter implements Reporter {
         );
         break;
       case 'apply:summary': {
-        const mark = e.failed === 0 ? p('green', '✓') : p('red', '✗');
-        this.err(`${mark} ${e.export}: ${num(e.applied)} applied, ${num(e.failed)} failed in ${formatDuration(e.durationMs)}`);
+        const notSent = e.notSent ?? 0;
+        const mark = e.failed > 0 ? p('red', '✗') : notSent > 0 ? p('yellow', '■') : p('green', '✓');
+        const stopped = notSent > 0 ? `, ${num(notSent)} not sent (stopped)` : '';
+        this.err(`${mark} ${e.export}: ${num(e.applied)} applied, ${num(e.failed)} failed${stopped} in ${formatDuration(e.durationMs)}`);
         break;
       }
       default:
@@ -93,7 +101,7 @@ export class LinesReporter implements Reporter {
       const errors = renderExportErrors(r.exports, opts);
       if (errors.length > 0) this.out(errors.join('\n') + '\n\n');
       const plans = r.exports.flatMap((e) => (e.plan === undefined ? [] : [e.plan]));
-      this.out(renderPlanSummary(plans, opts) + '\n');
+      this.out(renderPlanSummary(plans, opts, r.exports.length - plans.length) + '\n');
     } else {
       this.out(renderApplyResult(r, opts));
     }

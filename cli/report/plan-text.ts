@@ -136,14 +136,28 @@ export function totalCounts(plans: readonly ExportPlan[]): Record<ChangeAction, 
   return total;
 }
 
-/** `Plan: 3 to create, 1 to update, 2 to subscribe, 0 to resubscribe, 1 to unsubscribe (2 skipped, 120 unchanged).` */
-export function planSentence(plans: readonly ExportPlan[]): string {
+/**
+ * `Plan: 3 to create, 1 to update, 2 to subscribe, 0 to resubscribe, 1 to unsubscribe (2 skipped, 120 unchanged).`
+ * `unplanned` counts exports that could not be planned: their lists are unknown, so the sentence never says
+ * "no changes" for them.
+ */
+export function planSentence(plans: readonly ExportPlan[], unplanned = 0): string {
   const t = totalCounts(plans);
   const writes = WRITE_ACTIONS.reduce((n, a) => n + t[a], 0);
   const tail = `${num(t.skip)} skipped, ${num(t.noop)} unchanged`;
-  if (writes === 0) return `No changes: ${plans.length === 1 ? 'the list matches its segment' : 'every list matches its segment'} (${tail}).`;
+  const notPlanned = `${num(unplanned)} ${unplanned === 1 ? 'export' : 'exports'} could not be planned`;
+  if (unplanned > 0 && plans.length === 0) return `No plan: ${notPlanned} (see the errors above).`;
+  if (writes === 0) {
+    if (unplanned > 0) return `No changes in the ${plans.length === 1 ? 'list' : 'lists'} planned (${tail}); ${notPlanned}.`;
+    return `No changes: ${plans.length === 1 ? 'the list matches its segment' : 'every list matches its segment'} (${tail}).`;
+  }
   const parts = WRITE_ACTIONS.map((a) => `${num(t[a])} ${ACTION_LOOK[a].phrase}`);
-  return `Plan: ${parts.join(', ')} (${tail}).`;
+  return `Plan: ${parts.join(', ')} (${tail})${unplanned > 0 ? `; ${notPlanned}` : ''}.`;
+}
+
+/** Green only when there is nothing to do and nothing went wrong. */
+export function isAllClear(sentence: string): boolean {
+  return sentence.startsWith('No changes:');
 }
 
 /** Column-aligned table: text left-aligned, numbers right-aligned. */
@@ -159,7 +173,7 @@ export function alignTable(rows: readonly (readonly string[])[], numeric: readon
 }
 
 /** The table of every export's counts, then the Plan sentence. */
-export function renderPlanSummary(plans: readonly ExportPlan[], opts: Pick<PlanTextOptions, 'color' | 'connectionNames'>): string {
+export function renderPlanSummary(plans: readonly ExportPlan[], opts: Pick<PlanTextOptions, 'color' | 'connectionNames'>, unplanned = 0): string {
   const p = painter(opts.color);
   const actions = [...LISTED_ACTIONS, 'noop' as const];
   const header = ['export', 'list', 'connection', ...actions.map((a) => ACTION_LOOK[a].title)];
@@ -171,9 +185,10 @@ export function renderPlanSummary(plans: readonly ExportPlan[], opts: Pick<PlanT
   ]);
   const numeric = header.map((_, i) => i === 1 || i >= 3);
   const [head = '', ...rest] = alignTable([header, ...body], numeric);
-  const sentence = planSentence(plans);
-  const hasWrites = sentence.startsWith('Plan:');
-  return [p('dim', `  ${head}`), ...rest.map((r) => `  ${r}`), '', p('bold', hasWrites ? sentence : p('green', sentence))].join('\n');
+  const sentence = planSentence(plans, unplanned);
+  const look = isAllClear(sentence) ? p('green', sentence) : unplanned > 0 ? p('red', sentence) : sentence;
+  const table = plans.length === 0 ? [] : [p('dim', `  ${head}`), ...rest.map((r) => `  ${r}`), ''];
+  return [...table, p('bold', look)].join('\n');
 }
 
 /** The whole plan of a run: each export's section, then the summary table and the Plan sentence. */

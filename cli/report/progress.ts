@@ -27,6 +27,8 @@ export interface ExportProgress {
   total: number;
   applied: number;
   failed: number;
+  /** From apply:summary after a stop: changes never sent. */
+  notSent?: number;
   batchesInFlight: number;
   retries: number;
   startedAt?: number;
@@ -134,6 +136,7 @@ export class ProgressTracker {
         // The summary is the truth: per-change events may have been dropped by a sink that filters.
         p.applied = e.applied;
         p.failed = e.failed;
+        if (e.notSent !== undefined) p.notSent = e.notSent;
         p.durationMs = e.durationMs;
         p.batchesInFlight = 0;
         p.finishedAt = this.now();

@@ -33,15 +33,18 @@ export function renderExportErrors(exports: readonly ExportRunResult[], opts: Pi
 export function renderApplyResult(result: RunResult, opts: ResultTextOptions): string {
   const p = painter(opts.color);
   const show = emailShower(opts.maskEmails);
-  const header = ['export', 'list', 'applied', 'failed', 'time'];
+  // The `not sent` column appears only after a stop (Ctrl-C): those changes neither landed nor failed.
+  const stoppedRun = result.exports.some((e) => (e.notSent ?? 0) > 0);
+  const header = ['export', 'list', 'applied', 'failed', ...(stoppedRun ? ['not sent'] : []), 'time'];
   const rows = result.exports.map((e) => [
     e.export,
     e.listId,
     e.applied === undefined ? '-' : num(e.applied),
     e.failed === undefined ? '-' : num(e.failed),
+    ...(stoppedRun ? [num(e.notSent ?? 0)] : []),
     formatDuration(e.durationMs),
   ]);
-  const [head = '', ...body] = alignTable([header, ...rows], [false, true, true, true, true]);
+  const [head = '', ...body] = alignTable([header, ...rows], header.map((_, i) => i > 0));
   const lines = [p('dim', `  ${head}`), ...body.map((r) => `  ${r}`)];
 
   for (const e of result.exports) {
@@ -59,10 +62,14 @@ export function renderApplyResult(result: RunResult, opts: ResultTextOptions): s
 
   const applied = result.exports.reduce((n, e) => n + (e.applied ?? 0), 0);
   const failed = result.exports.reduce((n, e) => n + (e.failed ?? 0), 0);
+  const notSent = result.exports.reduce((n, e) => n + (e.notSent ?? 0), 0);
   const took = formatDuration(Math.max(0, ...result.exports.map((e) => e.durationMs)));
   lines.push('');
   if (result.ok) lines.push(p(['bold', 'green'], `Apply complete: ${num(applied)} applied, 0 failed in ${took}.`));
-  else {
+  else if (notSent > 0) {
+    lines.push(p(['bold', 'yellow'], `Apply stopped: ${num(applied)} applied, ${num(failed)} failed, ${num(notSent)} not sent in ${took}.`));
+    lines.push(`  ${p('cyan', 'hint:')} run apply again: it plans afresh and sends only what is still missing`);
+  } else {
     const stopped = result.exports.filter((e) => e.error !== undefined).length;
     const tail = stopped > 0 ? `; ${stopped} ${stopped === 1 ? 'export' : 'exports'} stopped` : '';
     lines.push(p(['bold', 'red'], `Apply finished with problems: ${num(applied)} applied, ${num(failed)} failed${tail} in ${took}.`));

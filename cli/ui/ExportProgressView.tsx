@@ -116,11 +116,13 @@ export function ProgressDetails({ view }: { view: ProgressView }) {
 
 /** The line left behind when an export finishes: ✓ or ✗, counts and time. */
 export function FinishedExportLine({ view }: { view: ProgressView }) {
-  const ok = view.failed === 0;
+  const notSent = view.notSent ?? 0;
+  const ok = view.failed === 0 && notSent === 0;
   return (
     <Text>
-      <Text color={ok ? 'green' : 'red'}>{ok ? '✓' : '✗'}</Text> <Text bold>{view.export}</Text>  {num(view.applied)} applied
+      <Text color={ok ? 'green' : view.failed > 0 ? 'red' : 'yellow'}>{ok ? '✓' : view.failed > 0 ? '✗' : '■'}</Text> <Text bold>{view.export}</Text>  {num(view.applied)} applied
       {view.failed > 0 ? <Text color="red">, {num(view.failed)} failed</Text> : <Text dimColor>, 0 failed</Text>}
+      {notSent > 0 ? <Text color="yellow">, {num(notSent)} not sent (stopped)</Text> : null}
       <Text dimColor> in {formatDuration(view.durationMs ?? 0)}</Text>
       {view.waitedMs > 0 ? <Text dimColor> ({formatDuration(view.waitedMs)} waiting on rate limits)</Text> : null}
     </Text>

@@ -4,11 +4,11 @@
 import { Box, Text, useStdout } from 'ink';
 import type { ExportPlan } from '../../engine/model.ts';
 import { ACTION_LOOK, LISTED_ACTIONS } from '../report/actions.ts';
-import { alignTable, num, planSentence } from '../report/plan-text.ts';
+import { alignTable, isAllClear, num, planSentence } from '../report/plan-text.ts';
 
 const FALLBACK_COLUMNS = 100;
 
-export function PlanSummaryView({ plans, connectionNames }: { plans: readonly ExportPlan[]; connectionNames?: Record<string, string> }) {
+export function PlanSummaryView({ plans, connectionNames, unplanned = 0 }: { plans: readonly ExportPlan[]; connectionNames?: Record<string, string>; unplanned?: number }) {
   const { stdout } = useStdout();
   const columns = stdout.columns > 0 ? stdout.columns : FALLBACK_COLUMNS;
   const actions = [...LISTED_ACTIONS, 'noop' as const];
@@ -26,7 +26,7 @@ export function PlanSummaryView({ plans, connectionNames }: { plans: readonly Ex
   if (!fits(lines)) lines = table(symbols, true);
   if (!fits(lines)) lines = table(symbols, false);
   const [head = '', ...rows] = lines;
-  const sentence = planSentence(plans);
+  const sentence = planSentence(plans, unplanned);
   return (
     <Box flexDirection="column">
       <Text dimColor>  {head}</Text>
@@ -34,7 +34,7 @@ export function PlanSummaryView({ plans, connectionNames }: { plans: readonly Ex
         <Text key={i}>  {r}</Text>
       ))}
       <Box marginTop={1}>
-        {sentence.startsWith('Plan:') ? <Text bold>{sentence}</Text> : <Text bold color="green">{sentence}</Text>}
+        {isAllClear(sentence) ? <Text bold color="green">{sentence}</Text> : unplanned > 0 ? <Text bold color="red">{sentence}</Text> : <Text bold>{sentence}</Text>}
       </Box>
     </Box>
   );

@@ -16,7 +16,7 @@ import { PlanSummaryView } from './PlanSummaryView.tsx';
 
 export type StaticItem =
   | { kind: 'plan'; plan: ExportPlan }
-  | { kind: 'summary'; plans: ExportPlan[] }
+  | { kind: 'summary'; plans: ExportPlan[]; unplanned: number }
   | { kind: 'finished'; view: ProgressView }
   /** Pre-rendered text (it may carry ANSI colour), e.g. diagnostics, failures, the apply result. */
   | { kind: 'text'; text: string; gapAfter?: boolean };
@@ -85,7 +85,7 @@ function StaticItemView({ item, planOptions, last = false }: { item: StaticItem;
     case 'summary':
       return (
         <Box marginBottom={last ? 0 : 1}>
-          <PlanSummaryView plans={item.plans} {...(planOptions.connectionNames ? { connectionNames: planOptions.connectionNames } : {})} />
+          <PlanSummaryView plans={item.plans} unplanned={item.unplanned} {...(planOptions.connectionNames ? { connectionNames: planOptions.connectionNames } : {})} />
         </Box>
       );
     case 'finished':

@@ -1,6 +1,6 @@
 /** The real CLI as a subprocess, with CI=true and no TTY, against the emulator over loopback. */
 import { execFile } from 'node:child_process';
-import { stat, readFile } from 'node:fs/promises';
+import { readdir, stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -131,5 +131,38 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no export named 'nope'");
     expect(r.stderr).toContain('customers');
+  });
+
+  it('--refresh chooses how the list is read, and each plan says how it was read', async () => {
+    expect((await cli(['apply', '--auto-approve'])).code).toBe(0);
+    const auto = await cli(['plan']);
+    expect(auto.code).toBe(0);
+    expect(auto.stderr).toMatch(/list 1 through the local snapshot: \d+ of 2 members fetched/);
+    const full = await cli(['plan', '--refresh=full']);
+    expect(full.stderr).toContain('list 1 in full: 2 members (forced (--refresh=full))');
+    const cache = path.join(ws.dir, '.acsync', 'cache');
+    const [snapshot] = (await readdir(cache, { recursive: true })).filter((f) => f.endsWith('list-1.ndjson'));
+    expect(snapshot).toBeDefined();
+    const written = (await stat(path.join(cache, snapshot!))).mtimeMs;
+    const off = await cli(['plan', '--refresh', 'off', '--json']);
+    const read = off.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string }).find((e) => e.type === 'plan:list-read');
+    expect(read).toMatchObject({ mode: 'off', fetched: 2, members: 2 });
+    // off neither reads nor writes the snapshot.
+    expect((await stat(path.join(cache, snapshot!))).mtimeMs).toBe(written);
+    const bad = await cli(['apply', '--refresh=sometimes', '--auto-approve']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--refresh must be one of auto, full, off');
+  });
+
+  it('never says "No changes" when an export could not be planned', async () => {
+    await ws.config([{ segment: 'seg.csv', listId: 99 }]);
+    const r = await cli(['plan', '--detailed-exitcode']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('No plan: 1 export could not be planned');
+    expect(r.stdout).not.toContain('No changes');
+    await ws.config([{ segment: 'seg.csv' }, { name: 'other', segment: 'seg.csv', listId: 99 }]);
+    const some = await cli(['plan']);
+    expect(some.code).toBe(1);
+    expect(some.stdout).toMatch(/Plan: 2 to create.*; 1 export could not be planned\./);
   });
 });

@@ -69,7 +69,7 @@ describe('lines reporter', () => {
     // The plan that came only with the result is shown too, once.
     expect(out.match(/lapsed-buyers → list 7/g)).toHaveLength(1);
     expect(out).toContain('✗ broken: list 9 not found\n  hint: check listId');
-    expect(out.trimEnd().split('\n').at(-1)).toBe('Plan: 2 to create, 1 to update, 1 to subscribe, 1 to resubscribe, 1 to unsubscribe (2 skipped, 174 unchanged).');
+    expect(out.trimEnd().split('\n').at(-1)).toBe('Plan: 2 to create, 1 to update, 1 to subscribe, 1 to resubscribe, 1 to unsubscribe (2 skipped, 174 unchanged); 1 export could not be planned.');
     expect(out + stderr.text).not.toContain('\u001b');
   });
 

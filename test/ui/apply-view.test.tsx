@@ -101,6 +101,15 @@ describe('ReporterApp', () => {
     expect(frame(lastFrame())).not.toContain('█');
     unmount();
   });
+
+  it('tells changes a stopped run never sent apart from failures', () => {
+    const { tracker } = applyingTracker();
+    tracker.apply({ type: 'apply:summary', export: 'vip-customers', applied: 249, failed: 1, notSent: 750, counts: VIP_PLAN.counts, durationMs: 5_000, requests: {} });
+    const items: Array<StaticItem & { id: number }> = [{ id: 0, kind: 'finished', view: tracker.find('vip-customers')! }];
+    const { lastFrame, unmount } = render(<ReporterApp items={items} live={[]} planOptions={{ maskEmails: false, full: false }} tick={0} />);
+    expect(frame(lastFrame())).toMatch(/✗ vip-customers {2}249 applied, 1 failed, 750 not sent \(stopped\) in 5\.0s/);
+    unmount();
+  });
 });
 
 describe('ReporterApp live rows', () => {
