@@ -3,6 +3,8 @@
  * Every problem comes back as a Diagnostic, all of them in one run; nothing here prints or throws at the user.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import { firstInvalidUtf8 } from '../segment/bytes.ts';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type {
@@ -55,7 +57,20 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
 
   let source: string;
   try {
-    source = await readFile(abs, 'utf8');
+    const bytes = await readFile(abs);
+    // Decoding leniently would turn a bad byte into U+FFFD and carry it into a hostname or a column name.
+    if (!isUtf8(bytes)) {
+      const at = firstInvalidUtf8(bytes);
+      const before = bytes.subarray(0, at);
+      const line = before.filter((b) => b === 10).length + 1;
+      const column = [...before.subarray(before.lastIndexOf(10) + 1).toString('utf8')].length + 1;
+      return {
+        diagnostics: stamp([
+          problem('error', '', { line, column }, `the file is not valid UTF-8 (byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at line ${line}, column ${column})`, 'save the config as UTF-8 (most editors: "Save with encoding: UTF-8")'),
+        ]),
+      };
+    }
+    source = bytes.toString('utf8');
   } catch (e) {
     return { diagnostics: stamp([readProblem(e)]) };
   }

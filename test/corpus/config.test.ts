@@ -84,7 +84,8 @@ const CASES: ConfigCase[] = [
   { name: 'an admin that is not an email', source: edit('admins: [ana@contoso.example]', 'admins: [ana]'), line: 3, path: 'roles.admins.0', message: /must be an email address/ },
   { name: 'an empty file', source: '', line: 1, message: /the config file is empty/, hint: /acsync init/ },
   { name: 'a YAML list instead of a map', source: '- a\n- b\n', line: 1, message: /must be a map .*not a list/ },
-  { name: 'binary data (a PNG)', source: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3, 0xff, 0xfe]), line: 1, message: /must be a map/ },
+  { name: 'binary data (a PNG)', source: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3, 0xff, 0xfe]), line: 1, message: /not valid UTF-8 \(byte 0x89 at line 1, column 1\)/, hint: /save the config as UTF-8/ },
+  { name: 'saved as Latin-1 (é is one byte 0xE9)', source: Buffer.from(edit('displayName: Test account', 'displayName: Café account'), 'latin1'), line: 7, message: /not valid UTF-8 \(byte 0xe9 at line 7, column 21\)/, hint: /UTF-8/ },
   {
     name: 'an alias bomb (billion laughs)',
     source: 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n',
