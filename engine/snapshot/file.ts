@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AcListMember } from '../activecampaign/api.ts';
 
@@ -41,6 +41,19 @@ export function snapshotPath(cacheDir: string, hostname: string, listId: string)
   return path.join(cacheDir, host, `list-${listId.replace(/[^0-9A-Za-z_-]/g, '_')}.ndjson`);
 }
 
+/**
+ * The cache sits next to acsync.yaml, inside the Git repository that holds the config: a `.gitignore` of `*` in it
+ * keeps customer data out of commits even when the repository's own .gitignore does not mention `.acsync/`
+ * (as pytest does for `.pytest_cache/`). An existing file is left as it is.
+ */
+async function ignoreInGit(cacheDir: string): Promise<void> {
+  try {
+    await writeFile(path.join(cacheDir, '.gitignore'), '# Written by acsync: list snapshots hold customer data; never commit them.\n*\n', { flag: 'wx', mode: 0o644 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
 /** The cache folder of a config: next to it, as Terraform keeps `.terraform/`. */
 export function cacheDirFor(configFile: string): string {
   return path.join(path.dirname(configFile), '.acsync', 'cache');
@@ -65,7 +78,9 @@ export class SnapshotWriter {
   }
 
   static async open(file: string, header: Omit<SnapshotHeader, 'format' | 'version'>): Promise<SnapshotWriter> {
-    await mkdir(path.dirname(file), { recursive: true });
+    // 0700 folders: the snapshots hold customer data.
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    await ignoreInGit(path.dirname(path.dirname(file)));
     const w = new SnapshotWriter(file);
     // 0600: the file holds customer data.
     w.#out = createWriteStream(w.#tmp, { mode: 0o600 });

@@ -143,6 +143,9 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     const cache = path.join(ws.dir, '.acsync', 'cache');
     const [snapshot] = (await readdir(cache, { recursive: true })).filter((f) => f.endsWith('list-1.ndjson'));
     expect(snapshot).toBeDefined();
+    // Customer data: owner-only, and ignored by Git wherever the config's repository is.
+    expect((await stat(path.join(cache, snapshot!))).mode & 0o777).toBe(0o600);
+    expect((await readFile(path.join(cache, '.gitignore'), 'utf8')).split('\n')).toContain('*');
     const written = (await stat(path.join(cache, snapshot!))).mtimeMs;
     const off = await cli(['plan', '--refresh', 'off', '--json']);
     const read = off.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string }).find((e) => e.type === 'plan:list-read');
