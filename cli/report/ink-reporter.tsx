@@ -15,7 +15,7 @@ import { ConfirmPrompt } from '../ui/ConfirmPrompt.tsx';
 import { ReporterApp, type StaticItem } from '../ui/ReporterApp.tsx';
 import { CHANGES_SHOWN_PER_KIND } from './actions.ts';
 import { emailShower } from './mask.ts';
-import { renderExportPlan, renderPlanSummary } from './plan-text.ts';
+import { describeListRead, renderExportPlan, renderPlanSummary } from './plan-text.ts';
 import { ProgressTracker } from './progress.ts';
 import { renderApplyResult, renderExportErrors } from './result-text.ts';
 import type { Reporter, ReporterOptions } from './reporter.ts';
@@ -84,6 +84,9 @@ export class InkReporter implements Reporter {
     switch (e.type) {
       case 'diagnostic':
         this.push({ kind: 'text', text: formatDiagnostic(e.diagnostic, { color: true }) });
+        break;
+      case 'plan:list-read':
+        this.push({ kind: 'text', text: `${painter(true)('dim', 'read')} ${describeListRead(e)}` });
         break;
       case 'plan:done':
         this.addPlan(e.plan);

@@ -7,7 +7,7 @@ import type { ExportPlan, RunResult } from '../../engine/model.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
 import { CHANGES_SHOWN_PER_KIND } from './actions.ts';
 import { emailShower } from './mask.ts';
-import { connectionLabel, num, renderExportPlan, renderPlanSummary } from './plan-text.ts';
+import { connectionLabel, describeListRead, num, renderExportPlan, renderPlanSummary } from './plan-text.ts';
 import { formatCount, formatDuration, ProgressTracker, type ProgressView } from './progress.ts';
 import { renderApplyResult, renderExportErrors } from './result-text.ts';
 import type { Reporter, ReporterOptions } from './reporter.ts';
@@ -47,12 +47,9 @@ export class LinesReporter implements Reporter {
       case 'plan:start':
         this.err(`${p('dim', 'planning')} ${e.export}: list ${e.listId} on ${connectionLabel(e, this.opts.connectionNames)}`);
         break;
-      case 'plan:list-read': {
-        const members = `${num(e.members)} ${e.members === 1 ? 'member' : 'members'}`;
-        if (e.mode === 'incremental') this.err(`${p('dim', 'read')} ${e.export}: list ${e.listId} through the local snapshot: ${num(e.fetched)} of ${members} fetched`);
-        else this.err(`${p('dim', 'read')} ${e.export}: list ${e.listId} in full: ${members}${e.reason !== undefined ? ` (${e.reason})` : ''}`);
+      case 'plan:list-read':
+        this.err(`${p('dim', 'read')} ${describeListRead(e)}`);
         break;
-      }
       case 'plan:done':
         this.plans.set(e.export, e.plan);
         this.out(renderExportPlan(e.plan, this.textOptions()) + '\n\n');

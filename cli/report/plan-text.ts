@@ -3,6 +3,7 @@
  * symbol each, field-level before → after for updates, skipped rows with their reasons; then a table of every export
  * and the `Plan: …` sentence. Pure: the lines reporter, `acsync show` and the GitHub summary build on it.
  */
+import type { EngineEvent } from '../../engine/events.ts';
 import type { Change, ChangeAction, ExportPlan, FieldChange } from '../../engine/model.ts';
 import { ACTION_LOOK, CHANGES_SHOWN_PER_KIND, LISTED_ACTIONS, WRITE_ACTIONS } from './actions.ts';
 import { emailShower, maskFieldChange } from './mask.ts';
@@ -153,6 +154,13 @@ export function planSentence(plans: readonly ExportPlan[], unplanned = 0): strin
   }
   const parts = WRITE_ACTIONS.map((a) => `${num(t[a])} ${ACTION_LOOK[a].phrase}`);
   return `Plan: ${parts.join(', ')} (${tail})${unplanned > 0 ? `; ${notPlanned}` : ''}.`;
+}
+
+/** `vip: list 3 through the local snapshot: 212 of 48,210 members fetched`, or `… in full: 48,210 members (why)`. */
+export function describeListRead(e: Extract<EngineEvent, { type: 'plan:list-read' }>): string {
+  const members = `${num(e.members)} ${e.members === 1 ? 'member' : 'members'}`;
+  if (e.mode === 'incremental') return `${e.export}: list ${e.listId} through the local snapshot: ${num(e.fetched)} of ${members} fetched`;
+  return `${e.export}: list ${e.listId} in full: ${members}${e.reason !== undefined ? ` (${e.reason})` : ''}`;
 }
 
 /** Green only when there is nothing to do and nothing went wrong. */
