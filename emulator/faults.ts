@@ -3,6 +3,7 @@
  * whatever the outcome, so the same sequence of requests meets the same faults on every run.
  */
 import type { FaultConfig } from './types.ts';
+import { mulberry32 as prng } from './prng.ts';
 
 export type RequestFault =
   | { kind: 'none'; latencyMs: number }
@@ -13,18 +14,6 @@ export type RequestFault =
 export type BatchFault = { kind: 'none' } | { kind: 'failed' } | { kind: 'interrupted'; applyFraction: number };
 
 const DEFAULT_ERROR_STATUSES = [500, 502, 503];
-
-/** mulberry32: small, fast, and good enough to spread faults; seeds are user-visible so it must be stable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FaultInjector {
   private config: FaultConfig | undefined;

@@ -16,6 +16,7 @@ import type { RunResult } from '../../engine/model.ts';
 import { runExports } from '../../engine/run.ts';
 import { managedTag, unsubscribedTag } from '../../engine/tags.ts';
 import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { mulberry32 as prng } from '../../emulator/prng.ts';
 
 const LIST = '1';
 /** Reruns under (different, transient) faults before the last, fault-free one. */
@@ -41,18 +42,6 @@ export interface ScenarioOutcome {
   appliesToConverge: number;
   /** Invariant violations; empty when all is well. */
   problems: string[];
-}
-
-/** mulberry32, as the emulator uses: the scenario must be the same on every machine for a given seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Row = [email: string, first?: string, last?: string, phone?: string, tier?: string];
