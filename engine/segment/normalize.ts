@@ -89,6 +89,26 @@ function clean(v: string | undefined): string | undefined {
   return t === '' ? undefined : t;
 }
 
+/**
+ * A desired contact built by a constructor: V8 then keeps the optional properties added below inside the object,
+ * where an object literal grown key by key gets a separate property array, one more allocation a row.
+ */
+class Profile implements DesiredContact {
+  email: string;
+  key: string;
+  row: number;
+  declare firstName?: string;
+  declare lastName?: string;
+  declare phone?: string;
+  declare fields?: Record<string, string>;
+
+  constructor(email: string, key: string, row: number) {
+    this.email = email;
+    this.key = key;
+    this.row = row;
+  }
+}
+
 /** One record → the contact to send, or a skip (missing or invalid email) with the reason and row. */
 export function normalizeProfile(values: Readonly<Record<string, string | undefined>>, mapping: MappingConfig, row: number): DesiredContact | SkippedRow {
   const m = compile(mapping);
@@ -100,7 +120,7 @@ export function normalizeProfile(values: Readonly<Record<string, string | undefi
   const problem = emailProblem(email);
   if (problem !== undefined) return { row, email, key, reasonCode: 'invalid-email', reason: `invalid email: ${problem}` };
 
-  const contact: DesiredContact = { email, key, row };
+  const contact = new Profile(email, key, row);
   if (m.firstName !== undefined) {
     const v = clean(values[m.firstName]);
     if (v !== undefined) contact.firstName = v;

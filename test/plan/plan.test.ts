@@ -184,6 +184,37 @@ describe('the plan as a whole', () => {
     expect(p.changes).toEqual([]);
     expect(p.counts.noop).toBe(1);
   });
+  it('a second row for a twin on the list is a duplicate, even when the list order points at the twin next', () => {
+    const observed = [have('1', 'twin@x.com', 1), have('2', 'TWIN@x.com', 1, { firstName: 'B' })];
+    const first = want('twin@x.com');
+    const again = want('Twin@x.com', { firstName: 'C' });
+    const p = plan([first, again], observed, 'unsubscribe');
+    expect(p.changes.map((c) => [c.action, c.row, c.reason])).toEqual([['skip', again.row, `duplicate of row ${first.row}`]]);
+  });
+  it('gives the same changes whatever the order of the segment against the list', () => {
+    const observed = Array.from({ length: 40 }, (_, i) =>
+      have(String(i + 1), `m${i}@x.com`, i % 7 === 0 ? 2 : 1, { firstName: `F${i % 3}`, unsubscribedByAcsync: i % 14 === 0 }),
+    );
+    // Distinct emails: members in list order with gaps, and newcomers (m40…m44) in between.
+    const rows = Array.from({ length: 30 }, (_, i) => ({ email: `m${(i * 7) % 45}@x.com`, firstName: `F${i % 4}`, row: i + 2 }));
+    const desired = (order: typeof rows): DesiredContact[] => order.map((r) => ({ email: r.email, key: r.email, row: r.row, firstName: r.firstName }));
+    const byRowThenKey = (p: ReturnType<typeof plan>) => [...p.changes].sort((x, y) => (x.row ?? 0) - (y.row ?? 0) || x.key.localeCompare(y.key));
+    const inOrder = plan(desired(rows), observed, 'unsubscribe');
+    const reversed = plan(desired([...rows].reverse()), observed, 'unsubscribe');
+    expect(inOrder.counts.create).toBeGreaterThan(0);
+    expect(inOrder.counts.update).toBeGreaterThan(0);
+    expect(reversed.counts).toEqual(inOrder.counts);
+    expect(byRowThenKey(reversed)).toEqual(byRowThenKey(inOrder));
+  });
+  it('sends every value as given when a column has more distinct values than the planner shares', () => {
+    const n = 25_000;
+    const desired = Array.from({ length: n }, (_, i) => want(`p${i}@x.com`, { firstName: `Name${i % 5}`, phone: `+1 555 ${String(i).padStart(7, '0')}`, fields: { TIER: `t${i % 3}`, CODE: `c${i}` } }));
+    const p = plan(desired, [], 'keep');
+    expect(p.counts.create).toBe(n);
+    p.changes.forEach((c, i) => {
+      expect(c.after).toEqual({ email: `p${i}@x.com`, firstName: `Name${i % 5}`, phone: `+1 555 ${String(i).padStart(7, '0')}`, fields: { TIER: `t${i % 3}`, CODE: `c${i}` } });
+    });
+  });
   it('counts add up to the rows and members it saw', () => {
     const desired = [want('new@x.com'), want('same@x.com'), want('upd@x.com', { firstName: 'U' })];
     const observed = [have('1', 'same@x.com', 1), have('2', 'upd@x.com', 1), have('3', 'left@x.com', 1)];
