@@ -2,7 +2,7 @@
  * Benchmark of acsync's own work on a big segment: (a) csv-parse alone on the file, (b) read + normalise + plan
  * against an observed list of the same size with a fraction changed. Each phase runs in its own process so its
  * peak RSS is its own. A script, not a test:
- *   node --import tsx bench/segment-plan.ts [--rows 1000000] [--changed 0.01] [--seed 42]
+ *   node --import tsx bench/segment-plan.ts [--rows 1000000] [--changed 0.01] [--seed 42] [--repeat 3] [--list-order shuffled]
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '42' },
     phase: { type: 'string' },
     repeat: { type: 'string', default: '1' },
+    /** `shuffled`: the list in an order unrelated to the segment's (the planner's next-member guess then misses). */
+    'list-order': { type: 'string', default: 'segment' },
   },
 });
 const rows = Number(args.rows);
@@ -50,6 +52,7 @@ async function bareParse(): Promise<Record<string, number>> {
 
 async function planPhase(): Promise<Record<string, number>> {
   const observed = generateObserved({ rows, seed, changedRate });
+  if (args['list-order'] === 'shuffled') shuffle(observed, seed);
   const rssBefore = maxRssMb();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -58,6 +61,16 @@ async function planPhase(): Promise<Record<string, number>> {
   const plan = planner.finish();
   const ms = performance.now() - t0;
   return { ms, cpuMs: cpuMs(c0), observed: observed.length, ...plan.counts, maxRssMbBeforePlan: rssBefore, maxRssMb: maxRssMb() };
+}
+
+/** Fisher-Yates with a seeded LCG: the same order on every run. */
+function shuffle<T>(xs: T[], seed: number): void {
+  let a = seed >>> 0;
+  for (let i = xs.length - 1; i > 0; i--) {
+    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
+    const j = a % (i + 1);
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
 }
 
 if (args.phase === 'parse') console.log(JSON.stringify(await bareParse()));
@@ -70,7 +83,7 @@ else {
   }
   const run = (phase: string) =>
     JSON.parse(
-      execFileSync(process.execPath, ['--import', 'tsx', process.argv[1]!, `--rows=${rows}`, `--changed=${changedRate}`, `--seed=${seed}`, `--phase=${phase}`], {
+      execFileSync(process.execPath, ['--import', 'tsx', process.argv[1]!, `--rows=${rows}`, `--changed=${changedRate}`, `--seed=${seed}`, `--list-order=${args['list-order']}`, `--phase=${phase}`], {
         encoding: 'utf8',
       }),
     ) as Record<string, number>;
@@ -85,7 +98,7 @@ else {
   const a = best(as);
   const b = best(bs);
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`node ${process.version}, ${cpus().length} cores, ${rows.toLocaleString('en-US')} rows, ${changedRate * 100}% changed, best of ${as.length}`);
+  console.log(`node ${process.version}, ${cpus().length} cores, ${rows.toLocaleString('en-US')} rows, ${changedRate * 100}% changed, list in ${args['list-order']} order, best of ${as.length}`);
   console.log(`(a) csv-parse alone:      wall ${s(a['ms']!)}, cpu ${s(a['cpuMs']!)}, peak RSS ${a['maxRssMb']} MB`);
   console.log(`(b) read+normalise+plan:  wall ${s(b['ms']!)}, cpu ${s(b['cpuMs']!)}, peak RSS ${b['maxRssMb']} MB (${b['maxRssMbBeforePlan']} MB with the observed list alone)`);
   console.log(`ratio (b)/(a):            wall ${(b['ms']! / a['ms']!).toFixed(2)}x, cpu ${(b['cpuMs']! / a['cpuMs']!).toFixed(2)}x  (targets: (b) < 10 s, < 3x, RSS < 700 MB)`);
