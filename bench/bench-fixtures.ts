@@ -10,6 +10,7 @@ import type { EmulatorHandle } from '../emulator/index.ts';
 import type { SeedContact } from '../emulator/seed.ts';
 import { managedTag } from '../engine/tags.ts';
 import { GENERATED_MAPPING, generateObserved, generateProfiles, SEGMENT_HEADER, type GenerateOptions } from './segment-generate.ts';
+import { mulberry32 as rng } from '../emulator/prng.ts';
 
 /** The custom fields the generated segments map. */
 export const BENCH_FIELDS = Object.keys(GENERATED_MAPPING.fields);
@@ -89,18 +90,6 @@ export function seedAppliedList(e: EmulatorHandle, listId: number, o: GenerateOp
     e.seed({ contacts });
   }
   return observed.length;
-}
-
-/** mulberry32, as in segment-generate.ts, so a variant is as repeatable as the segment. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const quote = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);

@@ -5,6 +5,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { ObservedContact } from '../engine/model.ts';
+import { mulberry32 as rng } from '../emulator/prng.ts';
 
 const FIRST = ['Zoë', 'José', 'Ana', 'Łukasz', 'Chloé', 'Søren', 'Mía', 'Jürgen', 'Ines', 'François', 'Noah', 'Aïcha', 'Björn', 'Emma', 'Öykü', 'Liam'];
 const LAST = ['Núñez', 'García', 'Müller', 'Dubois', 'Kowalski', 'Østergaard', 'Smith', "O'Brien", 'Rossi', 'Çelik', 'Nguyễn', 'Silva', 'Łęcka', 'Jones'];
@@ -40,18 +41,6 @@ export interface GenerateOptions {
   invalidRate?: number;
   /** Fraction of rows repeating an earlier email in another case (default 0.1%). */
   duplicateRate?: number;
-}
-
-/** mulberry32: tiny, fast and good enough to make test data reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ascii = (s: string) => s.normalize('NFD').replace(/[^A-Za-z]/g, '');
