@@ -21,6 +21,7 @@ import { sha256File } from './saved-plan.ts';
 import path from 'node:path';
 import { managedTag, unsubscribedTag } from './tags.ts';
 import { cacheDirFor } from './snapshot/file.ts';
+import { keepHeapCompact } from './heap.ts';
 import { readListMembersCached, snapshotSettings, type RefreshMode } from './snapshot/read-list.ts';
 
 export interface RunOptions {
@@ -309,6 +310,15 @@ function pct(x: number): string {
 /** Applies planned exports concurrently; exports on one account share its rate budget. */
 export async function applyPlanned(outcomes: PlanOutcome[], options: RunOptions): Promise<RunResult> {
   const sink = options.sink;
+  const stopHeapKeeper = keepHeapCompact();
+  try {
+    return await applyAll(outcomes, options, sink);
+  } finally {
+    stopHeapKeeper();
+  }
+}
+
+async function applyAll(outcomes: PlanOutcome[], options: RunOptions, sink: EventSink): Promise<RunResult> {
   const results = await pMap(
     outcomes,
     async (o): Promise<ExportRunResult> => {
