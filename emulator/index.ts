@@ -83,7 +83,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     singleBulkPerMinute: options.singleBulkPerMinute ?? AC_SINGLE_BULK_PER_MINUTE,
     bulkDelayMs: options.bulkDelayMs ?? DEFAULT_BULK_DELAY_MS,
   };
-  const now = Date.now;
+  const now = options.now ?? Date.now;
   const store = new Store(now);
   const faults = new FaultInjector(options.faults);
   let stats = emptyStats();

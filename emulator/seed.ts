@@ -81,11 +81,18 @@ function seedContact(store: Store, sc: SeedContact): ContactRec {
     const list = store.lists.get(Number(listId));
     if (list === undefined) throw new Error(`seed: contact ${sc.email}: no list ${listId}; seed it under "lists" first`);
     if (![0, 1, 2, 3].includes(status)) throw new Error(`seed: contact ${sc.email}: list status must be 0, 1, 2 or 3, got ${String(status)}`);
-    store.setListStatus(c, list, status);
+    const isNew = store.membership(c, list.id) === undefined;
+    const m = store.setListStatus(c, list, status);
+    // Nobody is unsubscribed (or bounced) from a list they were never on: a membership seeded straight into
+    // status 2 or 3 was subscribed a day earlier, as it would have been in a real account.
+    if (isNew && (status === 2 || status === 3)) m.sdate -= SEEDED_HISTORY_S;
   }
   for (const name of sc.tags ?? []) store.attachTag(c, (store.findTagByName(name) ?? store.createTag(name)).id);
   return c;
 }
+
+/** How long before its seeded status an unsubscribed or bounced seeded membership was subscribed. */
+const SEEDED_HISTORY_S = 24 * 60 * 60;
 
 function titleOf(perstag: string): string {
   return perstag

@@ -52,6 +52,12 @@ export interface EmulatorOptions extends EmulatorLimits {
   /** Create custom fields with these personalization tags, related to all lists. */
   seedFields?: string[];
   faults?: FaultConfig;
+  /**
+   * The emulator's clock (ms since the epoch; default Date.now). Every date it records (a contact's udate, a list
+   * membership's sdate/udate, a contactTag's cdate) comes from it, at ActiveCampaign's one-second resolution, so
+   * tests can move time on instead of sleeping.
+   */
+  now?: () => number;
 }
 
 export interface EmulatorStats {

@@ -10,6 +10,7 @@
 import pMap from 'p-map';
 import type { ActiveCampaignApi, BulkBatchInfo, BulkContact, SyncContact } from './activecampaign/api.ts';
 import { waitForBatch } from './activecampaign/wait-for-batch.ts';
+import { unsubscribedByAcsync } from './consent.ts';
 import type { EventSink } from './events.ts';
 import type { Change, ChangeAction, ContactFields } from './model.ts';
 import { managedTag, unsubscribedTag } from './tags.ts';
@@ -52,8 +53,13 @@ export interface ApplyInput {
   api: ActiveCampaignApi;
   /** Custom field ids by personalization tag. */
   fieldIds: ReadonlyMap<string, string>;
-  /** contactTag ids of acsync's unsubscribed-tag, by contact id (detached when acsync re-subscribes). */
+  /**
+   * contactTag ids of acsync's unsubscribed-tag, by contact id, as planning read them: a stale one (on a contact
+   * planned for unsubscribe, so re-subscribed by someone since) is detached before acsync unsubscribes again.
+   */
   unsubscribedTagLinks: ReadonlyMap<string, string>;
+  /** The id of acsync's unsubscribed-tag for this list (absent when the tag does not exist: nobody can be re-subscribed). */
+  unsubscribedTagId?: string;
   /** Tag ids already known (from planning), by name: saves a lookup per tag. */
   knownTagIds?: ReadonlyMap<string, string>;
   /** Extra tags the export puts on every contact it writes. */
@@ -125,8 +131,25 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
     }
   }
 
+  // A contact planned for unsubscribe is active now; if it still carries acsync's unsubscribed tag from an earlier
+  // round, someone re-subscribed it since. Detach that tag first, so the tag acsync puts on now carries the date of
+  // this unsubscribe (engine/consent.ts compares it with the membership's dates). A failure here skips the contact.
+  const staleDetachFailed = new Set<Change>();
+  for (const change of writes) {
+    if (change.action !== 'unsubscribe' || change.contactId === undefined) continue;
+    const link = input.unsubscribedTagLinks.get(change.contactId);
+    if (link === undefined || input.signal?.aborted) continue;
+    try {
+      await input.api.removeContactTag(link);
+    } catch (err) {
+      staleDetachFailed.add(change);
+      fail(change, `not unsubscribed: could not first detach acsync's earlier unsubscribed tag (${errorReason(err)})`);
+    }
+  }
+
   const toSend: Change[] = [];
   for (const change of writes) {
+    if (staleDetachFailed.has(change)) continue;
     if (change.action === 'resubscribe') {
       if (!resubscribed.has(change)) continue;
       if (change.fieldChanges === undefined || change.fieldChanges.length === 0) {
@@ -272,10 +295,20 @@ function toSyncContact(change: Change, fieldIds: ReadonlyMap<string, string>): S
 
 async function resubscribe(input: ApplyInput, change: Change): Promise<void> {
   if (change.contactId === undefined) throw new Error('re-subscribe needs the contact id (internal error)');
+  // Consent is checked again here, from what ActiveCampaign says now, not from the plan (which may be a saved file,
+  // or hours old) or the snapshot: the person may have re-subscribed and unsubscribed themselves in between.
+  const now = await input.api.readMembership(change.contactId, input.listId, input.signal);
+  const tag = input.unsubscribedTagId === undefined ? undefined : now.contactTags.find((ct) => ct.tagId === input.unsubscribedTagId);
+  if (now.listStatus === undefined) throw new Error('not re-subscribed: the contact is no longer on the list in ActiveCampaign');
+  if (now.listStatus !== 2) throw new Error(`not re-subscribed: the contact's status on the list is now ${now.listStatus}, not unsubscribed`);
+  if (!unsubscribedByAcsync({ listStatus: now.listStatus, dates: now.dates, tag })) {
+    throw new Error(
+      "not re-subscribed: ActiveCampaign now shows a subscribe or unsubscribe after acsync's own unsubscribe (or cannot show there was none); acsync treats this as the person's own opt-out",
+    );
+  }
   // Detach acsync's "unsubscribed" tag FIRST: if we crash between the two calls, the contact stays unsubscribed
   // without the tag, and the next plan then treats them as someone who opted out (safe), never the other way round.
-  const link = input.unsubscribedTagLinks.get(change.contactId);
-  if (link !== undefined) await input.api.removeContactTag(link);
+  await input.api.removeContactTag(tag!.id);
   await input.api.setListStatus(change.contactId, input.listId, 1);
 }
 

@@ -40,8 +40,13 @@ export interface ObservedContact extends ContactFields {
   listStatus: ListStatus;
   /** acsync subscribed this contact to this list (it carries acsync's managed tag for the list). */
   managed: boolean;
-  /** acsync (not the person) unsubscribed this contact from this list. */
+  /**
+   * acsync (not the person) made this contact's latest unsubscribe from this list: its tag is there and the
+   * membership's dates show nothing happened after it (engine/consent.ts). Only then may acsync re-subscribe.
+   */
   unsubscribedByAcsync: boolean;
+  /** Set when the contact carries acsync's unsubscribed tag but the dates do not show acsync's unsubscribe was the last. */
+  unsubscribedSinceAcsync?: boolean;
   /** ISO timestamp of ActiveCampaign's last update (udate), when known. */
   updatedAt?: string;
 }

@@ -2,7 +2,8 @@
  * Observed state: turns ActiveCampaign's list members into the planner's ObservedContact, reading acsync's own
  * knowledge (who it subscribed, who it unsubscribed) back from the tags it set, so CI runs need no local state.
  */
-import type { AcListMember } from './activecampaign/api.ts';
+import type { AcContactTag, AcListMember } from './activecampaign/api.ts';
+import { unsubscribedByAcsync as acsyncUnsubscribedLast } from './consent.ts';
 import type { ObservedContact } from './model.ts';
 
 export interface ObserveContext {
@@ -12,20 +13,26 @@ export interface ObserveContext {
   managedTagId?: string;
   /** Id of acsync's unsubscribed tag for this list, when it exists. */
   unsubscribedTagId?: string;
-  /** Filled with contactTag ids of the unsubscribed tag by contact id (the executor detaches them on re-subscribe). */
+  /**
+   * Filled with contactTag ids of the unsubscribed tag by contact id, on any member: the executor detaches them
+   * on re-subscribe, and detaches a stale one (left on a contact someone re-subscribed since) before acsync
+   * unsubscribes that contact again, so that the tag's date is that of acsync's latest unsubscribe.
+   */
   unsubscribedTagLinks?: Map<string, string>;
 }
 
 export function toObserved(member: AcListMember, ctx: ObserveContext): ObservedContact {
   let managed = false;
-  let unsubscribedByAcsync = false;
+  let unsubscribedTag: AcContactTag | undefined;
   for (const ct of member.contactTags) {
     if (ct.tagId === ctx.managedTagId) managed = true;
     else if (ct.tagId === ctx.unsubscribedTagId) {
-      unsubscribedByAcsync = true;
+      unsubscribedTag = ct;
       ctx.unsubscribedTagLinks?.set(member.id, ct.id);
     }
   }
+  // The tag alone says acsync unsubscribed them once, not that nobody re-subscribed and unsubscribed them since.
+  const unsubscribedByAcsync = acsyncUnsubscribedLast({ listStatus: member.listStatus, dates: member.membershipDates, tag: unsubscribedTag });
   const fields: Record<string, string> = {};
   for (const [fieldId, value] of Object.entries(member.fieldValues)) {
     const perstag = ctx.perstagByFieldId.get(fieldId);
@@ -40,6 +47,7 @@ export function toObserved(member: AcListMember, ctx: ObserveContext): ObservedC
     unsubscribedByAcsync,
     fields,
   };
+  if (member.listStatus === 2 && unsubscribedTag !== undefined && !unsubscribedByAcsync) observed.unsubscribedSinceAcsync = true;
   if (member.firstName !== '') observed.firstName = member.firstName;
   if (member.lastName !== '') observed.lastName = member.lastName;
   if (member.phone !== '') observed.phone = member.phone;

@@ -38,6 +38,8 @@ export interface PlanOptions {
 
 export const REASONS = {
   unsubscribed: 'unsubscribed in ActiveCampaign; acsync never re-subscribes someone who opted out',
+  unsubscribedSinceAcsync:
+    'unsubscribed in ActiveCampaign: acsync unsubscribed them once, but the list shows a subscribe or unsubscribe since (or cannot show there was none), so this is treated as their own opt-out',
   bounced: 'bounced in ActiveCampaign; sending to this address again would hurt deliverability',
   notManaged: 'added outside acsync; left on the list',
   left: 'left the segment',
@@ -178,7 +180,8 @@ export class Planner {
       }
       case 2: {
         if (!o.unsubscribedByAcsync) {
-          this.#record({ action: 'skip', ...base, reasonCode: 'unsubscribed-in-activecampaign', reason: REASONS.unsubscribed });
+          const reason = o.unsubscribedSinceAcsync === true ? REASONS.unsubscribedSinceAcsync : REASONS.unsubscribed;
+          this.#record({ action: 'skip', ...base, reasonCode: 'unsubscribed-in-activecampaign', reason });
           return;
         }
         const fieldChanges = diffFields(d, o);

@@ -346,6 +346,7 @@ async function applyAll(outcomes: PlanOutcome[], options: RunOptions, sink: Even
         api: p.api,
         fieldIds: p.fieldIds,
         unsubscribedTagLinks: p.unsubscribedTagLinks,
+        ...(p.knownTagIds.has(unsubscribedTag(p.config.listId)) ? { unsubscribedTagId: p.knownTagIds.get(unsubscribedTag(p.config.listId))! } : {}),
         knownTagIds: p.knownTagIds,
         extraTags: p.config.tags ?? [],
         excludeAutomations: p.config.excludeAutomations ?? false,

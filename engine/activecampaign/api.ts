@@ -37,7 +37,37 @@ export interface AcListMember {
   /** Custom field values by field id. */
   fieldValues: Record<string, string>;
   /** Tags on the contact: the contactTag id (needed to detach) and the tag id. */
-  contactTags: Array<{ id: string; tagId: string }>;
+  contactTags: AcContactTag[];
+  /**
+   * For an unsubscribed member (status 2) only: the membership's dates, which tell whose unsubscribe was the last
+   * (engine/consent.ts). Kept off the other members, which a million-member list holds in memory.
+   */
+  membershipDates?: AcMembershipDates;
+}
+
+/** A tag on a contact. */
+export interface AcContactTag {
+  /** The contactTag id (needed to detach it). */
+  id: string;
+  tagId: string;
+  /** When the tag was put on the contact (contactTag cdate, ActiveCampaign's clock); read for status-2 members. */
+  createdAt?: string;
+}
+
+/** A list membership's dates as ActiveCampaign gives them (contactList sdate and udate), absent when empty. */
+export interface AcMembershipDates {
+  /** sdate: when the contact was (last) subscribed. */
+  subscribedAt?: string;
+  /** udate: when the membership's status last changed (an unsubscribe sets it). */
+  changedAt?: string;
+}
+
+/** One contact's membership of one list and its tags, read fresh (GET /contacts/{id}/contactLists and /contactTags). */
+export interface AcMembership {
+  /** Absent when the contact is not on the list (or does not exist any more). */
+  listStatus?: 0 | 1 | 2 | 3;
+  dates: AcMembershipDates;
+  contactTags: AcContactTag[];
 }
 
 /** One contact of a bulk import, in the bulk importer's own (snake_case) shape. */
@@ -111,6 +141,8 @@ export interface ActiveCampaignApi {
   ensureTag(name: string, signal?: AbortSignal): Promise<AcTag>;
   /** Every member of the list (all statuses), by id ascending, 100 per page with keyset paging. */
   readListMembers(listId: string, options?: ReadMembersOptions): AsyncIterable<AcListMember[]>;
+  /** A contact's membership of one list and its tags, read now (the executor re-checks consent with it). */
+  readMembership(contactId: string, listId: string, signal?: AbortSignal): Promise<AcMembership>;
   /** The contact with this email (case-insensitive, verified against the returned email), if any. */
   findContactByEmail(email: string, signal?: AbortSignal): Promise<{ id: string; email: string } | undefined>;
   /** Queues a bulk import (1..250 contacts, < 400,000 bytes). Validation failures throw BulkValidationError. */

@@ -13,7 +13,9 @@ import { Pool, type Dispatcher } from 'undici';
 import type {
   AcField,
   AcList,
+  AcContactTag,
   AcListMember,
+  AcMembershipDates,
   AcTag,
   ActiveCampaignApi,
   BulkBatchInfo,
@@ -392,6 +394,24 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
       return readMembers(listId, opts);
     },
 
+    async readMembership(contactId, listId, signal) {
+      const id = encodeURIComponent(contactId);
+      const lists = await call({ method: 'GET', path: `/contacts/${id}/contactLists`, kind: 'GET /contacts/:id/contactLists', accept: [404], signal });
+      // 404: the contact is gone (deleted by hand since the plan). Nothing to re-subscribe.
+      if (lists.status === 404) return { dates: {}, contactTags: [] };
+      const listsSpec: CallSpec = { method: 'GET', path: `/contacts/${id}/contactLists`, kind: 'GET /contacts/:id/contactLists' };
+      const membership = objects(expectObject(listsSpec, lists, 'contactLists').contactLists).find((cl) => str(cl.list) === listId && str(cl.contact) === contactId);
+      const tagsSpec: CallSpec = { method: 'GET', path: `/contacts/${id}/contactTags`, kind: 'GET /contacts/:id/contactTags', signal };
+      const tags = objects((await getJson(tagsSpec, 'contactTags')).contactTags).filter((ct) => str(ct.contact) === contactId);
+      const contactTags = tags.map((ct) => contactTagOf(ct, true));
+      if (membership === undefined) return { dates: {}, contactTags };
+      const status = int(membership.status);
+      if (status !== 0 && status !== 1 && status !== 2 && status !== 3) {
+        throw formatError(listsSpec, lists.status, lists.requestId, '', `has no readable status of contact ${contactId} on list ${listId}`);
+      }
+      return { listStatus: status, dates: membershipDatesOf(membership), contactTags };
+    },
+
     async findContactByEmail(email, signal) {
       const wanted = email.trim().toLowerCase();
       const page = await getJson({ method: 'GET', path: '/contacts', kind: 'GET /contacts?email', query: { email: email.trim() }, signal }, 'contacts');
@@ -576,9 +596,10 @@ function toMember(c: JsonObject, listId: string, page: JsonObject, bad: (problem
   for (const fv of objects(page.fieldValues)) {
     if (str(fv.contact) === id && str(fv.field) !== '') fieldValues[str(fv.field)] = str(fv.value);
   }
+  // Dates only where consent depends on them (status 2): the rest of a million members stays small.
   const contactTags = objects(page.contactTags)
     .filter((ct) => str(ct.contact) === id)
-    .map((ct) => ({ id: str(ct.id), tagId: str(ct.tag) }));
+    .map((ct) => contactTagOf(ct, status === 2));
   const member: AcListMember = {
     id,
     email: str(c.email),
@@ -591,7 +612,24 @@ function toMember(c: JsonObject, listId: string, page: JsonObject, bad: (problem
   };
   const udate = str(c.udate);
   if (udate !== '') member.updatedAt = udate;
+  if (status === 2) member.membershipDates = membershipDatesOf(membership!);
   return member;
+}
+
+function contactTagOf(ct: JsonObject, withDate: boolean): AcContactTag {
+  const tag: AcContactTag = { id: str(ct.id), tagId: str(ct.tag) };
+  const cdate = str(ct.cdate) || str(ct.created_timestamp);
+  if (withDate && cdate !== '') tag.createdAt = cdate;
+  return tag;
+}
+
+function membershipDatesOf(cl: JsonObject): AcMembershipDates {
+  const dates: AcMembershipDates = {};
+  const sdate = str(cl.sdate);
+  const udate = str(cl.udate);
+  if (sdate !== '') dates.subscribedAt = sdate;
+  if (udate !== '') dates.changedAt = udate;
+  return dates;
 }
 
 /** A short, single-line, tag-free excerpt of a remote body. */

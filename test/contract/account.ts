@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { fastEmulator } from '../helpers/workspace.ts';
+import { fastEmulator, MovableClock } from '../helpers/workspace.ts';
 
 /** ActiveCampaign allows 5 requests/second per account; this file stays under 4 to leave room for acsync itself. */
 const REAL_SPACING_MS = 250;
@@ -28,6 +28,11 @@ export interface ContractTarget {
   env: NodeJS.ProcessEnv;
   emailDomain: string;
   stop(): Promise<void>;
+  /**
+   * Lets time pass, as days do between runs: ActiveCampaign's dates have one-second resolution and consent
+   * decisions depend on their order. On a real account this waits; on the emulator it moves its clock on.
+   */
+  pass(seconds: number): Promise<void>;
   emulator?: EmulatorHandle;
 }
 
@@ -42,10 +47,14 @@ export function realAccountSkipReason(env: NodeJS.ProcessEnv = process.env): str
 export async function contractTarget(env: NodeJS.ProcessEnv = process.env): Promise<ContractTarget> {
   const emailDomain = env['ACSYNC_TEST_EMAIL_DOMAIN'] || DEFAULT_TEST_DOMAIN;
   if (realAccountSkipReason(env) === undefined) {
-    return { kind: 'activecampaign', hostname: env['ACSYNC_TEST_HOSTNAME']!, apiKey: env['ACSYNC_TEST_API_KEY']!, env: {}, emailDomain, stop: async () => {} };
+    // Two seconds are enough on a real account: what matters is that events fall in different seconds.
+    const pass = (): Promise<void> => new Promise((r) => setTimeout(r, 2_000));
+    return { kind: 'activecampaign', hostname: env['ACSYNC_TEST_HOSTNAME']!, apiKey: env['ACSYNC_TEST_API_KEY']!, env: {}, emailDomain, stop: async () => {}, pass };
   }
-  const emulator = await fastEmulator({ seedLists: 0, seedFields: [] });
-  return { kind: 'emulator', hostname: emulator.hostname, apiKey: emulator.apiKey, env: { ACSYNC_RATE_LIMITS: 'rps=1000,bulk=20000,single=4000' }, emailDomain, stop: () => emulator.stop(), emulator };
+  const clock = new MovableClock();
+  const emulator = await fastEmulator({ seedLists: 0, seedFields: [], now: clock.now });
+  const pass = async (seconds: number): Promise<void> => clock.advance(seconds);
+  return { kind: 'emulator', hostname: emulator.hostname, apiKey: emulator.apiKey, env: { ACSYNC_RATE_LIMITS: 'rps=1000,bulk=20000,single=4000' }, emailDomain, stop: () => emulator.stop(), pass, emulator };
 }
 
 export interface Member {
@@ -144,6 +153,13 @@ export class ContractAccount {
     const id = await this.contactId(email);
     if (id === undefined) throw new Error(`contract: no contact ${email}`);
     await this.must('POST', '/contactLists', { contactList: { list: listId, contact: id, status: 2 } });
+  }
+
+  /** The person subscribes again, as through a form (the API's contactLists status 1, as a form would set). */
+  async subscribeAsPerson(email: string, listId: string): Promise<void> {
+    const id = await this.contactId(email);
+    if (id === undefined) throw new Error(`contract: no contact ${email}`);
+    await this.must('POST', '/contactLists', { contactList: { list: listId, contact: id, status: 1 } });
   }
 
   /** A contact someone adds to the list by hand in ActiveCampaign. */

@@ -163,6 +163,7 @@ describe(`engine contract (${realAccountSkipReason() === undefined ? 'real Activ
     const rows = Array.from({ length: 7 }, (_, i) => [account.email(`leave${i}`), `L${i}`, 'Kim', 'Gold'] as [string, string, string, string]);
     await s.write(rows);
     expect((await s.run('apply')).ok).toBe(true);
+    await target.pass(3600);
     const hand = account.email('hand');
     await account.addByHand(hand, s.listId);
 
@@ -178,6 +179,7 @@ describe(`engine contract (${realAccountSkipReason() === undefined ? 'real Activ
     expect(members.find((m) => lower(m.email) === lower(hand))!.status).toBe(1);
     expect((await s.run('plan')).changesPending).toBe(false);
 
+    await target.pass(3600);
     await s.write(rows);
     expect((await s.plan()).counts.resubscribe).toBe(1);
     expect((await s.run('apply')).ok).toBe(true);
@@ -201,6 +203,26 @@ describe(`engine contract (${realAccountSkipReason() === undefined ? 'real Activ
     expect((await s.run('apply')).ok).toBe(true);
     const members = await account.members(s.listId);
     expect(members.find((m) => lower(m.email) === lower(rows[2]![0]))!.status).toBe(2);
+  });
+
+  it('never re-subscribes someone acsync unsubscribed who then re-subscribed and unsubscribed themselves', async () => {
+    const s = await scenario('again', { onLeave: 'unsubscribe', maxUnsubscribe: 0.5 });
+    const rows = Array.from({ length: 4 }, (_, i) => [account.email(`again${i}`), `A${i}`, 'Roy', 'Gold'] as [string, string, string, string]);
+    const person = rows[0]![0];
+    await s.write(rows);
+    expect((await s.run('apply')).ok).toBe(true);
+    await target.pass(3600);
+    await s.write(rows.slice(1));
+    expect((await s.run('apply')).ok).toBe(true); // acsync unsubscribes (and tags) them
+    await target.pass(3600);
+    await account.subscribeAsPerson(person, s.listId);
+    await target.pass(3600);
+    await account.unsubscribeAsPerson(person, s.listId);
+    await target.pass(3600);
+    await s.write(rows);
+    expect((await s.plan()).changes.find((c) => lower(c.email) === lower(person))).toMatchObject({ action: 'skip', reasonCode: 'unsubscribed-in-activecampaign' });
+    expect((await s.run('apply')).ok).toBe(true);
+    expect((await account.members(s.listId)).find((m) => lower(m.email) === lower(person))!.status).toBe(2);
   });
 
   it('a wrong key (403) and a missing list (404) are named, before any write', async () => {

@@ -4,13 +4,14 @@ import type { EngineEvent } from '../../engine/events.ts';
 import type { ExportPlan, RunResult } from '../../engine/model.ts';
 import { runExports } from '../../engine/run.ts';
 import { managedTag, unsubscribedTag } from '../../engine/tags.ts';
-import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { csv, fastEmulator, listMembers, MovableClock, Workspace } from '../helpers/workspace.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
+const clock = new MovableClock();
 
 beforeAll(async () => {
-  emulator = await fastEmulator();
+  emulator = await fastEmulator({ now: clock.now });
 });
 afterAll(async () => {
   await emulator.stop();
@@ -119,6 +120,7 @@ describe('plan and apply against the emulator', () => {
     await ws.write('seg.csv', csv(BASE));
     await ws.config([{ segment: 'seg.csv', onLeave: 'unsubscribe', extra: '    maxUnsubscribe: 0.5' }]);
     await run('apply');
+    clock.advance(60);
     // Someone adds a contact to the list by hand in ActiveCampaign.
     emulator.seed({ contacts: [{ email: 'hand@contoso.example', firstName: 'Hand', lists: { '1': 1 } }] });
 
@@ -138,6 +140,7 @@ describe('plan and apply against the emulator', () => {
     expect((await run('plan')).changesPending).toBe(false);
 
     // Dan comes back: acsync unsubscribed him, so acsync may re-subscribe him.
+    clock.advance(60);
     await ws.write('seg.csv', csv(BASE));
     const back = onlyPlan(await run('plan'));
     expect(back.counts.resubscribe).toBe(1);

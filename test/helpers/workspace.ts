@@ -19,6 +19,18 @@ export async function fastEmulator(options: EmulatorOptions = {}): Promise<Emula
   return startEmulator({ port: 0, apiKey: 'test-key-0123456789', seedLists: 3, seedFields: ['LOYALTY_TIER'], ...FAST_LIMITS, ...options });
 }
 
+/**
+ * A clock for the emulator that tests move on instead of sleeping: ActiveCampaign's dates have one-second
+ * resolution, and what acsync may do (a re-subscribe, engine/consent.ts) depends on which came first.
+ */
+export class MovableClock {
+  #offsetMs = 0;
+  readonly now = (): number => Date.now() + this.#offsetMs;
+  advance(seconds: number): void {
+    this.#offsetMs += seconds * 1000;
+  }
+}
+
 export interface ExportSpec {
   name?: string;
   segment: string;
