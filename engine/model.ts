@@ -26,6 +26,7 @@ export type SkipReasonCode =
   | 'missing-email'
   | 'invalid-email'
   | 'duplicate-email'
+  | 'invalid-value'
   | 'unsubscribed-in-activecampaign'
   | 'bounced'
   | 'not-managed';

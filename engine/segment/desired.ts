@@ -32,7 +32,10 @@ export async function* readDesiredContacts(path: string, mapping: MappingConfig,
     }
     count += batch.length;
     const out: Array<DesiredContact | SkippedRow> = new Array(batch.length);
-    for (let i = 0; i < batch.length; i++) out[i] = normalizeProfile(batch[i]!.values, mapping, batch[i]!.line);
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
+      out[i] = normalizeProfile(r.values, mapping, r.line, r.problem);
+    }
     yield out;
   }
 }

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { sniffBinary } from './bytes.ts';
 import { SegmentError } from './errors.ts';
-import { JsonProjector, isPlainObject, jsonErrorPosition, jsonErrorText, missingKeysError } from './json-values.ts';
+import { JsonProjector, toRecord, isPlainObject, jsonErrorPosition, jsonErrorText, missingKeysError } from './json-values.ts';
 import { MAX_RECORD_BYTES, READ_CHUNK_BYTES, type SegmentRecord } from './record.ts';
 
 const enum S {
@@ -91,7 +91,7 @@ export async function* readJsonArrayBatches(path: string, file: string, columns:
         elementColumn,
       );
     }
-    out.push({ line: elementLine, values: projector.project(value) });
+    out.push(toRecord(elementLine, projector.project(value, text)));
   };
 
   for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {

@@ -1,12 +1,32 @@
 /** Turning parsed JSON profiles into the string values every reader yields. */
 import { SegmentError } from './errors.ts';
+import type { SegmentRecord } from './record.ts';
 
-/** Values become strings: numbers and booleans as written, null as absent, nested data as JSON text. */
-export function toValue(v: unknown): string | undefined {
+/**
+ * A JSON value as the text acsync sends, or a problem that makes the row an error. Documented conversions
+ * (README, "Segment files"): strings as they are; numbers and booleans as written (42, 3.5, true); null as no
+ * value; an array of strings, numbers or booleans as ActiveCampaign's multi-value text `||a||b||` (listbox and
+ * checkbox fields). An object, or an array holding anything else, has no meaning in a contact field: a row error.
+ */
+export function toValue(v: unknown): string | undefined | ValueProblem {
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    const parts: string[] = [];
+    for (const x of v) {
+      if (x === null) continue;
+      if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') parts.push(String(x));
+      else return new ValueProblem('holds an array with an object or array inside; only text, numbers and booleans can be sent');
+    }
+    return parts.length === 0 ? undefined : `||${parts.join('||')}||`;
+  }
+  return new ValueProblem('holds a JSON object; only text, numbers, booleans and arrays of them can be sent');
+}
+
+/** Why a value cannot be sent (the row is skipped with this reason). */
+export class ValueProblem {
+  constructor(readonly reason: string) {}
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -25,19 +45,31 @@ export class JsonProjector {
     this.#seen = columns.map(() => false);
   }
 
-  project(obj: Record<string, unknown>): Record<string, string | undefined> {
+  /**
+   * The requested keys of one profile as text, and the first problem that makes it a row error (a value that
+   * cannot be sent, or a requested key written twice: JSON.parse keeps the last one silently). `text` is the
+   * profile's JSON text, scanned for repeated keys.
+   */
+  project(obj: Record<string, unknown>, text: string): { values: Record<string, string | undefined>; problem?: string } {
     this.records++;
     this.#firstKeys ??= Object.keys(obj);
     const values: Record<string, string | undefined> = {};
+    let problem: string | undefined;
     for (let c = 0; c < this.#columns.length; c++) {
       const name = this.#columns[c]!;
       const v = Object.hasOwn(obj, name) ? obj[name] : undefined;
       if (v !== undefined) this.#seen[c] = true;
+      let value = toValue(v);
+      if (value instanceof ValueProblem) {
+        problem ??= `key ${name} ${value.reason}`;
+        value = undefined;
+      }
       // defineProperty, not assignment: a column named __proto__ must stay a value.
-      if (name === '__proto__') Object.defineProperty(values, name, { value: toValue(v), enumerable: true, writable: true });
-      else values[name] = toValue(v);
+      if (name === '__proto__') Object.defineProperty(values, name, { value, enumerable: true, writable: true });
+      else values[name] = value;
+      if (problem === undefined && v !== undefined && topLevelKeyCount(text, name) > 1) problem = `key ${name} appears twice in this profile; acsync cannot tell which value is meant`;
     }
-    return values;
+    return problem === undefined ? { values } : { values, problem };
   }
 
   /** The requested keys no record had, and the keys of the first record (for the message). */
@@ -77,4 +109,50 @@ export function missingKeysError(projector: JsonProjector, file: string): Segmen
     file,
     hint: 'fix the names under `mapping:` in the config (names are case-sensitive) or the keys in the file',
   });
+}
+
+/**
+ * How often `key` is a key of the top-level object in `text` (a JSON object's text). Cheap when the key's quoted
+ * form appears once, as it nearly always does: the exact scan only runs when it appears more than once.
+ */
+export function topLevelKeyCount(text: string, key: string): number {
+  const quoted = JSON.stringify(key);
+  const first = text.indexOf(quoted);
+  if (first === -1 || text.indexOf(quoted, first + 1) === -1) {
+    // Keys may also be written with escapes ("em\u0061il"): only then is the cheap check not enough.
+    if (!text.includes('\\')) return first === -1 ? 0 : 1;
+  }
+  let count = 0;
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        let k = j + 1;
+        while (k < text.length && /\s/.test(text[k]!)) k++;
+        if (text[k] === ':') {
+          try {
+            if (JSON.parse(text.slice(i, j + 1)) === key) count++;
+          } catch {
+            // not a valid string: JSON.parse of the profile already refused such text
+          }
+          expectKey = false;
+        }
+      }
+      i = j;
+    } else if (ch === '{' || ch === '[') {
+      depth++;
+      if (depth === 1 && ch === '{') expectKey = true;
+    } else if (ch === '}' || ch === ']') depth--;
+    else if (ch === ',' && depth === 1) expectKey = true;
+  }
+  return count;
+}
+
+/** A projected profile as a segment record. */
+export function toRecord(line: number, p: { values: Record<string, string | undefined>; problem?: string }): SegmentRecord {
+  return p.problem === undefined ? { line, values: p.values } : { line, values: p.values, problem: p.problem };
 }

@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { sniffBinary } from './bytes.ts';
 import { SegmentError } from './errors.ts';
-import { JsonProjector, isPlainObject, jsonErrorPosition, jsonErrorText, missingKeysError } from './json-values.ts';
+import { JsonProjector, toRecord, isPlainObject, jsonErrorPosition, jsonErrorText, missingKeysError } from './json-values.ts';
 import { MAX_RECORD_BYTES, READ_CHUNK_BYTES, type SegmentRecord } from './record.ts';
 
 const NEWLINE = 0x0a;
@@ -53,7 +53,7 @@ export async function* readNdjsonBatches(path: string, file: string, columns: re
         hint: 'each line must be one JSON object holding a profile, e.g. {"email": "ana@example.com"}',
       });
     }
-    out.push({ line: n, values: projector.project(value) });
+    out.push(toRecord(n, projector.project(value, text)));
   };
 
   for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {

@@ -11,7 +11,7 @@ export const MAX_PROFILES_PER_EXPORT = 1_000_000;
 /** RFC 5321 caps a forward path at 256 octets including the angle brackets, so an address has at most 254. */
 export const MAX_EMAIL_LENGTH = 254;
 
-export type SegmentSkipCode = 'missing-email' | 'invalid-email' | 'duplicate-email';
+export type SegmentSkipCode = 'missing-email' | 'invalid-email' | 'duplicate-email' | 'invalid-value';
 
 /** A segment row that will not be sent, and why. */
 export interface SkippedRow {
@@ -57,7 +57,19 @@ export function emailProblem(email: string): string | undefined {
   return undefined;
 }
 
+function firstValueProblem(values: Readonly<Record<string, string | undefined>>, m: CompiledMapping): string | undefined {
+  for (const column of m.columns) {
+    const v = values[column];
+    if (v === undefined) continue;
+    const p = valueProblem(v);
+    if (p !== undefined) return `column ${column} ${p}`;
+  }
+  return undefined;
+}
+
 interface CompiledMapping {
+  /** Every mapped column, once. */
+  columns: string[];
   email: string;
   firstName: string | undefined;
   lastName: string | undefined;
@@ -71,6 +83,7 @@ function compile(mapping: MappingConfig): CompiledMapping {
   let c = compiled.get(mapping);
   if (c === undefined) {
     c = {
+      columns: mappedColumns(mapping),
       email: mapping.email,
       firstName: mapping.firstName,
       lastName: mapping.lastName,
@@ -109,10 +122,37 @@ class Profile implements DesiredContact {
   }
 }
 
-/** One record → the contact to send, or a skip (missing or invalid email) with the reason and row. */
-export function normalizeProfile(values: Readonly<Record<string, string | undefined>>, mapping: MappingConfig, row: number): DesiredContact | SkippedRow {
+/** A NUL, or a UTF-16 surrogate (paired ones are fine, and checked exactly only when this matches). */
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a value must never be sent, or undefined: a NUL byte, or a lone surrogate (not Unicode text at all). */
+export function valueProblem(v: string): string | undefined {
+  if (!SUSPECT.test(v)) return undefined;
+  if (v.includes('\u0000')) return 'contains a NUL byte';
+  if (LONE_SURROGATE.test(v)) return 'contains a lone UTF-16 surrogate (not valid Unicode text)';
+  return undefined;
+}
+
+/**
+ * One record → the contact to send, or a skip with the reason and row: a missing or invalid email, or a value
+ * that must never reach ActiveCampaign (the reader's `problem`, a NUL byte or broken Unicode in a mapped column).
+ */
+export function normalizeProfile(
+  values: Readonly<Record<string, string | undefined>>,
+  mapping: MappingConfig,
+  row: number,
+  readerProblem?: string,
+): DesiredContact | SkippedRow {
   const m = compile(mapping);
-  const email = clean(values[m.email]);
+  const rawEmail = values[m.email];
+  const bad = readerProblem ?? firstValueProblem(values, m);
+  if (bad !== undefined) {
+    const shown = rawEmail !== undefined && valueProblem(rawEmail) === undefined ? rawEmail.trim() : '';
+    return { row, email: shown, key: shown.toLowerCase(), reasonCode: 'invalid-value', reason: bad };
+  }
+  const email = clean(rawEmail);
   if (email === undefined) {
     return { row, email: '', key: '', reasonCode: 'missing-email', reason: `no email (column ${m.email} is empty)` };
   }

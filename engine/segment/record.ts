@@ -4,6 +4,8 @@ export interface SegmentRecord {
   line: number;
   /** The requested columns only. `undefined` when the record lacks the key (JSON) or it is null. */
   values: Record<string, string | undefined>;
+  /** Set when the reader found the record unusable (a JSON object in a field, a key given twice): a row error. */
+  problem?: string;
 }
 
 /**

@@ -78,7 +78,8 @@ describe('JSON array (streamed)', () => {
     const records = await readAll(file('a.json', content), { columns: cols });
     expect(records).toEqual([
       { line: 2, values: { Email: 'a@x.com', Name: 'x]"},{[\\' } },
-      { line: 3, values: { Email: 'b@x.com', Name: '{"nested":[1,{"deep":"]"}]}' } },
+      // An object in a field is a row error, not JSON text sent as a name (issue 13, item 4).
+      { line: 3, values: { Email: 'b@x.com', Name: undefined }, problem: 'key Name holds a JSON object; only text, numbers, booleans and arrays of them can be sent' },
       { line: 5, values: { Email: 'c@x.com', Name: '3.5' } },
     ]);
   });
