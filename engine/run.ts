@@ -16,6 +16,8 @@ import { hasChanges, type ExportPlan, type ExportRunResult, type ObservedContact
 import { toObserved } from './observe.ts';
 import { checkLimits, Planner } from './plan.ts';
 import { readDesiredContacts } from './segment/desired.ts';
+import { SegmentError } from './segment/errors.ts';
+import { locateSegmentFile, segmentRoots } from './segment/locate.ts';
 import { isSkippedRow } from './segment/normalize.ts';
 import { sha256File } from './saved-plan.ts';
 import path from 'node:path';
@@ -190,6 +192,12 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   const env = options.env ?? process.env;
   const sink = options.sink;
   sink({ type: 'plan:start', export: exp.name, connection: exp.connection, listId: exp.listId });
+  // What can be checked locally is checked before the first request: a missing segment, one outside the
+  // config's folder, or a FIFO is found in milliseconds, not after reading a million-member list.
+  const displayFile = path.relative(process.cwd(), exp.segmentPath) || exp.segmentPath;
+  const roots = segmentRoots(config.file, env);
+  const located = await locateSegmentFile(exp.segmentPath, roots);
+  if ('problem' in located) throw new SegmentError({ message: located.problem.message, file: displayFile, hint: located.problem.hint });
   const { api, connection } = connect(config, exp, env, sink);
   // Reading the list checks the key too (a 403 becomes the same AuthError), one request fewer per plan.
   await api.getList(exp.listId, options.signal);
@@ -251,10 +259,9 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   }
 
   const planner = new Planner(observed, { export: exp.name, connection: exp.connection, listId: exp.listId, onLeave: exp.onLeave });
-  const segmentFingerprint = await sha256File(exp.segmentPath).catch(() => '');
-  const displayFile = path.relative(process.cwd(), exp.segmentPath) || exp.segmentPath;
+  const segmentFingerprint = await sha256File(located.path).catch(() => '');
   let segmentRows = 0;
-  for await (const batch of readDesiredContacts(exp.segmentPath, exp.mapping, { displayFile })) {
+  for await (const batch of readDesiredContacts(exp.segmentPath, exp.mapping, { displayFile, roots })) {
     for (const item of batch) {
       if (!isSkippedRow(item)) segmentRows++;
       planner.add(item);

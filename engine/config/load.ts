@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { firstInvalidUtf8 } from '../segment/bytes.ts';
+import { locateSegmentFile, segmentRoots } from '../segment/locate.ts';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type {
@@ -104,7 +105,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
 
   problems.push(...schemaProblems(data, index), ...ruleProblems(data, index));
   if (options.checks?.env) problems.push(...envProblems(data, index, options.checks.env));
-  if (options.checks?.segmentFiles) problems.push(...(await segmentProblems(data, index, path.dirname(abs))));
+  if (options.checks?.segmentFiles) problems.push(...(await segmentProblems(data, index, abs, options.checks.env ?? process.env)));
 
   const diagnostics = stamp(problems);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
@@ -150,18 +151,21 @@ function envProblems(data: unknown, index: SourceIndex, env: NodeJS.ProcessEnv):
   return out;
 }
 
-async function segmentProblems(data: unknown, index: SourceIndex, folder: string): Promise<Problem[]> {
+async function segmentProblems(data: unknown, index: SourceIndex, configFile: string, env: NodeJS.ProcessEnv): Promise<Problem[]> {
   const out: Problem[] = [];
+  const folder = path.dirname(configFile);
+  const roots = segmentRoots(configFile, env);
   for (const [name, e] of Object.entries(recordOf(recordOf(data).exports))) {
     const segment = recordOf(e).segment;
     if (typeof segment !== 'string' || segment === '') continue;
     const at = `exports.${name}.segment`;
-    const info = await stat(path.resolve(folder, segment)).catch(() => undefined);
-    if (info === undefined) {
-      out.push(problem('warning', at, index.at(at), `segment file ${segment} does not exist`, 'plan and apply read it: create it, or fix the path (it is relative to the config file)'));
-    } else if (!info.isFile()) {
-      out.push(problem('warning', at, index.at(at), `segment ${segment} is not a file`, 'name a .csv, .ndjson, .jsonl or .json file'));
-    }
+    const located = await locateSegmentFile(path.resolve(folder, segment), roots);
+    if (!('problem' in located)) continue;
+    // A file not there yet may be written by a pipeline before plan runs (PR checks often have no data): a
+    // warning. A path outside the config's folder, or something that is not a regular file, is an error.
+    const { kind, message, hint } = located.problem;
+    if (kind === 'missing') out.push(problem('warning', at, index.at(at), `segment file ${segment} does not exist`, 'plan and apply read it: create it, or fix the path (it is relative to the config file)'));
+    else out.push(problem('error', at, index.at(at), `segment ${segment}: ${message}`, hint));
   }
   return out;
 }

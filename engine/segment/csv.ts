@@ -138,7 +138,7 @@ function project(header: string[], columns: readonly string[], file: string, lin
     const before = seen.get(name);
     if (before !== undefined) {
       throw new SegmentError({
-        message: `the header names column '${name}' twice (columns ${before + 1} and ${i + 1})`,
+        message: `the header names column ${quoteColumn(name)} twice (columns ${before + 1} and ${i + 1})`,
         file,
         line,
         hint: 'rename or remove one of them: acsync cannot tell which one holds the value',
@@ -154,20 +154,39 @@ function project(header: string[], columns: readonly string[], file: string, lin
     if (single !== undefined && separator !== undefined) {
       const shown = separator === '\t' ? 'tab' : `\`${separator}\``;
       throw new SegmentError({
-        message: `${what}; the header has one column '${single}'`,
+        message: `${what}; the header has one column ${quoteColumn(single)}`,
         file,
         line,
         hint: `the file looks ${shown}-separated; acsync reads comma-separated CSV: export it with commas (or as NDJSON)`,
       });
     }
     throw new SegmentError({
-      message: `${what}; the header has ${names.length === 1 ? 'one column' : 'columns'} ${names.map((n) => `'${n}'`).join(', ')}`,
+      message: `${what}; the header has ${names.length === 1 ? 'one column' : 'columns'} ${names.slice(0, MAX_QUOTED_COLUMNS).map(quoteColumn).join(', ')}${names.length > MAX_QUOTED_COLUMNS ? `, … (${names.length} in all)` : ''}`,
       file,
       line,
       hint: 'fix the column names under `mapping:` in the config (names are case-sensitive) or the header of the file',
     });
   }
   return { values: compilePicker(columns, columns.map((c) => seen.get(c)!)) };
+}
+
+/** At most this many header names are quoted in a message. */
+const MAX_QUOTED_COLUMNS = 20;
+/** Longer names are cut: a column name is short, and a long "name" is a line of data, not a header. */
+const MAX_QUOTED_NAME = 40;
+
+/**
+ * A header name as a message may quote it: only what looks like a column name. The first line of a file that is
+ * not a segment can be anything (`AC_API_KEY=…` in a .env), so whatever follows `=` or `:` is never shown, control
+ * characters are escaped, and a long name is cut.
+ */
+export function quoteColumn(name: string): string {
+  let shown = name;
+  const cut = shown.search(/[=:]/);
+  if (cut !== -1) shown = `${shown.slice(0, cut + 1)}…`;
+  if (shown.length > MAX_QUOTED_NAME) shown = `${shown.slice(0, MAX_QUOTED_NAME)}…`;
+  shown = shown.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `'${shown}'`;
 }
 
 function fromCsvError(err: CsvError, parser: LineTrackingParser, file: string): SegmentError {

@@ -8,6 +8,8 @@ import { readSegmentBatches } from './read.ts';
 export interface ReadDesiredOptions {
   /** The file as the user should see it in messages. */
   displayFile?: string;
+  /** Folders the segment must be in (segmentRoots()). */
+  roots?: readonly string[];
   /** Override of MAX_PROFILES_PER_EXPORT (tests). */
   maxProfiles?: number;
 }
@@ -21,7 +23,7 @@ export async function* readDesiredContacts(path: string, mapping: MappingConfig,
   const max = options.maxProfiles ?? MAX_PROFILES_PER_EXPORT;
   const file = options.displayFile ?? path;
   let count = 0;
-  for await (const batch of readSegmentBatches(path, { columns: mappedColumns(mapping), displayFile: file })) {
+  for await (const batch of readSegmentBatches(path, { columns: mappedColumns(mapping), displayFile: file, ...(options.roots ? { roots: options.roots } : {}) })) {
     if (count + batch.length > max) {
       throw new SegmentError({
         message: `the segment has more than ${max.toLocaleString('en-US')} profiles (profile ${(max + 1).toLocaleString('en-US')} is at line ${batch[max - count]!.line})`,

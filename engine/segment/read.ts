@@ -3,11 +3,11 @@
  * extension, in bounded memory, each record with the line where it starts. Every problem is a SegmentError that
  * names the file, the line when there is one, and what to do.
  */
-import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, parse, resolve } from 'node:path';
 import { readCsvBatches } from './csv.ts';
 import { SegmentError } from './errors.ts';
 import { readJsonArrayBatches } from './json-array.ts';
+import { locateSegmentFile } from './locate.ts';
 import { readNdjsonBatches } from './ndjson.ts';
 import type { SegmentRecord } from './record.ts';
 
@@ -21,6 +21,8 @@ export interface ReadSegmentOptions {
   columns: readonly string[];
   /** The file as the user should see it in messages (e.g. the config's `segment:` value). Defaults to the path. */
   displayFile?: string;
+  /** Folders the file must be in, after following links (segmentRoots()); any folder when absent. */
+  roots?: readonly string[];
 }
 
 const FORMATS: Record<string, SegmentFormat> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json' };
@@ -36,7 +38,9 @@ export function segmentFormat(path: string): SegmentFormat | undefined {
  */
 export async function* readSegmentBatches(path: string, options: ReadSegmentOptions): AsyncGenerator<SegmentRecord[]> {
   const file = options.displayFile ?? path;
-  await checkIsFile(path, file);
+  const located = await locateSegmentFile(path, options.roots ?? [parse(resolve(path)).root]);
+  if ('problem' in located) throw new SegmentError({ message: located.problem.message, file, hint: located.problem.hint });
+  const real = located.path;
   const format = segmentFormat(path);
   if (format === undefined) {
     throw new SegmentError({
@@ -47,10 +51,10 @@ export async function* readSegmentBatches(path: string, options: ReadSegmentOpti
   }
   const batches =
     format === 'csv'
-      ? readCsvBatches(path, file, options.columns)
+      ? readCsvBatches(real, file, options.columns)
       : format === 'ndjson'
-        ? readNdjsonBatches(path, file, options.columns)
-        : readJsonArrayBatches(path, file, options.columns);
+        ? readNdjsonBatches(real, file, options.columns)
+        : readJsonArrayBatches(real, file, options.columns);
   try {
     yield* batches;
   } catch (err) {
@@ -61,17 +65,6 @@ export async function* readSegmentBatches(path: string, options: ReadSegmentOpti
 /** One record at a time: convenient for tests and small files; the batch form is the fast path. */
 export async function* readSegment(path: string, options: ReadSegmentOptions): AsyncGenerator<SegmentRecord> {
   for await (const batch of readSegmentBatches(path, options)) yield* batch;
-}
-
-async function checkIsFile(path: string, file: string): Promise<void> {
-  try {
-    const s = await stat(path);
-    if (s.isDirectory()) {
-      throw new SegmentError({ message: 'is a directory, not a segment file', file, hint: 'point `segment:` at a .csv, .ndjson or .json file' });
-    }
-  } catch (err) {
-    throw asSegmentError(err, file);
-  }
 }
 
 /** File-system failures while reading become user-facing errors; anything else is ours and passes through. */
