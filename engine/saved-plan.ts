@@ -31,6 +31,26 @@ export interface SavedPlan {
   createdAt: string;
   config: { file: string; sha256: string };
   exports: SavedExportPlan[];
+  /**
+   * sha256 over the exports' plans (canonical JSON): apply refuses a file whose changes were edited, before any
+   * request. It guards against accidents and tampering by whoever can write the file but not run a fresh plan;
+   * apply also recomputes the plan and refuses one that differs from the saved changes.
+   */
+  checksum: string;
+}
+
+/** JSON with object keys sorted at every level: the same value always hashes the same. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
+
+function plansChecksum(exports: readonly SavedExportPlan[]): string {
+  return createHash('sha256').update(canonicalJson(exports.map((e) => ({ export: e.export, listId: e.listId, plan: e.plan })))).digest('hex');
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -69,6 +89,7 @@ export async function writeSavedPlan(file: string, config: Config, outcomes: Arr
     createdAt: new Date().toISOString(),
     config: { file: path.relative(process.cwd(), config.file) || config.file, sha256: await sha256File(config.file) },
     exports,
+    checksum: plansChecksum(exports),
   };
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
@@ -97,6 +118,9 @@ export async function readSavedPlan(file: string): Promise<SavedPlan> {
   if (d.version !== SAVED_PLAN_VERSION) {
     throw new Error(`${file} is a saved plan of format version ${String(d.version)}; this acsync reads version ${SAVED_PLAN_VERSION}: plan again with this version`);
   }
+  if (typeof d.checksum !== 'string' || d.checksum !== plansChecksum(d.exports)) {
+    throw new Error(`${file} was altered after \`acsync plan --out\` wrote it (its changes do not match their checksum); nothing was applied: plan again and review it`);
+  }
   return d as SavedPlan;
 }
 
@@ -117,6 +141,9 @@ export async function checkSavedPlan(saved: SavedPlan, config: Config, outcomes:
     if (exportConfigHash(o.planned) !== s.fingerprints.exportConfig) problems.push(`the config of export '${s.export}' changed`);
     if (o.planned.fingerprints.segment !== s.fingerprints.segment) problems.push(`the segment file of export '${s.export}' (${o.planned.config.segment}) changed`);
     if (o.planned.fingerprints.list !== s.fingerprints.list) problems.push(`ActiveCampaign list ${s.listId} of export '${s.export}' changed since the plan was made`);
+    // Same inputs give the same plan (the planner is pure): a difference means the saved changes are not what
+    // acsync computes, and apply must do what it shows, so it applies the fresh plan only when they agree.
+    else if (canonicalJson(o.planned.plan) !== canonicalJson(s.plan)) problems.push(`the saved changes of export '${s.export}' differ from what acsync computes from the same inputs`);
   });
   return problems;
 }

@@ -87,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(`acsync apply: the saved plan ${planFile} is stale; nothing was applied:\n${problems.map((p) => `  - ${p}`).join('\n')}\n  hint: run \`acsync plan --out ${planFile}\` again and review it\n`);
         return 1;
       }
-      outcomes = outcomes.map((o, i) => (o.planned === undefined ? o : { ...o, planned: { ...o.planned, plan: saved.exports[i]!.plan } }));
+      // checkSavedPlan proved the fresh plan equal to the saved one: what was shown is what is applied.
     }
     const planFailed = outcomes.some((o) => o.error !== undefined);
     const pending = outcomes.some((o) => o.planned !== undefined && hasChanges(o.planned.plan));
