@@ -13,7 +13,7 @@ import type { PlannedExport, PlanOutcome } from './run.ts';
 
 export const SAVED_PLAN_FORMAT = 'acsync-plan';
 /** Bump when the shape changes; apply refuses versions it does not know. */
-export const SAVED_PLAN_VERSION = 1;
+export const SAVED_PLAN_VERSION = 2;
 
 export interface SavedExportPlan {
   export: string;

@@ -91,7 +91,7 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     const mode = (await stat(path.join(ws.dir, 'plan.json'))).mode & 0o777;
     expect(mode).toBe(0o600);
     const saved = JSON.parse(await readFile(path.join(ws.dir, 'plan.json'), 'utf8')) as { version: number };
-    expect(saved.version).toBe(1);
+    expect(saved.version).toBe(2); // 2: the changes carry a checksum (issue 13, item 2)
 
     const shown = await cli(['show', 'plan.json', '--no-mask-emails']);
     expect(shown.code).toBe(0);
