@@ -445,12 +445,12 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
       if (result.status === 400 || success !== 1) {
         const reasons = objects(root.failureReasons).map((r): BulkFailureReason => {
           const index = int(r.contact) ?? -1;
-          const reason: BulkFailureReason = { contact: index, failureReason: str(r.failureReason) || 'invalid' };
+          const reason: BulkFailureReason = { contact: index, failureReason: scrub(str(r.failureReason)) || 'invalid' };
           const email = contacts[index]?.email;
           if (email !== undefined) reason.email = email;
           return reason;
         });
-        const message = str(root.message) || 'the import was not queued';
+        const message = scrub(str(root.message)) || 'the import was not queued';
         if (reasons.length > 0) throw new BulkValidationError(connection, message, reasons);
         throw new RemoteError(connection, details(spec, result.status, result.requestId, message));
       }
@@ -466,7 +466,7 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
       let status: BulkBatchInfo['status'];
       if (raw === false || raw === undefined || raw === null || raw === '' || raw === 'false') status = false;
       else if (typeof raw === 'string' && BATCH_STATUSES.has(raw as BulkBatchStatus)) status = raw as BulkBatchStatus;
-      else throw formatError(spec, 200, undefined, JSON.stringify(root), `has an unknown batch status '${String(raw)}'`);
+      else throw formatError(spec, 200, undefined, JSON.stringify(root), `has an unknown batch status '${scrub(String(raw)).slice(0, 80)}'`);
       const success = Array.isArray(root.success) ? root.success.map(str).filter((s) => s !== '') : [];
       const failure = Array.isArray(root.failure)
         ? root.failure.map((f) => (isObject(f) ? str(f.email) : str(f))).filter((s) => s !== '')

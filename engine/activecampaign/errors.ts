@@ -8,6 +8,8 @@
  * are outside our control).
  */
 
+import { registeredSecrets, scrubSecrets } from '../secrets.ts';
+
 export type ErrorFault = 'user' | 'remote';
 
 export abstract class ActiveCampaignError extends Error {
@@ -222,8 +224,10 @@ function networkHint(code: string): string {
   return 'Check the hostname of the connection and the network; rerun later (a rerun only sends what is still missing).';
 }
 
-/** Replaces every occurrence of the secret in remote text; a no-op for secrets too short to be meaningful. */
+/**
+ * Replaces the secret, in every encoded form (engine/secrets.ts), and every other secret the process holds, in
+ * remote text; a no-op for secrets too short to be meaningful.
+ */
 export function scrubSecret(text: string, secret: string): string {
-  if (secret.length < 4) return text;
-  return text.split(secret).join('[redacted]');
+  return scrubSecrets(text, [secret, ...registeredSecrets()]);
 }

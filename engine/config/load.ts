@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { firstInvalidUtf8 } from '../segment/bytes.ts';
+import { registerSecret } from '../secrets.ts';
 import { locateSegmentFile, segmentRoots } from '../segment/locate.ts';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -122,6 +123,8 @@ export function resolveApiKey(connection: ConnectionConfig, env: NodeJS.ProcessE
       hint: `set ${name} to the API key of ${connection.hostname} (ActiveCampaign: Settings > Developer), e.g. export ${name}=...`,
     };
   }
+  // From here on nothing acsync writes may show it, in any encoding (engine/secrets.ts).
+  registerSecret(value);
   return { key: value };
 }
 
