@@ -1,6 +1,8 @@
 /**
- * `acsync init`: scaffolds acsync.yaml and a sample segment that validate as they are, so a new user starts
- * from something that works and edits it. Never overwrites a file: there is deliberately no --force.
+ * `acsync init`: scaffolds acsync.yaml and a sample segment, so a new user starts from something that is
+ * well-formed and edits it. The data privacy consent is written as false: the "I agree" is an administrator's,
+ * never pre-signed by a tool, so `validate` says what is left to do (the consent, the placeholders) until a person
+ * has done it. Never overwrites a file: there is deliberately no --force.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -44,8 +46,9 @@ connections:
     usableBy: admins
     # Data privacy and compliance: true means an administrator agrees that profile data, possibly sensitive
     # personal data, leaves your systems for ActiveCampaign, and that you are responsible for ActiveCampaign
-    # meeting your privacy and security obligations. Set it to false to stop every export on this connection.
-    dataPrivacyConsent: true
+    # meeting your privacy and security obligations. No export on this connection runs until an administrator
+    # has read this and set it to true; false stops every export on it again.
+    dataPrivacyConsent: false
     # The administrator whose identity exports run as.
     exportUser: admin@example.com
 
@@ -132,8 +135,9 @@ export async function run(argv: string[]): Promise<number> {
       `Created ${cfg} and ${shown(SEGMENT_FILE)}.`,
       'Next:',
       `  1. edit ${cfg}: your hostname, your people under roles, your list id and column names`,
-      '  2. export AC_API_KEY=<your ActiveCampaign API key>',
-      `  3. acsync validate${values.dir !== undefined ? ` -c ${cfg}` : ''}`,
+      '  2. an administrator reads the data privacy note in it and sets dataPrivacyConsent: true',
+      '  3. export AC_API_KEY=<your ActiveCampaign API key>',
+      `  4. acsync validate${values.dir !== undefined ? ` -c ${cfg}` : ''}`,
     ].join('\n') + '\n',
   );
   return 0;

@@ -44,6 +44,14 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
+/** What `acsync init` writes where a real hostname and real people belong (cli/commands/init.ts). */
+export const PLACEHOLDER_HOST_PREFIX = 'your-account.';
+export const PLACEHOLDER_EMAIL_DOMAIN = '@example.com';
+
+function isPlaceholderEmail(email: string): boolean {
+  return email.trim().toLowerCase().endsWith(PLACEHOLDER_EMAIL_DOMAIN);
+}
+
 export function ruleProblems(data: unknown, index: SourceIndex): Problem[] {
   const out: Problem[] = [];
   const err = (path: string, message: string, hint?: string): void => {
@@ -67,6 +75,7 @@ export function ruleProblems(data: unknown, index: SourceIndex): Problem[] {
     if (!Array.isArray(people)) continue;
     people.forEach((p, i) => {
       if (typeof p !== 'string') return;
+      if (isPlaceholderEmail(p)) warn(`roles.${list}.${i}`, `${p} is the placeholder acsync init writes`, 'replace it with the email of a real person');
       const key = p.trim().toLowerCase();
       if (list === 'contributors' && admins.has(key)) {
         warn(`roles.contributors.${i}`, `${p} is also an admin`, 'admins can do everything contributors can: remove them from contributors');
@@ -85,6 +94,9 @@ export function ruleProblems(data: unknown, index: SourceIndex): Problem[] {
     if (typeof c.hostname === 'string') {
       const trouble = hostnameProblem(c.hostname);
       if (trouble) err(`${at}.hostname`, trouble.message, trouble.hint);
+      else if (c.hostname.trim().toLowerCase().startsWith(PLACEHOLDER_HOST_PREFIX)) {
+        warn(`${at}.hostname`, `${c.hostname} is the placeholder acsync init writes`, "use your account's API hostname from ActiveCampaign's Settings > Developer (e.g. contoso.api-us1.com)");
+      }
     }
     if (c.apiKey !== undefined) {
       const trouble = apiKeyProblem(c.apiKey);

@@ -23,11 +23,34 @@ async function acsync(args: string[], cwd: string): Promise<{ code: number; stdo
 const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'acsync-init-'));
 
 describe('acsync init (subprocess)', () => {
-  it('writes acsync.yaml and a sample segment that validate as written', async () => {
+  it('writes acsync.yaml and a sample segment that validate once a person gave the consent and replaced the placeholders', async () => {
     const dir = tmp();
     const r = await acsync(['init'], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Created acsync.yaml and segments/customers.csv');
+    expect(r.stdout).toContain('sets dataPrivacyConsent: true');
+    // As written: the consent is not pre-signed (an error until an administrator sets it), the placeholders warn.
+    const written = await loadConfig('acsync.yaml', { cwd: dir, checks: { env: { AC_API_KEY: 'x' }, segmentFiles: true } });
+    expect(written.diagnostics.map((d) => [d.severity, d.path])).toEqual(
+      expect.arrayContaining([
+        ['error', 'connections.marketing.dataPrivacyConsent'],
+        ['warning', 'connections.marketing.hostname'],
+        ['warning', 'roles.admins.0'],
+      ]),
+    );
+    const v = await acsync(['validate'], dir);
+    expect(v.code).toBe(1);
+    expect(v.stdout + v.stderr).toMatch(/acsync\.yaml:\d+:\d+ error connections\.marketing\.dataPrivacyConsent/);
+    expect(v.stdout + v.stderr).toMatch(/your-account\.api-us1\.com is the placeholder acsync init writes/);
+
+    const file = path.join(dir, 'acsync.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('dataPrivacyConsent: false', 'dataPrivacyConsent: true')
+        .replace('your-account.api-us1.com', 'contoso.api-us1.com')
+        .replaceAll('admin@example.com', 'ana@contoso.example'),
+    );
     const { config, diagnostics } = await loadConfig('acsync.yaml', { cwd: dir, checks: { env: { AC_API_KEY: 'x' }, segmentFiles: true } });
     expect(diagnostics).toEqual([]);
     const csv = readFileSync(path.join(dir, 'segments', 'customers.csv'), 'utf8');
@@ -55,8 +78,9 @@ describe('acsync init (subprocess)', () => {
     const r = await acsync(['init', '--dir', 'exports/new'], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`acsync validate -c ${path.join('exports', 'new', 'acsync.yaml')}`);
-    const { config } = await loadConfig(path.join('exports', 'new', 'acsync.yaml'), { cwd: dir });
-    expect(config).toBeDefined();
+    // Found and well-formed there; the only errors are the consent an administrator still has to give.
+    const { diagnostics } = await loadConfig(path.join('exports', 'new', 'acsync.yaml'), { cwd: dir });
+    expect(diagnostics.filter((d) => d.severity === 'error').map((d) => d.path)).toEqual(['connections.marketing.dataPrivacyConsent', 'exports.customers.connection']);
   });
 
   it('rejects --force and other unknown flags with usage, exit 1', async () => {
