@@ -98,11 +98,11 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(`acsync apply: ${NO_TTY_MESSAGE}\n`);
         return 1;
       }
-      const yes = await confirm('Apply these changes to ActiveCampaign?', { stdin: process.stdin, stdout: process.stderr });
-      if (!yes) {
+      const answer = await confirm('Apply these changes to ActiveCampaign?', { stdin: process.stdin, stdout: process.stderr });
+      if (answer !== 'yes') {
         await reporter.close();
-        process.stderr.write('acsync apply: cancelled; nothing was applied.\n');
-        return 1;
+        process.stderr.write(`acsync apply: ${answer === 'interrupted' ? 'interrupted' : "cancelled (only 'yes' approves)"}; nothing was applied.\n`);
+        return answer === 'interrupted' ? 130 : 1;
       }
     }
     let result: RunResult;

@@ -11,7 +11,7 @@ import type { ReactNode } from 'react';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { ExportPlan, RunResult } from '../../engine/model.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
-import { ConfirmPrompt } from '../ui/ConfirmPrompt.tsx';
+import { ConfirmPrompt, type ConfirmAnswer } from '../ui/ConfirmPrompt.tsx';
 import { ReporterApp, type StaticItem } from '../ui/ReporterApp.tsx';
 import { CHANGES_SHOWN_PER_KIND } from './actions.ts';
 import { emailShower } from './mask.ts';
@@ -36,7 +36,7 @@ export class InkReporter implements Reporter {
   private readonly failuresShown = new Map<string, number>();
   private readonly planInTerminal: boolean;
   private readonly instance: Instance;
-  private prompt: { question: string; onAnswer: (yes: boolean) => void } | undefined;
+  private prompt: { question: string; onAnswer: (answer: ConfirmAnswer) => void } | undefined;
   /** Once the result is in, what it adds is kept for the final frame (see ReporterAppProps.tail). */
   private tail: StaticItem[] | undefined;
   private summaryShown = false;
@@ -65,7 +65,7 @@ export class InkReporter implements Reporter {
       stdout: out as NodeJS.WriteStream,
       stderr: out as NodeJS.WriteStream,
       stdin: io.stdin ?? process.stdin,
-      // apply handles SIGINT itself (stop sending, wait for batches in flight); the prompt treats Ctrl-C as No.
+      // apply handles SIGINT itself (stop sending, wait for batches in flight); the prompt reports Ctrl-C as 'interrupted'.
       exitOnCtrlC: false,
       patchConsole: false,
       ...(io.debug === true ? { debug: true } : {}),
@@ -133,7 +133,7 @@ export class InkReporter implements Reporter {
     this.closed = true;
     if (this.ticker !== undefined) clearInterval(this.ticker);
     if (this.pendingFrame !== undefined) clearTimeout(this.pendingFrame);
-    this.prompt?.onAnswer(false);
+    this.prompt?.onAnswer('interrupted');
     this.prompt = undefined;
     // A tail taller than the terminal would make Ink clear the screen to draw it: such a tail goes to <Static> too.
     const rows = (this.opts.stderr as NodeJS.WriteStream).rows ?? 0;
@@ -148,16 +148,16 @@ export class InkReporter implements Reporter {
   }
 
   /** Shows the plan summary and a y/N question below it; resolves with the answer. */
-  ask(question: string): Promise<boolean> {
+  ask(question: string): Promise<ConfirmAnswer> {
     this.showSummaryOnce();
     return new Promise((resolve) => {
       this.prompt = {
         question,
-        onAnswer: (yes) => {
+        onAnswer: (answer) => {
           this.prompt = undefined;
-          this.push({ kind: 'text', text: `${question} ${yes ? 'yes' : 'no'}`, gapAfter: true });
+          this.push({ kind: 'text', text: `${question} ${answer}`, gapAfter: true });
           this.draw();
-          resolve(yes);
+          resolve(answer);
         },
       };
       this.draw();
@@ -228,18 +228,18 @@ export class InkReporter implements Reporter {
 }
 
 /** The y/N prompt behind `confirm`: inside a live Ink reporter on the same stream, or as a small app of its own. */
-export async function askYesNo(question: string, io: { stdin: NodeJS.ReadStream; stdout: Stream }): Promise<boolean> {
+export async function askYesNo(question: string, io: { stdin: NodeJS.ReadStream; stdout: Stream }): Promise<ConfirmAnswer> {
   const live = LIVE.get(io.stdout);
   if (live !== undefined) return live.ask(question);
   return new Promise((resolve) => {
     const instance = render(
       <ConfirmPrompt
         question={question}
-        onAnswer={(yes) => {
+        onAnswer={(answer) => {
           // Let Ink draw the answer before it lets go of the terminal.
           setTimeout(() => {
             instance.unmount();
-            resolve(yes);
+            resolve(answer);
           }, 0);
         }}
       />,

@@ -9,6 +9,7 @@
  * plain plan to stdout.
  * Ink and React are loaded only when the Ink reporter or the prompt is used.
  */
+import type { ConfirmAnswer } from '../ui/ConfirmPrompt.tsx';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { RunResult } from '../../engine/model.ts';
 import { emitGithubDiagnostics, isGithubActions, writeStepSummary } from './github.ts';
@@ -129,10 +130,10 @@ class LazyInkReporter implements Reporter {
 }
 
 /**
- * Asks a y/N question on the terminal (default No). When an Ink reporter is live on the same stream, the prompt is
+ * Asks for approval on the terminal: only 'yes' and Enter approve (as Terraform asks). When an Ink reporter is live on the same stream, the prompt is
  * drawn inside it, below the plan; otherwise a small Ink app of its own asks.
  */
-export async function confirm(question: string, io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream | NodeJS.WritableStream }): Promise<boolean> {
+export async function confirm(question: string, io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream | NodeJS.WritableStream }): Promise<ConfirmAnswer> {
   const { askYesNo } = await import('./ink-reporter.tsx');
   return askYesNo(question, io);
 }

@@ -3,13 +3,13 @@
 /**
  * The whole terminal UI of plan and apply: what is finished (plans, finished exports, failures, the summary) goes
  * into <Static> and scrolls up like ordinary output; below it, a small live area redraws the exports still at work
- * and, when apply asks, the y/N prompt.
+ * and, when apply asks, the approval prompt.
  */
 import { Box, Static, Text, useStdout } from 'ink';
 import type { ExportPlan } from '../../engine/model.ts';
 import { num } from '../report/plan-text.ts';
 import type { ProgressView } from '../report/progress.ts';
-import { ConfirmPrompt } from './ConfirmPrompt.tsx';
+import { ConfirmPrompt, type ConfirmAnswer } from './ConfirmPrompt.tsx';
 import { ExportPlanView, type PlanViewOptions } from './ExportPlanView.tsx';
 import { ExportProgressView, FinishedExportLine } from './ExportProgressView.tsx';
 import { PlanSummaryView } from './PlanSummaryView.tsx';
@@ -25,7 +25,7 @@ export interface ReporterAppProps {
   items: ReadonlyArray<StaticItem & { id: number }>;
   live: readonly ProgressView[];
   planOptions: PlanViewOptions;
-  prompt?: { question: string; onAnswer: (yes: boolean) => void } | undefined;
+  prompt?: { question: string; onAnswer: (answer: ConfirmAnswer) => void } | undefined;
   /** Animation frame counter for the spinners. */
   tick: number;
   /**

@@ -133,39 +133,48 @@ describe('ReporterApp live rows', () => {
   });
 });
 
-describe('ConfirmPrompt', () => {
+describe('ConfirmPrompt: only "yes" and Enter approve (issue 16, item 4)', () => {
+  const prompt = 'Apply? Only \'yes\' will be accepted:';
   it.each([
-    ['y', true],
-    ['Y', true],
-    ['n', false],
-    ['\r', false],
-    ['\u001b', false],
-    ['\u0003', false],
-  ])('answers %j with %s', async (key, expected) => {
-    const answers: boolean[] = [];
-    const { stdin, lastFrame, unmount } = render(<ConfirmPrompt question="Apply?" onAnswer={(yes) => answers.push(yes)} />);
-    expect(frame(lastFrame()).trimEnd()).toBe('Apply? [y/N]');
+    ['yes\r', 'yes'],
+    [' yes \r', 'yes'],
+    ['y', undefined],
+    ['y\r', 'no'],
+    ['Y\r', 'no'],
+    ['YES\r', 'no'],
+    ['n\r', 'no'],
+    ['\r', 'no'],
+    ['yess\u007f\r', 'yes'],
+    ['\u001b', 'no'],
+    ['\u0003', 'interrupted'],
+  ])('answers %j with %s', async (keys, expected) => {
+    const answers: string[] = [];
+    const { stdin, lastFrame, unmount } = render(<ConfirmPrompt question="Apply?" onAnswer={(a) => answers.push(a)} />);
+    expect(frame(lastFrame()).trimEnd()).toBe(prompt);
     await tick();
-    stdin.write(key);
-    await tick();
-    expect(answers).toEqual([expected]);
-    expect(frame(lastFrame())).toBe(`Apply? [y/N] ${expected ? 'yes' : 'no'}`);
-    // A second key does not answer again.
-    stdin.write('y');
-    await tick();
-    expect(answers).toEqual([expected]);
-    unmount();
-  });
-
-  it('takes a typed "yes" and Enter', async () => {
-    const answers: boolean[] = [];
-    const { stdin, unmount } = render(<ConfirmPrompt question="Apply?" onAnswer={(yes) => answers.push(yes)} />);
-    await tick();
-    for (const k of [' ', 'y', 'e', 's', '\r']) {
+    for (const k of keys === '\u001b' || keys === '\u0003' ? [keys] : [...keys]) {
       stdin.write(k);
       await tick();
     }
-    expect(answers).toEqual([true]);
+    expect(answers).toEqual(expected === undefined ? [] : [expected]);
+    if (expected !== undefined) {
+      expect(frame(lastFrame())).toBe(`${prompt} ${expected}`);
+      // Nothing typed afterwards answers again.
+      for (const k of ['y', 'e', 's', '\r']) stdin.write(k);
+      await tick();
+      expect(answers).toEqual([expected]);
+    }
+    unmount();
+  });
+
+  it('a single "y" keystroke never approves: it waits for Enter', async () => {
+    const answers: string[] = [];
+    const { stdin, lastFrame, unmount } = render(<ConfirmPrompt question="Apply?" onAnswer={(a) => answers.push(a)} />);
+    await tick();
+    stdin.write('y');
+    await tick();
+    expect(answers).toEqual([]);
+    expect(frame(lastFrame())).toBe(`${prompt} y`);
     unmount();
   });
 });

@@ -276,8 +276,8 @@ describe('InkReporter: other writes to the terminal', () => {
   });
 });
 
-describe('InkReporter: the y/N prompt drawn inside it', () => {
-  async function ask(keys: string): Promise<{ answer: boolean; screen: string }> {
+describe('InkReporter: the approval prompt drawn inside it', () => {
+  async function ask(keys: string): Promise<{ answer: string; screen: string }> {
     const r = reporter('apply', 120);
     for (const e of planned) r.event(e);
     const answer = r.ask('Apply these changes to ActiveCampaign?');
@@ -286,7 +286,7 @@ describe('InkReporter: the y/N prompt drawn inside it', () => {
     expect(asking.split('\n').slice(-3)).toEqual([
       'Plan: 4 to create, 1 to update, 1 to subscribe, 1 to resubscribe, 1 to unsubscribe (2 skipped, 174 unchanged).',
       '',
-      'Apply these changes to ActiveCampaign? [y/N]',
+      "Apply these changes to ActiveCampaign? Only 'yes' will be accepted:",
     ]);
     // Ink starts listening for keys once the prompt is mounted.
     await vi.advanceTimersByTimeAsync(1);
@@ -300,22 +300,22 @@ describe('InkReporter: the y/N prompt drawn inside it', () => {
 
   it('says No on Enter (the default)', async () => {
     const { answer, screen } = await ask('\r');
-    expect(answer).toBe(false);
+    expect(answer).toBe('no');
     expect(screen).toMatch(/Apply these changes to ActiveCampaign\? no$/m);
   });
 
-  it('says Yes on y, and keeps the answer on screen above what follows', async () => {
-    const { answer, screen } = await ask('y');
-    expect(answer).toBe(true);
+  it('says Yes on "yes" and Enter, and keeps the answer on screen above what follows', async () => {
+    const { answer, screen } = await ask('yes\r');
+    expect(answer).toBe('yes');
     expect(screen).toMatch(/Apply these changes to ActiveCampaign\? yes$/m);
-    expect(screen).not.toContain('[y/N]');
+    expect(screen).not.toContain("Only 'yes'");
   });
 
-  it('answers No when the reporter closes while asking (Ctrl-C path)', async () => {
+  it('answers interrupted when the reporter closes while asking (Ctrl-C path)', async () => {
     const r = reporter('apply');
     for (const e of planned) r.event(e);
     const answer = r.ask('Apply these changes to ActiveCampaign?');
     await close(r);
-    expect(await answer).toBe(false);
+    expect(await answer).toBe('interrupted');
   });
 });

@@ -1,0 +1,71 @@
+"""Runs a command in a real pseudo-terminal of a given size and plays a short script against it.
+
+Usage: python3 pty-run.py COLS ROWS SCRIPT_JSON -- COMMAND...
+SCRIPT_JSON is a list of steps {"expect": "text", "send": "keys"} (either part optional) and
+{"signal": "INT"}: each step waits (up to 30 s) until the screen output so far contains `expect`, then
+writes `send` (or sends the signal to the process group). Prints a JSON object to stdout:
+{"code": exit status (or 128+signal), "output": everything the program wrote to the terminal}.
+Python's pty module is in every Python 3, so the tests need no native Node addon.
+"""
+import fcntl, json, os, pty, select, signal, struct, sys, termios, time
+
+def main() -> None:
+    cols, rows, script = int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
+    cmd = sys.argv[sys.argv.index('--') + 1:]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(cmd[0], cmd)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
+    out = b''
+    deadline = time.time() + 120
+    steps = list(script)
+    status = None
+    while time.time() < deadline:
+        if steps:
+            step = steps[0]
+            want = step.get('expect')
+            if want is None or want.encode() in out:
+                steps.pop(0)
+                if 'send' in step:
+                    time.sleep(step.get('delay', 0.2))
+                    os.write(fd, step['send'].encode())
+                if 'signal' in step:
+                    time.sleep(step.get('delay', 0.2))
+                    os.kill(pid, getattr(signal, 'SIG' + step['signal']))
+                continue
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                data = b''
+            if not data:
+                break
+            out += data
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = st
+            # Drain what is left.
+            while True:
+                r, _, _ = select.select([fd], [], [], 0.2)
+                if not r:
+                    break
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not data:
+                    break
+                out += data
+            break
+    if status is None:
+        try:
+            _, status = os.waitpid(pid, 0) if time.time() < deadline else (os.kill(pid, signal.SIGKILL) or os.waitpid(pid, 0))
+        except ChildProcessError:
+            status = 0
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        code = 128 - code
+    print(json.dumps({'code': code, 'output': out.decode('utf-8', 'replace'), 'pending': [s.get('expect') for s in steps]}))
+
+main()
