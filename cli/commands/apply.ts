@@ -2,6 +2,7 @@
  * `acsync apply`: plans, asks (or not), and makes each ActiveCampaign list match its segment.
  * `acsync apply plan.json` applies a saved plan exactly, refusing before any write when its inputs changed.
  */
+import { runAbortController } from '../../engine/abort.ts';
 import { applyPlanned, planExports, selectExports, UserFacingError, type RunOptions } from '../../engine/run.ts';
 import { hasChanges, type RunResult } from '../../engine/model.ts';
 import { checkSavedPlan, readSavedPlan } from '../../engine/saved-plan.ts';
@@ -56,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   const config = await loadOrReport(flags);
   if (config === undefined) return 1;
 
-  const controller = new AbortController();
+  const controller = runAbortController();
   let interrupted = false;
   const onSigint = (): void => {
     if (interrupted) process.exit(130);

@@ -5,6 +5,7 @@
  * so the whole loop can be driven in tests without real time, real files or a network.
  */
 import path from 'node:path';
+import { runAbortController } from '../abort.ts';
 import type { Config, Diagnostic, ExportConfig, LoadResult } from '../config/model.ts';
 import type { EventSink } from '../events.ts';
 import type { RunResult } from '../model.ts';
@@ -105,7 +106,7 @@ export class WatchSession {
   private readonly retired = new Map<RunQueue, string>();
   private readonly schedules = new Map<string, Schedule>();
   private readonly tallies = new Map<string, ExportTally>();
-  private readonly abort = new AbortController();
+  private readonly abort = runAbortController();
   private readonly watcher: FileWatcher;
   private readonly startedAt: number;
   private pendingPaths = new Map<string, FileEventKind>();
