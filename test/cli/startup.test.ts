@@ -13,7 +13,7 @@ import type { EmulatorHandle } from '../../emulator/index.ts';
 import { fastEmulator, Workspace } from '../helpers/workspace.ts';
 
 const exec = promisify(execFile);
-const HEAVY = ['ink', 'react', 'react-reconciler', 'undici', 'pg', '@duckdb/node-api', 'better-sqlite3', 'chokidar', 'diff', 'p-map'];
+const HEAVY = ['ink', 'react', 'react-reconciler', 'undici', 'pg', '@duckdb/node-api', '@duckdb/node-bindings', 'better-sqlite3', 'chokidar'];
 let dir: string;
 let emulator: EmulatorHandle;
 let ws: Workspace;
@@ -51,6 +51,12 @@ describe('what each command loads', () => {
     const loaded = await loadedPackages(name, args);
     expect(HEAVY.filter((p) => loaded.has(p))).toEqual([]);
     if (name === 'validate') expect(loaded.has('yaml') && loaded.has('ajv')).toBe(true);
+  });
+
+  it('acsync --version prints the version of package.json', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    const { stdout } = await exec(process.execPath, ['bin/acsync.js', '--version']);
+    expect(stdout).toBe(`${pkg.version}\n`);
   });
 
   it('acsync plan does load the HTTP client (the recorder sees what is loaded)', async () => {
