@@ -6,6 +6,7 @@
  *   first     first export of 100,000 new contacts, then of 1,000,000 (peak RSS of the `acsync apply` process)
  *   change    a 1% change of a 1,000,000-member list: with a full list read, then through the snapshot
  *   accounts  two accounts at once, each with its own budget
+ *   startup   each command's start from the packed package against `node -e 0` (bench/startup.ts)
  * Apply runs the real CLI (`node bin/acsync.js apply --auto-approve`) in a child process against emulators in
  * this process, all limits (per second and bulk) scaled up by one factor, and the client told the same limits.
  * Sizes are multiplied by --scale.
@@ -21,6 +22,7 @@ import { startEmulator, type EmulatorHandle } from '../emulator/index.ts';
 import { BULK_IMPORTS_PER_MINUTE, BULK_SINGLE_IMPORTS_PER_MINUTE, REQUESTS_PER_SECOND } from '../engine/activecampaign/rate-budget.ts';
 import { BENCH_FIELDS, benchEnv, seedAppliedList, writeBenchConfig, writeChangedSegmentCsv, type BenchExport } from './bench-fixtures.ts';
 import { generateProfiles, writeSegmentCsv } from './segment-generate.ts';
+import { startupBench } from './startup.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,16 +32,18 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     /** Caps the V8 old space of the acsync child processes (MB): shows how much of their peak RSS is live. */
     'child-heap': { type: 'string' },
+    /** Runs per command in the startup section. */
+    rounds: { type: 'string', default: '20' },
   },
 });
 const scale = Number(args.scale);
 const factor = Number(args.factor);
 const seed = Number(args.seed);
 if (!(scale > 0) || !(factor >= 1) || !Number.isInteger(seed)) {
-  process.stderr.write('usage: npm run bench [-- --scale 0.1] [--factor 20] [--seed 42] [--only plan,first,change,accounts]\n');
+  process.stderr.write('usage: npm run bench [-- --scale 0.1] [--factor 20] [--seed 42] [--only plan,first,change,accounts,startup] [--rounds 20]\n');
   process.exit(1);
 }
-const sections = new Set((args.only ?? 'plan,first,change,accounts').split(',').map((s) => s.trim()));
+const sections = new Set((args.only ?? 'plan,first,change,accounts,startup').split(',').map((s) => s.trim()));
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'bin', 'acsync.js');
 /** GNU time reports a child's peak RSS; without it the figure is left out. */
@@ -332,6 +336,7 @@ try {
   if (sections.has('first')) await firstExports();
   if (sections.has('change')) await onePercentChange();
   if (sections.has('accounts')) await twoAccounts();
+  if (sections.has('startup')) await startupBench({ root, work, rounds: Math.max(1, Number(args.rounds)), out });
   out(`total benchmark time ${min(performance.now() - benchStarted)}`);
 } finally {
   for (const e of emulators) await e.stop();

@@ -48,8 +48,8 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 1 : 0;
   }
   if (name === '--version' || name === '-v') {
-    const { readFileSync } = await import('node:fs');
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const [{ readFileSync }, { packageFile }] = await Promise.all([import('node:fs'), import('../engine/package-root.ts')]);
+    const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
     process.stdout.write(pkg.version + '\n');
     return 0;
   }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../../emulator/index.ts';
+import { PACKAGE_ROOT } from '../../engine/package-root.ts';
 
 const HELP = `Usage: acsync demo [--keep]
 
@@ -19,7 +20,7 @@ Exit 0 when the last plan shows no changes.
       --keep   keep the scratch folder (its path is printed) to look around or run more commands
 `;
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = fileURLToPath(PACKAGE_ROOT);
 const BIN = path.join(ROOT, 'bin/acsync.js');
 
 export async function run(argv: string[]): Promise<number> {

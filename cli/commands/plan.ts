@@ -13,6 +13,8 @@ Options:
 ${COMMON_HELP}
       --detailed-exitcode exit 0: no changes, 2: changes pending, 1: error (as terraform does)
       --out FILE          save the plan (JSON, mode 0600: it holds personal data) for \`acsync apply FILE\`
+      --pr-comment        on GitHub Actions (pull_request events): the plan as one comment on the pull request,
+                          updated on every push; always masked (needs GITHUB_TOKEN with pull-requests: write)
 ${REFRESH_HELP}
 `;
 
@@ -20,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   let parsed;
   let refresh: RefreshMode | undefined;
   try {
-    parsed = parseCommand(argv, { 'detailed-exitcode': { type: 'boolean', default: false }, out: { type: 'string' }, ...REFRESH_OPTION });
+    parsed = parseCommand(argv, { 'detailed-exitcode': { type: 'boolean', default: false }, out: { type: 'string' }, 'pr-comment': { type: 'boolean', default: false }, ...REFRESH_OPTION });
     refresh = refreshFlag(parsed.values);
   } catch (err) {
     return usageFailure('plan', err);
@@ -42,6 +44,10 @@ export async function run(argv: string[]): Promise<number> {
     reporter.result(result);
     await reporter.close();
     if (typeof out === 'string' && !result.ok) process.stderr.write(`acsync plan: the plan was not saved to ${out}: some exports could not be planned\n`);
+    if (parsed.values['pr-comment'] === true) {
+      const { postPlanComment } = await import('../github/pr-comment.ts');
+      await postPlanComment(result, { configFile: flags.config, config, full: flags.full, env: process.env, stderr: process.stderr });
+    }
     return exitCode(result, parsed.values['detailed-exitcode'] === true);
   } catch (err) {
     await reporter.close();

@@ -45,6 +45,11 @@ export async function run(argv: string[]): Promise<number> {
   const file = values.config ?? DEFAULT_CONFIG_FILE;
   const { config, diagnostics } = await loadConfig(file, { checks: { env: process.env, segmentFiles: true } });
   const valid = config !== undefined;
+  if (process.env.GITHUB_ACTIONS === 'true' && diagnostics.length > 0) {
+    // Annotations on the changed lines of a pull request; with --json on stderr, so stdout stays JSON lines.
+    const { emitGithubDiagnostics } = await import('../report/github.ts');
+    emitGithubDiagnostics(diagnostics, values.json ? process.stderr : process.stdout);
+  }
 
   if (values.json) {
     const lines = diagnostics.map((d) => JSON.stringify({ type: 'diagnostic', ...d }));

@@ -5,10 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { packageFile } from '../package-root.ts';
 import { problem, type Problem } from './problem.ts';
 import { childPath, pointerToPath, type SourceIndex } from './source-index.ts';
 
-export const SCHEMA_URL = new URL('../../schemas/acsync.schema.json', import.meta.url);
+export const SCHEMA_URL = packageFile('schemas/acsync.schema.json');
 
 /** A JSON Schema node, loosely typed: the schema file is ours and reference.ts walks it too. */
 export interface SchemaNode {

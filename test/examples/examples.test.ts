@@ -83,16 +83,20 @@ describe('the quickstart segment', () => {
     expect(config!.exports.customers!.listId).toBe('1');
   });
 
-  it('include a GitHub Actions workflow: validate and plan on pull requests, apply on main', () => {
+  it('include a GitHub Actions workflow on the action: validate and plan on pull requests (with the comment), apply the saved plan on main', () => {
+    type Step = { uses?: string; with?: Record<string, string> };
     const workflow = parseYaml(readFileSync(path.join(EXAMPLES, 'github-actions', 'acsync.yml'), 'utf8')) as {
       on: Record<string, unknown>;
-      jobs: Record<string, { if: string; steps: Array<{ run?: string }> }>;
+      jobs: Record<string, { if?: string; needs?: string; permissions?: Record<string, string>; steps: Step[] }>;
     };
+    const action = parseYaml(readFileSync(path.join(EXAMPLES, '..', 'action.yml'), 'utf8')) as { inputs: Record<string, unknown> };
     expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(['pull_request', 'push']));
-    const runs = (job: string) => workflow.jobs[job]!.steps.map((s) => s.run ?? '').join('\n');
-    expect(workflow.jobs['plan']!.if).toContain('pull_request');
-    expect(runs('plan')).toMatch(/acsync validate[\s\S]*acsync plan --detailed-exitcode/);
+    const commands = (job: string) => workflow.jobs[job]!.steps.filter((s) => /\/acsync@v1$/.test(s.uses ?? '')).map((s) => s.with?.['command']);
+    expect(commands('plan')).toEqual(['validate', 'plan']);
+    expect(workflow.jobs['plan']!.permissions?.['pull-requests']).toBe('write');
+    expect(workflow.jobs['apply']!.needs).toBe('plan');
     expect(workflow.jobs['apply']!.if).toContain('refs/heads/main');
-    expect(runs('apply')).toContain('acsync apply --auto-approve');
+    expect(commands('apply')).toEqual(['apply']);
+    for (const job of Object.values(workflow.jobs)) for (const step of job.steps) for (const input of Object.keys(step.with ?? {})) if (/\/acsync@v1$/.test(step.uses ?? '')) expect(action.inputs).toHaveProperty(input);
   });
 });
