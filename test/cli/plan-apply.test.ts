@@ -1,10 +1,14 @@
-/** The real CLI as a subprocess, with CI=true and no TTY, against the emulator over loopback. */
+/**
+ * The CLI with CI=true and no TTY, against the emulator over loopback: in-process through cli/main.ts (the bin's
+ * entry), and as a real subprocess for one test of each command (`sub`).
+ */
 import { execFile } from 'node:child_process';
 import { readdir, stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
 
 const exec = promisify(execFile);
@@ -37,6 +41,11 @@ afterEach(async () => {
 });
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(args, { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...env } });
+}
+
+/** The real bin as a subprocess. */
+async function sub(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...env } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -48,7 +57,7 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 
 describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
   it('plans in plain lines, and --detailed-exitcode says changes are pending', async () => {
-    const r = await cli(['plan', '--detailed-exitcode']);
+    const r = await sub(['plan', '--detailed-exitcode']);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('Plan: 2 to create');
     expect(r.stdout).toMatch(/row 4 +o\*\*\* +invalid email/);
@@ -58,7 +67,7 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
   });
 
   it('refuses to apply without a terminal or --auto-approve, and writes nothing', async () => {
-    const r = await cli(['apply']);
+    const r = await sub(['apply']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--auto-approve');
     expect(await listMembers(emulator, 1)).toHaveLength(0);
@@ -93,7 +102,7 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     const saved = JSON.parse(await readFile(path.join(ws.dir, 'plan.json'), 'utf8')) as { version: number };
     expect(saved.version).toBe(1);
 
-    const shown = await cli(['show', 'plan.json', '--no-mask-emails']);
+    const shown = await sub(['show', 'plan.json', '--no-mask-emails']);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('ana@contoso.example');
     expect(shown.stdout).toContain('Plan: 2 to create');

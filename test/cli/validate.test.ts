@@ -60,7 +60,8 @@ describe('acsync validate (subprocess)', () => {
     const r = await acsync(['validate', '--json'], dir, { AC_API_KEY: 'x' });
     expect(r.code).toBe(1);
     const objects = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(objects[0]).toMatchObject({ type: 'diagnostic', severity: 'error', file: 'acsync.yaml', line: 1, column: 10, path: 'version' });
+    // One shape for `diagnostic` in every command (JSON-EVENTS.md): the diagnostic nested under its name.
+    expect(objects[0]).toMatchObject({ type: 'diagnostic', diagnostic: { severity: 'error', file: 'acsync.yaml', line: 1, column: 10, path: 'version' } });
     expect(objects.at(-1)).toEqual({ type: 'result', file: 'acsync.yaml', valid: false, errors: 1, warnings: 2 });
   });
 

@@ -77,7 +77,8 @@ describe('lines reporter', () => {
     const { stderr, reporter } = setup({ color: true, maskEmails: true });
     reporter.event({ type: 'change:failed', export: 'vip-customers', email: 'anna@contoso.example', action: 'create', reason: 'rejected' });
     await reporter.close();
-    expect(stderr.text).toBe('\u001b[31m✗\u001b[0m vip-customers: a***@contoso.example (create): rejected\n');
+    // util.styleText closes red with its own reset (39), not the full reset (0).
+    expect(stderr.text).toBe('\u001b[31m✗\u001b[39m vip-customers: a***@contoso.example (create): rejected\n');
   });
 
   it('shows the first 20 failures live and lists them all in the apply summary', async () => {
