@@ -8,12 +8,18 @@ import { describe, expect, it } from 'vitest';
 import { countLine, formatDiagnostic, formatDiagnostics } from '../../cli/diagnostics.ts';
 import type { Diagnostic } from '../../engine/config/model.ts';
 import { BASE, edit } from '../config/helpers.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
 const exec = promisify(execFile);
 
-/** Runs the real CLI in `cwd` with a clean, CI-like environment; resolves with the exit code instead of throwing. */
+/** The CLI in-process (cli/main.ts, as the bin runs it) in `cwd` with a clean, CI-like environment. */
 async function acsync(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(args, { cwd, env: { PATH: process.env.PATH ?? '', CI: 'true', ...env } });
+}
+
+/** The real CLI as a subprocess in `cwd` with a clean, CI-like environment; resolves with the exit code instead of throwing. */
+async function sub(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const base = { PATH: process.env.PATH ?? '', CI: 'true', ...env };
   try {
     const r = await exec(process.execPath, [BIN, ...args], { cwd, env: base });
@@ -32,10 +38,10 @@ function project(files: Record<string, string>): string {
 
 const SECRET = 'sk_live_5e4d3c2b1a0f9e8d';
 
-describe('acsync validate (subprocess)', () => {
+describe('acsync validate (one test as a subprocess, the rest in-process)', () => {
   it('exits 0 for a valid ./acsync.yaml, showing warnings and a summary', async () => {
     const dir = project({ 'acsync.yaml': BASE });
-    const r = await acsync(['validate'], dir);
+    const r = await sub(['validate'], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('acsync.yaml:10:13 warning connections.marketing.apiKey: environment variable AC_API_KEY is not set');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('acsync.yaml is valid: 2 exports on 1 connection (3 warnings)');
@@ -71,6 +77,22 @@ describe('acsync validate (subprocess)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('acsync.yaml error: config file not found');
     expect(r.stdout).toContain('acsync init');
+  });
+
+  it('emits GitHub workflow annotations under GITHUB_ACTIONS=true (CI=true GITHUB_ACTIONS=true acsync validate -c broken.yaml)', async () => {
+    const broken = edit(BASE, 'connection: marketing', 'connection: marketting');
+    const dir = project({ 'broken.yaml': broken });
+    const r = await sub(['validate', '-c', 'broken.yaml'], dir, { GITHUB_ACTIONS: 'true', AC_API_KEY: 'x' });
+    expect(r.code).toBe(1);
+    const annotations = r.stdout.split('\n').filter((l) => l.startsWith('::'));
+    expect(annotations).toContain("::error file=broken.yaml,line=16,col=17,title=acsync%3A exports.vip.connection::unknown connection 'marketting'%0Ahint: did you mean 'marketing'?");
+    // The human lines are still there, and warnings are annotated too.
+    expect(r.stdout).toContain("broken.yaml:16:17 error exports.vip.connection: unknown connection 'marketting'");
+    expect(annotations.some((l) => l.startsWith('::warning file=broken.yaml'))).toBe(true);
+    // With --json, stdout stays pure NDJSON: the annotations go to stderr (the runner reads both).
+    const json = await acsync(['validate', '-c', 'broken.yaml', '--json'], dir, { GITHUB_ACTIONS: 'true', AC_API_KEY: 'x' });
+    expect(json.stdout.trim().split('\n').every((l) => l.startsWith('{'))).toBe(true);
+    expect(json.stderr).toContain('::error file=broken.yaml,line=16,col=17');
   });
 
   it('an unknown flag is a clear error, exit 1; --help exits 0', async () => {

@@ -46,7 +46,16 @@ class ExitCalled extends Error {
 let queue: Promise<unknown> = Promise.resolve();
 
 /** Runs `acsync ...args` in-process; resolves with the exit code and what was written. */
-export function runCliInProcess(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; now?: () => number }): Promise<CliRun> {
+export function runCliInProcess(
+  args: string[],
+  opts: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    now?: () => number;
+    /** Sends SIGINT (to the command's own handlers) once the output so far passes this test: to stop a watch. */
+    interruptWhen?: (output: string) => boolean;
+  },
+): Promise<CliRun> {
   const next = queue.then(async () => {
     const stdout = capture();
     const stderr = capture();
@@ -70,6 +79,15 @@ export function runCliInProcess(args: string[], opts: { cwd: string; env: NodeJS
         throw new ExitCalled(code);
       },
     };
+    const interruptWhen = opts.interruptWhen;
+    const poll =
+      interruptWhen === undefined
+        ? undefined
+        : setInterval(() => {
+            if (!interruptWhen(stdout.text + stderr.text)) return;
+            clearInterval(poll);
+            for (const h of handlers.get('SIGINT') ?? []) h('SIGINT');
+          }, 20);
     const before = process.cwd();
     process.chdir(opts.cwd);
     try {
@@ -79,6 +97,7 @@ export function runCliInProcess(args: string[], opts: { cwd: string; env: NodeJS
       if (err instanceof ExitCalled) return { code: err.code, stdout: stdout.text, stderr: stderr.text };
       throw err;
     } finally {
+      if (poll !== undefined) clearInterval(poll);
       process.chdir(before);
     }
   });
