@@ -9,6 +9,7 @@ import type { EmulatorHandle } from '../../emulator/index.ts';
 import { colorAllowed, isCI, maskEmails, useColor } from '../../cli/report/output-policy.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
@@ -60,6 +61,7 @@ describe.each(CI_VARIANTS)('in CI by %s, every command masks emails by default',
   it('watch (JSON)', async () => {
     const r = await runCliInProcess(['watch', '--plan-only', '--json'], { cwd: ws.dir, env: envWith(ci), interruptWhen: (out) => out.includes('"watch:run-done"') });
     expect(r.code).toBe(0);
+    expectValidEvents(r.stdout);
     expect(r.stdout).toContain('a***@contoso.example');
     expect(r.stdout).not.toContain('ana@contoso.example');
   });

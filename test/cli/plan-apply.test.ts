@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 
 const exec = promisify(execFile);
 const BIN = path.resolve('bin/acsync.js');
@@ -86,7 +87,7 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
   it('speaks one JSON object per line with --json', async () => {
     const r = await cli(['apply', '--auto-approve', '--json', '--no-mask-emails']);
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const events = expectValidEvents(r.stdout);
     const types = new Set(events.map((e) => e.type));
     expect(types).toContain('plan:done');
     expect(types).toContain('batch:done');
@@ -157,13 +158,24 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     expect((await readFile(path.join(cache, '.gitignore'), 'utf8')).split('\n')).toContain('*');
     const written = (await stat(path.join(cache, snapshot!))).mtimeMs;
     const off = await cli(['plan', '--refresh', 'off', '--json']);
-    const read = off.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string }).find((e) => e.type === 'plan:list-read');
+    const read = expectValidEvents(off.stdout).find((e) => e.type === 'plan:list-read');
     expect(read).toMatchObject({ mode: 'off', fetched: 2, members: 2 });
     // off neither reads nor writes the snapshot.
     expect((await stat(path.join(cache, snapshot!))).mtimeMs).toBe(written);
     const bad = await cli(['apply', '--refresh=sometimes', '--auto-approve']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--refresh must be one of auto, full, off');
+  });
+
+  it('plan --json and apply --json on an invalid config: the diagnostics, then a result line (ok: false)', async () => {
+    await ws.write('acsync.yaml', (await readFile(path.join(ws.dir, 'acsync.yaml'), 'utf8')).replace('listId: 1', 'listId: [1]'));
+    for (const args of [['plan', '--json'], ['apply', '--auto-approve', '--json']]) {
+      const r = await cli(args);
+      expect(r.code).toBe(1);
+      const events = expectValidEvents(r.stdout);
+      expect(events[0]).toMatchObject({ type: 'diagnostic', diagnostic: { severity: 'error', file: 'acsync.yaml', path: 'exports.customers.listId' } });
+      expect(events.at(-1)).toEqual({ type: 'result', result: { mode: args[0], ok: false, changesPending: false, exports: [] } });
+    }
   });
 
   it('never says "No changes" when an export could not be planned', async () => {

@@ -9,6 +9,7 @@ import { countLine, formatDiagnostic, formatDiagnostics } from '../../cli/diagno
 import type { Diagnostic } from '../../engine/config/model.ts';
 import { BASE, edit } from '../config/helpers.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
 const exec = promisify(execFile);
@@ -65,7 +66,7 @@ describe('acsync validate (one test as a subprocess, the rest in-process)', () =
     const dir = project({ 'acsync.yaml': edit(BASE, 'version: 1', 'version: 2') });
     const r = await acsync(['validate', '--json'], dir, { AC_API_KEY: 'x' });
     expect(r.code).toBe(1);
-    const objects = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const objects = expectValidEvents(r.stdout);
     // One shape for `diagnostic` in every command (JSON-EVENTS.md): the diagnostic nested under its name.
     expect(objects[0]).toMatchObject({ type: 'diagnostic', diagnostic: { severity: 'error', file: 'acsync.yaml', line: 1, column: 10, path: 'version' } });
     expect(objects.at(-1)).toEqual({ type: 'result', file: 'acsync.yaml', valid: false, errors: 1, warnings: 2 });
@@ -91,7 +92,7 @@ describe('acsync validate (one test as a subprocess, the rest in-process)', () =
     expect(annotations.some((l) => l.startsWith('::warning file=broken.yaml'))).toBe(true);
     // With --json, stdout stays pure NDJSON: the annotations go to stderr (the runner reads both).
     const json = await acsync(['validate', '-c', 'broken.yaml', '--json'], dir, { GITHUB_ACTIONS: 'true', AC_API_KEY: 'x' });
-    expect(json.stdout.trim().split('\n').every((l) => l.startsWith('{'))).toBe(true);
+    expect(expectValidEvents(json.stdout).at(-1)).toMatchObject({ type: 'result', valid: false });
     expect(json.stderr).toContain('::error file=broken.yaml,line=16,col=17');
   });
 

@@ -11,6 +11,7 @@ import { applyPlanned, planExports, selectExports } from '../../engine/run.ts';
 import { unsubscribedTag } from '../../engine/tags.ts';
 import { csv, fastEmulator, listMembers, MovableClock, Workspace } from '../helpers/workspace.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 
 const HOUR = 3600;
 
@@ -54,11 +55,7 @@ interface JsonChange {
 async function planChanges(): Promise<JsonChange[]> {
   const r = await cli(['plan', '--json', '--no-mask-emails']);
   expect(r.code, r.stderr).toBe(0);
-  const done = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; plan?: { changes: JsonChange[] } })
-    .find((e) => e.type === 'plan:done');
+  const done = (expectValidEvents(r.stdout) as Array<{ type: string; plan?: { changes: JsonChange[] } }>).find((e) => e.type === 'plan:done');
   return done!.plan!.changes;
 }
 

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { WATCH_USAGE } from '../../cli/commands/watch.ts';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
 
@@ -79,7 +80,7 @@ describe('acsync watch (subprocess)', () => {
     await p.waitFor('"type":"watch:run-done"');
     p.child.kill('SIGINT');
     expect(await p.exited).toBe(0);
-    const events = p.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; ok?: boolean });
+    const events = expectValidEvents(p.out()) as Array<{ type: string; ok?: boolean }>;
     expect(events[0]?.type).toBe('watch:ready');
     expect(events.find((e) => e.type === 'watch:run-done')?.ok).toBe(true);
     expect(events.at(-1)?.type).toBe('watch:stopped');
