@@ -84,7 +84,12 @@ export function commonFlags(values: Record<string, unknown>, env: NodeJS.Process
  * The command's reporter: JSON with --json, Ink on a terminal outside CI (commands that print once pass
  * live: false), plain lines otherwise. Colour follows the stream the format writes its data on.
  */
-export function makeReporter(mode: ReporterMode, flags: Pick<CommonFlags, 'json' | 'noColor' | 'full' | 'maskEmails'>, io: CliIo, extra: { connectionNames?: Record<string, string>; live?: boolean } = {}): Reporter {
+export function makeReporter(
+  mode: ReporterMode,
+  flags: Pick<CommonFlags, 'json' | 'noColor' | 'full' | 'maskEmails'>,
+  io: CliIo,
+  extra: { connectionNames?: Record<string, string>; live?: boolean } = {},
+): Reporter {
   const kind = chooseReporterKind({ json: flags.json, stderrIsTTY: io.isTTY.stderr, env: io.env, ...(extra.live !== undefined ? { live: extra.live } : {}) });
   const colors = streamColors(flags.noColor, io);
   return createReporter(kind, {
@@ -113,7 +118,12 @@ export function connectionNames(config: Config): Record<string, string> {
  * Loads the config (relative to io.cwd) and reports its diagnostics (with `always`, also a clean result: validate's
  * verdict); undefined when it has errors.
  */
-export async function loadOrReport(file: string, reporter: Reporter, io: CliIo, opts: { checks?: { env: NodeJS.ProcessEnv; segmentFiles: boolean }; always?: boolean } = {}): Promise<Config | undefined> {
+export async function loadOrReport(
+  file: string,
+  reporter: Reporter,
+  io: CliIo,
+  opts: { checks?: { env: NodeJS.ProcessEnv; segmentFiles: boolean }; always?: boolean } = {},
+): Promise<Config | undefined> {
   const result = await loadConfig(file, { cwd: io.cwd, ...(opts.checks !== undefined ? { checks: opts.checks } : {}) });
   const { config, diagnostics } = result;
   if (opts.always === true || diagnostics.length > 0 || config === undefined) {

@@ -23,10 +23,13 @@ Exit 0 when the last plan shows no changes.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/acsync.js');
 
+const parse = (argv: string[]) =>
+  parseArgs({ args: argv, options: { keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, strict: true });
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parse>['values'];
   try {
-    ({ values } = parseArgs({ args: argv, options: { keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, strict: true }));
+    ({ values } = parse(argv));
   } catch (err) {
     io.stderr.write(`acsync demo: ${(err as Error).message}\n`);
     return 1;
@@ -68,8 +71,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (!values.keep) await rm(dir, { recursive: true, force: true });
   }
 }
-
-
 
 function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -62,7 +62,11 @@ export function parseEmulatorArgs(argv: string[]): { options: EmulatorOptions } 
         if (flag === '--host') options.host = v;
         else if (flag === '--api-key') options.apiKey = v;
         else if (flag === '--data') options.dataFile = v;
-        else if (flag === '--seed-fields') options.seedFields = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+        else if (flag === '--seed-fields')
+          options.seedFields = v
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
         else {
           try {
             const f = JSON.parse(v) as unknown;
@@ -92,7 +96,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const { startEmulator } = await import('../../emulator/index.ts');
-  let emulator;
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emulator = await startEmulator(parsed.options);
   } catch (e) {
@@ -138,6 +142,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const offSignals = [io.onSignal('SIGINT', stop), io.onSignal('SIGTERM', stop)];
   });
   await e.stop();
-  io.stderr.write(parsed.options.dataFile !== undefined ? `acsync emulator: stopped; state saved to ${parsed.options.dataFile}\n` : 'acsync emulator: stopped\n');
+  io.stderr.write(
+    parsed.options.dataFile !== undefined ? `acsync emulator: stopped; state saved to ${parsed.options.dataFile}\n` : 'acsync emulator: stopped\n',
+  );
   return 0;
 }

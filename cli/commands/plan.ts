@@ -1,6 +1,18 @@
 /** `acsync plan`: shows what would change in each ActiveCampaign list, and why. Reads only; never writes. */
 import { planExports, planResult, selectExports, UserFacingError } from '../../engine/run.ts';
-import { COMMON_HELP, commonFlags, connectionNames, exitCode, loadOrReport, makeReporter, parseCommand, REFRESH_HELP, REFRESH_OPTION, refreshFlag, usageFailure } from '../exec.ts';
+import {
+  COMMON_HELP,
+  commonFlags,
+  connectionNames,
+  exitCode,
+  loadOrReport,
+  makeReporter,
+  parseCommand,
+  REFRESH_HELP,
+  REFRESH_OPTION,
+  refreshFlag,
+  usageFailure,
+} from '../exec.ts';
 import type { CliIo } from '../io.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { writeSavedPlan } from '../../engine/saved-plan.ts';
@@ -18,11 +30,13 @@ ${COMMON_HELP}
 ${REFRESH_HELP}
 `;
 
+const parse = (argv: string[]) => parseCommand(argv, { 'detailed-exitcode': { type: 'boolean', default: false }, out: { type: 'string' }, ...REFRESH_OPTION });
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parse>;
   let refresh: RefreshMode | undefined;
   try {
-    parsed = parseCommand(argv, { 'detailed-exitcode': { type: 'boolean', default: false }, out: { type: 'string' }, ...REFRESH_OPTION });
+    parsed = parse(argv);
     refresh = refreshFlag(parsed.values);
   } catch (err) {
     return usageFailure('plan', err, io);
@@ -39,7 +53,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const reporter = makeReporter('plan', flags, io, { connectionNames: connectionNames(config) });
   try {
     const exports = selectExports(config, flags.exports);
-    const outcomes = await planExports(config, exports, { mode: 'plan', env: io.env, sink: (e) => reporter.event(e), ...(refresh !== undefined ? { refresh } : {}) });
+    const outcomes = await planExports(config, exports, {
+      mode: 'plan',
+      env: io.env,
+      sink: (e) => reporter.event(e),
+      ...(refresh !== undefined ? { refresh } : {}),
+    });
     const result = planResult(outcomes);
     const out = parsed.values.out;
     if (typeof out === 'string' && result.ok) await writeSavedPlan(path.resolve(io.cwd, out), config, outcomes);

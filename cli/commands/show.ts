@@ -11,22 +11,25 @@ Renders a plan saved with \`acsync plan --out PLAN_FILE\`: what \`acsync apply P
       --json   the saved plans as one JSON object per export
 `;
 
+const parse = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
+      'no-color': { type: 'boolean', default: false },
+      'mask-emails': { type: 'boolean' },
+      'no-mask-emails': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        full: { type: 'boolean', default: false },
-        'no-color': { type: 'boolean', default: false },
-        'mask-emails': { type: 'boolean' },
-        'no-mask-emails': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    parsed = parse(argv);
   } catch (err) {
     io.stderr.write(`acsync show: ${(err as Error).message}\n`);
     return 1;

@@ -279,7 +279,7 @@ function inkView(stream: Stream, colour: boolean): Stream {
  * writes go through Ink's own write-above (clear the live area, write, redraw it). Returns the undo.
  */
 function guardStream(stream: Stream, above: () => ((data: string) => void) | undefined): () => void {
-  const own = Object.prototype.hasOwnProperty.call(stream, 'write');
+  const own = Object.hasOwn(stream, 'write');
   const original = stream.write;
   const guarded = (chunk: unknown, ...rest: unknown[]): boolean => {
     const write = above();

@@ -67,7 +67,12 @@ export class LinesReporter implements Reporter {
   savedPlan(view: SavedPlanView): void {
     const { saved, file } = view;
     this.out(`Saved plan ${file}, made ${saved.createdAt} from ${saved.config.file}\n\n`);
-    this.out(renderPlanText(saved.exports.map((e) => e.plan), this.textOptions()) + '\n');
+    this.out(
+      renderPlanText(
+        saved.exports.map((e) => e.plan),
+        this.textOptions(),
+      ) + '\n',
+    );
   }
 
   watchEvent(e: WatchSessionEvent): void {
@@ -116,7 +121,8 @@ export class LinesReporter implements Reporter {
         break;
       }
       case 'ratelimit:wait':
-        if (e.reason !== 'budget') this.err(`${p('yellow', 'rate limited')} by ActiveCampaign on ${e.connection}: waiting ${formatDuration(e.ms)} (${e.reason})`);
+        if (e.reason !== 'budget')
+          this.err(`${p('yellow', 'rate limited')} by ActiveCampaign on ${e.connection}: waiting ${formatDuration(e.ms)} (${e.reason})`);
         break;
       case 'request:retry':
         this.err(
@@ -140,10 +146,11 @@ export class LinesReporter implements Reporter {
     this.stopHeartbeat();
     const opts = this.textOptions();
     // Plans that arrived without a plan:done event (a saved plan) are still shown.
-    for (const e of r.exports) if (e.plan !== undefined && !this.plans.has(e.export)) {
-      this.plans.set(e.export, e.plan);
-      this.out(renderExportPlan(e.plan, opts) + '\n\n');
-    }
+    for (const e of r.exports)
+      if (e.plan !== undefined && !this.plans.has(e.export)) {
+        this.plans.set(e.export, e.plan);
+        this.out(renderExportPlan(e.plan, opts) + '\n\n');
+      }
     if (r.mode === 'plan') {
       const errors = renderExportErrors(r.exports, opts);
       if (errors.length > 0) this.out(errors.join('\n') + '\n\n');

@@ -37,7 +37,7 @@ function forcedColor(env: NodeJS.ProcessEnv): boolean | undefined {
 }
 
 /** Whether to colour text written to a stream that is (or is not) a terminal. */
-export function useColor(noColorFlag: boolean, env: NodeJS.ProcessEnv, streamIsTTY: boolean): boolean {
+export function colorFor(noColorFlag: boolean, env: NodeJS.ProcessEnv, streamIsTTY: boolean): boolean {
   if (!colorAllowed(noColorFlag, env)) return false;
   const forced = forcedColor(env);
   if (forced !== undefined) return forced;
@@ -46,5 +46,5 @@ export function useColor(noColorFlag: boolean, env: NodeJS.ProcessEnv, streamIsT
 
 /** The colour decision for each of the command's two streams. */
 export function streamColors(noColorFlag: boolean, io: Pick<CliIo, 'env' | 'isTTY'>): { stdout: boolean; stderr: boolean } {
-  return { stdout: useColor(noColorFlag, io.env, io.isTTY.stdout), stderr: useColor(noColorFlag, io.env, io.isTTY.stderr) };
+  return { stdout: colorFor(noColorFlag, io.env, io.isTTY.stdout), stderr: colorFor(noColorFlag, io.env, io.isTTY.stderr) };
 }

@@ -66,10 +66,6 @@ export function connectionLabel(plan: Pick<ExportPlan, 'connection'>, names: Rec
   return name === undefined || name === plan.connection ? plan.connection : `${name} (${plan.connection})`;
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** Thousands separators make 12,480 readable at a glance; fixed to en-US so tests and logs do not vary by locale. */
 export function num(n: number): string {
   return n.toLocaleString('en-US');
@@ -171,7 +167,7 @@ export function isAllClear(sentence: string): boolean {
 /** Column-aligned table: text left-aligned, numbers right-aligned. */
 export function alignTable(rows: readonly (readonly string[])[], numeric: readonly boolean[]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
   return rows.map((row) =>
     row
       .map((cell, i) => (numeric[i] === true ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))

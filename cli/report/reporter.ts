@@ -133,7 +133,11 @@ class GithubReporter implements Reporter {
 
   result(r: RunResult): void {
     this.inner.result(r);
-    const summary = { maskEmails: this.opts.maskEmails, full: this.opts.full, ...(this.opts.connectionNames ? { connectionNames: this.opts.connectionNames } : {}) };
+    const summary = {
+      maskEmails: this.opts.maskEmails,
+      full: this.opts.full,
+      ...(this.opts.connectionNames ? { connectionNames: this.opts.connectionNames } : {}),
+    };
     this.pending = writeStepSummary(r, summary, this.env).catch((err: unknown) => {
       // A summary that cannot be written must not fail the sync itself.
       this.opts.stderr.write(`acsync: could not write the GitHub step summary: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -183,14 +187,19 @@ class LazyInkReporter implements Reporter {
   }
 
   private screen(f: (r: LiveScreen) => void): void {
-    if (this.real !== undefined) return f(this.real);
+    if (this.real !== undefined) {
+      f(this.real);
+      return;
+    }
     this.queue.push(f);
-    this.loading ??= (this.opts.mode === 'watch' ? import('./watch-screen.tsx').then(({ WatchScreen }) => new WatchScreen(this.opts)) : import('./ink-reporter.tsx').then(({ InkReporter }) => new InkReporter(this.opts))).then(
-      (real: LiveScreen) => {
-        for (const g of this.queue.splice(0)) g(real);
-        this.real = real;
-      },
-    );
+    this.loading ??= (
+      this.opts.mode === 'watch'
+        ? import('./watch-screen.tsx').then(({ WatchScreen }) => new WatchScreen(this.opts))
+        : import('./ink-reporter.tsx').then(({ InkReporter }) => new InkReporter(this.opts))
+    ).then((real: LiveScreen) => {
+      for (const g of this.queue.splice(0)) g(real);
+      this.real = real;
+    });
   }
 
   config(check: ConfigCheck): void {

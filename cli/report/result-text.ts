@@ -44,7 +44,10 @@ export function renderApplyResult(result: RunResult, opts: ResultTextOptions): s
     ...(stoppedRun ? [num(e.notSent ?? 0)] : []),
     formatDuration(e.durationMs),
   ]);
-  const [head = '', ...body] = alignTable([header, ...rows], header.map((_, i) => i > 0));
+  const [head = '', ...body] = alignTable(
+    [header, ...rows],
+    header.map((_, i) => i > 0),
+  );
   const lines = [p('dim', `  ${head}`), ...body.map((r) => `  ${r}`)];
 
   for (const e of result.exports) {

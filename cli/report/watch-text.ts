@@ -48,9 +48,12 @@ export function formatWatchLine(e: WatchSessionEvent, cwd: string = process.cwd(
       return `${e.export}: run ${e.run} started (${e.reasons.join(', ')})`;
     case 'watch:run-done': {
       const where = e.error?.file !== undefined ? ` (${e.error.file}${e.error.line !== undefined ? `:${e.error.line}` : ''})` : '';
-      if (e.error !== undefined) return `${e.export}: run ${e.run} failed after ${seconds(e.durationMs)}: ${e.error.message}${where}${e.error.hint ? `\n  hint: ${e.error.hint}` : ''}`;
+      if (e.error !== undefined)
+        return `${e.export}: run ${e.run} failed after ${seconds(e.durationMs)}: ${e.error.message}${where}${e.error.hint ? `\n  hint: ${e.error.hint}` : ''}`;
       const counts = e.result?.plan?.counts;
-      const parts = counts ? (['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe', 'skip'] as const).filter((a) => counts[a] > 0).map((a) => `${counts[a]} ${a}`) : [];
+      const parts = counts
+        ? (['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe', 'skip'] as const).filter((a) => counts[a] > 0).map((a) => `${counts[a]} ${a}`)
+        : [];
       const plan = parts.length > 0 ? parts.join(', ') : 'no changes';
       const applied = e.result?.applied !== undefined ? `; ${e.result.applied} applied${e.result.failed ? `, ${e.result.failed} failed` : ''}` : '';
       const firstFailure = e.result?.failures?.[0];
@@ -60,12 +63,18 @@ export function formatWatchLine(e: WatchSessionEvent, cwd: string = process.cwd(
     case 'watch:config-error':
       return `${e.file} is invalid; the last good config keeps running:\n${formatDiagnostics(e.diagnostics, { color: false })}`;
     case 'watch:config-reloaded': {
-      const parts = [e.added.length ? `added ${e.added.join(', ')}` : '', e.removed.length ? `removed ${e.removed.join(', ')}` : '', e.changed.length ? `changed ${e.changed.join(', ')}` : ''].filter(Boolean);
+      const parts = [
+        e.added.length ? `added ${e.added.join(', ')}` : '',
+        e.removed.length ? `removed ${e.removed.join(', ')}` : '',
+        e.changed.length ? `changed ${e.changed.join(', ')}` : '',
+      ].filter(Boolean);
       const warn = e.diagnostics.length > 0 ? `\n${formatDiagnostics(e.diagnostics, { color: false })}` : '';
       return `${e.file} reloaded: ${parts.length > 0 ? parts.join('; ') : 'no export changed'}; watching ${plural(e.paths.length, 'file')}${warn}`;
     }
     case 'watch:schedule':
-      return e.nextAt !== null ? `${e.export}: next scheduled run ${new Date(e.nextAt).toString().slice(0, 24)} (${e.schedule}, ${e.timezone})` : `${e.export}: schedule '${e.schedule}' has no future run`;
+      return e.nextAt !== null
+        ? `${e.export}: next scheduled run ${new Date(e.nextAt).toString().slice(0, 24)} (${e.schedule}, ${e.timezone})`
+        : `${e.export}: schedule '${e.schedule}' has no future run`;
     case 'watch:warning':
       return `warning: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`;
     case 'watch:stopping':
@@ -90,6 +99,7 @@ export function formatSummary(summary: WatchSummary): string[] {
     const failed = x.failedRuns > 0 ? ` (${x.failedRuns} failed)` : '';
     lines.push(`  ${x.name}: ${plural(x.runs, 'run')}${failed}, ${plural(x.applied, 'change')} applied${x.failed > 0 ? `, ${x.failed} failed` : ''}`);
   }
-  if (summary.unfinished.length > 0) lines.push(`  still running when the wait ran out: ${summary.unfinished.join(', ')} (run apply to finish what is missing)`);
+  if (summary.unfinished.length > 0)
+    lines.push(`  still running when the wait ran out: ${summary.unfinished.join(', ')} (run apply to finish what is missing)`);
   return lines;
 }

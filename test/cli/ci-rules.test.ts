@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { colorAllowed, isCI, maskEmails, useColor } from '../../cli/report/output-policy.ts';
+import { colorAllowed, isCI, maskEmails, colorFor } from '../../cli/report/output-policy.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
@@ -59,7 +59,11 @@ describe.each(CI_VARIANTS)('in CI by %s, every command masks emails by default',
   });
 
   it('watch (JSON)', async () => {
-    const r = await runCliInProcess(['watch', '--plan-only', '--json'], { cwd: ws.dir, env: envWith(ci), interruptWhen: (out) => out.includes('"watch:run-done"') });
+    const r = await runCliInProcess(['watch', '--plan-only', '--json'], {
+      cwd: ws.dir,
+      env: envWith(ci),
+      interruptWhen: (out) => out.includes('"watch:run-done"'),
+    });
     expect(r.code).toBe(0);
     expectValidEvents(r.stdout);
     expect(r.stdout).toContain('a***@contoso.example');
@@ -76,7 +80,11 @@ describe('outside CI (CI=false, CI=0, nothing set), emails are shown in full', {
   it.each([[{ CI: 'false' }], [{ CI: '0' }], [{}]])('%j: plan and watch agree', async (ci) => {
     const plan = await runCliInProcess(['plan'], { cwd: ws.dir, env: envWith(ci) });
     expect(plan.stdout).toContain('ana@contoso.example');
-    const watch = await runCliInProcess(['watch', '--plan-only', '--json'], { cwd: ws.dir, env: envWith(ci), interruptWhen: (out) => out.includes('"watch:run-done"') });
+    const watch = await runCliInProcess(['watch', '--plan-only', '--json'], {
+      cwd: ws.dir,
+      env: envWith(ci),
+      interruptWhen: (out) => out.includes('"watch:run-done"'),
+    });
     expect(watch.stdout).toContain('ana@contoso.example');
   });
 });
@@ -117,8 +125,8 @@ describe('output-policy: the rules themselves', () => {
     [false, { FORCE_COLOR: '1', NO_COLOR: '1' }, true, false],
     [true, { FORCE_COLOR: '1' }, true, false],
     [false, { TERM: 'dumb' }, true, false],
-  ] as const)('useColor(--no-color=%s, %j, tty=%s) is %s', (flag, env, tty, expected) => {
-    expect(useColor(flag, { ...env }, tty)).toBe(expected);
+  ] as const)('colorFor(--no-color=%s, %j, tty=%s) is %s', (flag, env, tty, expected) => {
+    expect(colorFor(flag, { ...env }, tty)).toBe(expected);
   });
 
   it('colorAllowed: only --no-color and a non-empty NO_COLOR forbid colour', () => {

@@ -169,7 +169,10 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
 
   it('plan --json and apply --json on an invalid config: the diagnostics, then a result line (ok: false)', async () => {
     await ws.write('acsync.yaml', (await readFile(path.join(ws.dir, 'acsync.yaml'), 'utf8')).replace('listId: 1', 'listId: [1]'));
-    for (const args of [['plan', '--json'], ['apply', '--auto-approve', '--json']]) {
+    for (const args of [
+      ['plan', '--json'],
+      ['apply', '--auto-approve', '--json'],
+    ]) {
       const r = await cli(args);
       expect(r.code).toBe(1);
       const events = expectValidEvents(r.stdout);

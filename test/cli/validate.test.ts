@@ -54,7 +54,9 @@ describe('acsync validate (one test as a subprocess, the rest in-process)', () =
     const r = await acsync(['validate', '-c', 'custom.yaml', '--no-color'], dir, { AC_API_KEY: 'x' });
     expect(r.code).toBe(1);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines).toContain('custom.yaml:10:13 error connections.marketing.apiKey: apiKey must reference an environment variable: a literal API key is not allowed in the config file');
+    expect(lines).toContain(
+      'custom.yaml:10:13 error connections.marketing.apiKey: apiKey must reference an environment variable: a literal API key is not allowed in the config file',
+    );
     expect(lines).toContain("custom.yaml:16:17 error exports.vip.connection: unknown connection 'marketting'");
     expect(lines).toContain("  hint: did you mean 'marketing'?");
     expect(lines.at(-1)).toBe('2 errors, 2 warnings');
@@ -86,7 +88,9 @@ describe('acsync validate (one test as a subprocess, the rest in-process)', () =
     const r = await sub(['validate', '-c', 'broken.yaml'], dir, { GITHUB_ACTIONS: 'true', AC_API_KEY: 'x' });
     expect(r.code).toBe(1);
     const annotations = r.stdout.split('\n').filter((l) => l.startsWith('::'));
-    expect(annotations).toContain("::error file=broken.yaml,line=16,col=17,title=acsync%3A exports.vip.connection::unknown connection 'marketting'%0Ahint: did you mean 'marketing'?");
+    expect(annotations).toContain(
+      "::error file=broken.yaml,line=16,col=17,title=acsync%3A exports.vip.connection::unknown connection 'marketting'%0Ahint: did you mean 'marketing'?",
+    );
     // The human lines are still there, and warnings are annotated too.
     expect(r.stdout).toContain("broken.yaml:16:17 error exports.vip.connection: unknown connection 'marketting'");
     expect(annotations.some((l) => l.startsWith('::warning file=broken.yaml'))).toBe(true);
@@ -109,7 +113,15 @@ describe('acsync validate (one test as a subprocess, the rest in-process)', () =
 });
 
 describe('formatDiagnostic', () => {
-  const d: Diagnostic = { severity: 'error', file: 'acsync.yaml', line: 9, column: 15, path: 'connections.marketing.hostname', message: 'hostname only, without https://', hint: 'write hostname: contoso.api-us1.com' };
+  const d: Diagnostic = {
+    severity: 'error',
+    file: 'acsync.yaml',
+    line: 9,
+    column: 15,
+    path: 'connections.marketing.hostname',
+    message: 'hostname only, without https://',
+    hint: 'write hostname: contoso.api-us1.com',
+  };
 
   it('prints the location line and the hint line', () => {
     expect(formatDiagnostic(d, { color: false })).toBe(

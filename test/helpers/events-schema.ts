@@ -19,7 +19,13 @@ function validator(): ValidateFunction {
 
 /** Parses NDJSON (or takes objects) and asserts each line is a valid event; returns the objects. */
 export function expectValidEvents(input: string | readonly unknown[]): Array<Record<string, unknown> & { type: string }> {
-  const objects = typeof input === 'string' ? input.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown) : [...input];
+  const objects =
+    typeof input === 'string'
+      ? input
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as unknown)
+      : [...input];
   const check = validator();
   for (const o of objects) {
     const ok = check(o);

@@ -24,13 +24,32 @@ const EVENTS: EngineEvent[] = [
   { type: 'change:applied', export: 'vip-customers', change: VIP_PLAN.changes[0]! },
   { type: 'change:failed', export: 'vip-customers', email: 'bo.berg@contoso.example', action: 'create', reason: 'rejected' },
   { type: 'batch:done', export: 'vip-customers', kind: 'bulk_import', id: '1', contacts: 6, succeeded: 5, failed: 1 },
-  { type: 'apply:summary', export: 'vip-customers', applied: 5, failed: 1, counts: VIP_PLAN.counts, durationMs: 900, requests: { 'POST /import/bulk_import': 1 } },
+  {
+    type: 'apply:summary',
+    export: 'vip-customers',
+    applied: 5,
+    failed: 1,
+    counts: VIP_PLAN.counts,
+    durationMs: 900,
+    requests: { 'POST /import/bulk_import': 1 },
+  },
 ];
 const RESULT: RunResult = {
   mode: 'apply',
   ok: false,
   changesPending: true,
-  exports: [{ export: 'vip-customers', connection: 'contoso', listId: '3', plan: VIP_PLAN, applied: 5, failed: 1, failures: [{ email: 'bo.berg@contoso.example', action: 'create', reason: 'rejected' }], durationMs: 900 }],
+  exports: [
+    {
+      export: 'vip-customers',
+      connection: 'contoso',
+      listId: '3',
+      plan: VIP_PLAN,
+      applied: 5,
+      failed: 1,
+      failures: [{ email: 'bo.berg@contoso.example', action: 'create', reason: 'rejected' }],
+      durationMs: 900,
+    },
+  ],
 };
 
 async function run(maskEmails: boolean) {

@@ -100,14 +100,20 @@ describe('acsync watch (subprocess)', () => {
     p.child.kill('SIGINT');
     expect(await p.exited).toBe(0);
     expect(p.err()).toMatch(/changed: \S*seg\.csv → customers/);
-    expect(p.out()).toMatch(/acsync watch stopped after \S+\n  customers: 2 runs, 2 changes applied\n$/);
+    expect(p.out()).toMatch(/acsync watch stopped after \S+\n {2}customers: 2 runs, 2 changes applied\n$/);
     expect(p.out()).not.toContain('started');
   });
 
   it('a second SIGINT while a run is in flight quits at once with 130', async () => {
     // Slow writes keep the first run's apply in flight long enough to be interrupted twice.
     emulator.setFaults({ latencyMs: 5_000, only: ['POST /api/3/contact/sync', 'POST /api/3/import/bulk_import'] });
-    await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana'], ['ben@contoso.example', 'Ben']]));
+    await ws.write(
+      'seg.csv',
+      csv([
+        ['ana@contoso.example', 'Ana'],
+        ['ben@contoso.example', 'Ben'],
+      ]),
+    );
     await ws.config([{ segment: 'seg.csv', fields: false }]);
     const p = watch([]);
     await p.waitFor('run 1 started');
