@@ -6,19 +6,7 @@ import { applyPlanned, planExports, selectExports, UserFacingError, type RunOpti
 import { hasChanges, type RunResult } from '../../engine/model.ts';
 import { checkSavedPlan, readSavedPlan } from '../../engine/saved-plan.ts';
 import path from 'node:path';
-import {
-  COMMON_HELP,
-  commonFlags,
-  connectionNames,
-  exitCode,
-  loadOrReport,
-  makeReporter,
-  parseCommand,
-  REFRESH_HELP,
-  REFRESH_OPTION,
-  refreshFlag,
-  usageFailure,
-} from '../exec.ts';
+import { COMMON_HELP, commonFlags, connectionNames, exitCode, loadOrReport, makeReporter, parseCommand, REFRESH_HELP, REFRESH_OPTION, refreshFlag, usageFailure } from '../exec.ts';
 import type { CliIo } from '../io.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { confirm, NO_TTY_MESSAGE } from '../report/reporter.ts';
@@ -42,11 +30,7 @@ ${REFRESH_HELP}
 const SIGINT_GRACE_MS = 30_000;
 
 const parse = (argv: string[]) =>
-  parseCommand(
-    argv,
-    { 'auto-approve': { type: 'boolean', default: false }, 'allow-mass-unsubscribe': { type: 'boolean', default: false }, ...REFRESH_OPTION },
-    true,
-  );
+  parseCommand(argv, { 'auto-approve': { type: 'boolean', default: false }, 'allow-mass-unsubscribe': { type: 'boolean', default: false }, ...REFRESH_OPTION }, true);
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -104,9 +88,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       const problems = await checkSavedPlan(saved, config, outcomes);
       if (problems.length > 0) {
         await reporter.close();
-        reporter.notice(
-          `acsync apply: the saved plan ${planFile} is stale; nothing was applied:\n${problems.map((p) => `  - ${p}`).join('\n')}\n  hint: run \`acsync plan --out ${planFile}\` again and review it`,
-        );
+        reporter.notice(`acsync apply: the saved plan ${planFile} is stale; nothing was applied:\n${problems.map((p) => `  - ${p}`).join('\n')}\n  hint: run \`acsync plan --out ${planFile}\` again and review it`);
         return 1;
       }
       outcomes = outcomes.map((o, i) => (o.planned === undefined ? o : { ...o, planned: { ...o.planned, plan: saved.exports[i]!.plan } }));
@@ -130,19 +112,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     let result: RunResult;
     if (planFailed) {
       // Nothing is applied when any export could not be planned: a half-applied run is harder to reason about.
-      result = {
-        mode: 'apply',
-        ok: false,
-        changesPending: pending,
-        exports: outcomes.map((o) => ({
-          export: o.export.name,
-          connection: o.export.connection,
-          listId: o.export.listId,
-          durationMs: o.durationMs,
-          ...(o.planned ? { plan: o.planned.plan } : {}),
-          ...(o.error ? { error: o.error } : {}),
-        })),
-      };
+      result = { mode: 'apply', ok: false, changesPending: pending, exports: outcomes.map((o) => ({ export: o.export.name, connection: o.export.connection, listId: o.export.listId, durationMs: o.durationMs, ...(o.planned ? { plan: o.planned.plan } : {}), ...(o.error ? { error: o.error } : {}) })) };
     } else {
       result = await applyPlanned(outcomes, options);
     }
