@@ -10,7 +10,7 @@ import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.
 import { countLine, formatDiagnostic, formatDiagnostics } from '../diagnostics.ts';
 import { CHANGES_SHOWN_PER_KIND } from './actions.ts';
 import { emailShower } from './mask.ts';
-import { connectionLabel, describeListRead, num, renderExportPlan, renderPlanSummary, renderPlanText } from './plan-text.ts';
+import { connectionLabel, describeListRead, num, plural, renderExportPlan, renderPlanSummary, renderPlanText } from './plan-text.ts';
 import { formatCount, formatDuration, ProgressTracker, type ProgressView } from './progress.ts';
 import { renderApplyResult, renderExportErrors } from './result-text.ts';
 import type { ConfigCheck, Reporter, ReporterOptions, SavedPlanView } from './reporter.ts';
@@ -204,8 +204,6 @@ export class LinesReporter implements Reporter {
     this.opts.stderr.write(line + '\n');
   }
 }
-
-const plural = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;
 
 /** `applying 1,200/5,000 contacts (24%) · 38/s · 2 batches in flight · 4.8/5 req/s · waited 3.2s · ETA 1m 40s`. */
 export function describeProgress(v: ProgressView): string {

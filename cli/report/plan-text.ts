@@ -71,6 +71,11 @@ export function num(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** `1 export`, `3 files`: the count as it is, and the word in the number it needs. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** `create 3 · update 1 · … · unchanged 120`, zero counts dimmed. */
 function countsRow(plan: ExportPlan, p: Painter): string {
   const parts = [...LISTED_ACTIONS, 'noop' as const].map((action) => {

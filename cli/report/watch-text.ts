@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { formatDiagnostics } from '../diagnostics.ts';
 import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
+import { plural } from './plan-text.ts';
 
 /** The events the Ink screen lists as notices under the exports. */
 export function isNotice(e: WatchSessionEvent): boolean {
@@ -26,8 +27,6 @@ function shortPath(file: string, cwd: string): string {
   const rel = path.relative(cwd, file);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function seconds(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
