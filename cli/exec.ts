@@ -103,6 +103,7 @@ export function makeReporter(
     env: io.env,
     cwd: io.cwd,
     now: io.now,
+    stdin: io.stdin,
     ...(extra.connectionNames !== undefined ? { connectionNames: extra.connectionNames } : {}),
   });
 }

@@ -77,6 +77,8 @@ export interface ReporterOptions {
   cwd?: string;
   /** The clock of heartbeats, ETAs and watch times. */
   now?: () => number;
+  /** Where the Ink screen reads keys (the approval prompt). */
+  stdin?: NodeJS.ReadStream;
 }
 
 export type ReporterKind = 'ink' | 'lines' | 'json';
@@ -195,7 +197,10 @@ class LazyInkReporter implements Reporter {
     this.loading ??= (
       this.opts.mode === 'watch'
         ? import('./watch-screen.tsx').then(({ WatchScreen }) => new WatchScreen(this.opts))
-        : import('./ink-reporter.tsx').then(({ InkReporter }) => new InkReporter(this.opts))
+        : import('./ink-reporter.tsx').then(
+            ({ InkReporter }) =>
+              new InkReporter(this.opts, { ...(this.opts.stdin ? { stdin: this.opts.stdin } : {}), ...(this.opts.now ? { now: this.opts.now } : {}) }),
+          )
     ).then((real: LiveScreen) => {
       for (const g of this.queue.splice(0)) g(real);
       this.real = real;
