@@ -3,33 +3,22 @@
  * and a count. Whether to colour is the command's decision (NO_COLOR, --no-color, a TTY); this only obeys.
  */
 import type { Diagnostic } from '../engine/config/model.ts';
+import { painter } from './report/style.ts';
 
 export interface FormatOptions {
   color: boolean;
 }
 
-const ANSI = {
-  red: '\u001b[31m',
-  yellow: '\u001b[33m',
-  cyan: '\u001b[36m',
-  bold: '\u001b[1m',
-  dim: '\u001b[2m',
-  reset: '\u001b[0m',
-} as const;
-
-function paint(on: boolean, style: string, text: string): string {
-  return on ? `${style}${text}${ANSI.reset}` : text;
-}
-
 /** One diagnostic: the location line, then `  hint: ...` when there is advice. */
 export function formatDiagnostic(d: Diagnostic, opts: FormatOptions): string {
   // Line 0 means the whole file (it could not be read): a position would be a lie.
+  const p = painter(opts.color);
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
-  const severity = paint(opts.color, ANSI.bold + (d.severity === 'error' ? ANSI.red : ANSI.yellow), d.severity);
-  const subject = d.path === '' ? '' : ` ${paint(opts.color, ANSI.bold, d.path)}`;
-  const head = `${paint(opts.color, ANSI.dim, where)} ${severity}${subject}: ${d.message}`;
+  const severity = p(['bold', d.severity === 'error' ? 'red' : 'yellow'], d.severity);
+  const subject = d.path === '' ? '' : ` ${p('bold', d.path)}`;
+  const head = `${p('dim', where)} ${severity}${subject}: ${d.message}`;
   if (d.hint === undefined || d.hint === '') return head;
-  return `${head}\n  ${paint(opts.color, ANSI.cyan, 'hint:')} ${d.hint}`;
+  return `${head}\n  ${p('cyan', 'hint:')} ${d.hint}`;
 }
 
 /** "2 errors, 1 warning", or "no problems". */

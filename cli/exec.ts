@@ -1,14 +1,15 @@
 /**
- * What `plan`, `apply` and `demo` share: the common flags, loading the config (diagnostics printed, exit 1 on
- * errors), choosing a reporter, and turning a RunResult into an exit code.
+ * What the commands share: the common flags (colour and masking decided by report/output-policy.ts), choosing a
+ * reporter for the command's I/O, loading the config (its diagnostics through that reporter), and turning a
+ * RunResult into an exit code.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../engine/config/load.ts';
 import type { Config } from '../engine/config/model.ts';
 import type { RunResult } from '../engine/model.ts';
-import { formatDiagnostics } from './diagnostics.ts';
-import { chooseReporterKind, createReporter, type Reporter } from './report/reporter.ts';
-import { emitGithubDiagnostics } from './report/github.ts';
+import type { CliIo } from './io.ts';
+import { maskEmails, streamColors } from './report/output-policy.ts';
+import { chooseReporterKind, createReporter, type Reporter, type ReporterMode } from './report/reporter.ts';
 import { REFRESH_MODES, type RefreshMode } from '../engine/snapshot/read-list.ts';
 
 /** `--refresh` for the commands that read lists (plan, apply, watch). */
@@ -43,7 +44,7 @@ export const COMMON_HELP = `  -c, --config PATH       the config file (default: 
       --json              one JSON event per line on stdout (see cli/report/JSON-EVENTS.md)
       --full              list every change (long lists are cut to the first 20 per kind)
       --no-color          no colour (also when NO_COLOR is set)
-      --mask-emails       show a***@contoso.example in human output (default when CI=true)
+      --mask-emails       show a***@contoso.example in every output (default in CI: see the README)
       --no-mask-emails    show emails in full
   -h, --help              this help`;
 
@@ -51,7 +52,8 @@ export interface CommonFlags {
   config: string;
   exports: string[];
   json: boolean;
-  color: boolean;
+  /** --no-color was given (NO_COLOR, FORCE_COLOR and the terminal are weighed by output-policy.ts). */
+  noColor: boolean;
   full: boolean;
   maskEmails: boolean;
 }
@@ -67,51 +69,72 @@ export function parseCommand<T extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
-export function commonFlags(values: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): CommonFlags {
-  const noColor = values['no-color'] === true || (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '');
-  const ci = env['CI'] !== undefined && env['CI'] !== '' && env['CI'] !== '0' && env['CI'] !== 'false';
-  let maskEmails = ci;
-  if (values['mask-emails'] === true) maskEmails = true;
-  if (values['no-mask-emails'] === true) maskEmails = false;
+export function commonFlags(values: Record<string, unknown>, env: NodeJS.ProcessEnv): CommonFlags {
   return {
     config: typeof values['config'] === 'string' ? values['config'] : 'acsync.yaml',
     exports: Array.isArray(values['export']) ? (values['export'] as string[]) : [],
     json: values['json'] === true,
-    color: !noColor,
+    noColor: values['no-color'] === true,
     full: values['full'] === true,
-    maskEmails,
+    maskEmails: maskEmails({ mask: values['mask-emails'] === true, noMask: values['no-mask-emails'] === true }, env),
   };
 }
 
-/** Loads the config and prints its diagnostics; undefined when it has errors. */
-export async function loadOrReport(flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): Promise<Config | undefined> {
-  const result = await loadConfig(flags.config);
-  if (result.diagnostics.length > 0) {
-    if (flags.json) {
-      for (const d of result.diagnostics) process.stdout.write(JSON.stringify({ type: 'diagnostic', diagnostic: d }) + '\n');
-    } else {
-      process.stderr.write(formatDiagnostics(result.diagnostics, { color: flags.color && process.stderr.isTTY === true }) + '\n');
-    }
-    // With --json, stdout carries only JSON lines; the runner reads workflow commands from stderr too.
-    if (env['GITHUB_ACTIONS'] === 'true') emitGithubDiagnostics(result.diagnostics, flags.json ? process.stderr : process.stdout);
-  }
-  return result.config;
-}
-
-export function makeReporter(mode: 'plan' | 'apply', flags: CommonFlags, config: Config | undefined, env: NodeJS.ProcessEnv = process.env): Reporter {
-  const kind = chooseReporterKind({ json: flags.json, stderrIsTTY: process.stderr.isTTY === true, env });
-  const connectionNames: Record<string, string> = {};
-  for (const c of Object.values(config?.connections ?? {})) connectionNames[c.id] = c.displayName;
+/**
+ * The command's reporter: JSON with --json, Ink on a terminal outside CI (commands that print once pass
+ * live: false), plain lines otherwise. Colour follows the stream the format writes its data on.
+ */
+export function makeReporter(
+  mode: ReporterMode,
+  flags: Pick<CommonFlags, 'json' | 'noColor' | 'full' | 'maskEmails'>,
+  io: CliIo,
+  extra: { connectionNames?: Record<string, string>; live?: boolean } = {},
+): Reporter {
+  const kind = chooseReporterKind({ json: flags.json, stderrIsTTY: io.isTTY.stderr, env: io.env, ...(extra.live !== undefined ? { live: extra.live } : {}) });
+  const colors = streamColors(flags.noColor, io);
   return createReporter(kind, {
     mode,
-    color: flags.color && (kind === 'ink' || process.stdout.isTTY === true),
+    // Ink draws on stderr; lines put their data on stdout.
+    color: kind === 'ink' ? colors.stderr : colors.stdout,
     maskEmails: flags.maskEmails,
     full: flags.full,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env,
-    connectionNames,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    cwd: io.cwd,
+    now: io.now,
+    stdin: io.stdin,
+    ...(extra.connectionNames !== undefined ? { connectionNames: extra.connectionNames } : {}),
   });
+}
+
+/** Connection id → display name, for the plan's headers. */
+export function connectionNames(config: Config): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const c of Object.values(config.connections)) names[c.id] = c.displayName;
+  return names;
+}
+
+/**
+ * Loads the config (relative to io.cwd) and reports its diagnostics (with `always`, also a clean result: validate's
+ * verdict); undefined when it has errors.
+ */
+export async function loadOrReport(
+  file: string,
+  reporter: Reporter,
+  io: CliIo,
+  opts: { checks?: { env: NodeJS.ProcessEnv; segmentFiles: boolean }; always?: boolean } = {},
+): Promise<Config | undefined> {
+  const result = await loadConfig(file, { cwd: io.cwd, ...(opts.checks !== undefined ? { checks: opts.checks } : {}) });
+  const { config, diagnostics } = result;
+  if (opts.always === true || diagnostics.length > 0 || config === undefined) {
+    reporter.config({ file: config?.displayFile ?? file, diagnostics, ...(config !== undefined ? { valid: counts(config) } : {}) });
+  }
+  return config;
+}
+
+export function counts(config: Config): { exports: number; connections: number } {
+  return { exports: Object.keys(config.exports).length, connections: Object.keys(config.connections).length };
 }
 
 /** Terraform's convention for `plan --detailed-exitcode`: 0 no changes, 1 error, 2 changes pending. */
@@ -121,7 +144,7 @@ export function exitCode(result: RunResult, detailed: boolean): number {
   return 0;
 }
 
-export function usageFailure(command: string, err: unknown): number {
-  process.stderr.write(`acsync ${command}: ${err instanceof Error ? err.message : String(err)}\nRun \`acsync ${command} --help\` for the options.\n`);
+export function usageFailure(command: string, err: unknown, io: Pick<CliIo, 'stderr'>): number {
+  io.stderr.write(`acsync ${command}: ${err instanceof Error ? err.message : String(err)}\nRun \`acsync ${command} --help\` for the options.\n`);
   return 1;
 }

@@ -1,13 +1,15 @@
 /**
  * The `acsync` entry point: parses the command name and hands the rest of argv to the command module.
- * Each command lives in cli/commands/<name>.ts and exports `run(argv: string[]): Promise<number>`
- * (the exit code). Modules are imported lazily so `acsync validate` never loads Ink or undici.
+ * Each command lives in cli/commands/<name>.ts and exports `run(argv: string[], io: CliIo): Promise<number>`
+ * (the exit code; io is the command's streams, env, terminal, clock and signals: cli/io.ts). Tests call `main`
+ * in-process with an io of their own. Modules are imported lazily so `acsync validate` never loads Ink or undici.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { processIo, type CliIo } from './io.ts';
 
 export interface CommandModule {
-  run(argv: string[]): Promise<number>;
+  run(argv: string[], io: CliIo): Promise<number>;
 }
 
 interface CommandEntry {
@@ -41,25 +43,25 @@ export function usage(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage() + '\n');
+    io.stdout.write(usage() + '\n');
     return name === undefined ? 1 : 0;
   }
   if (name === '--version' || name === '-v') {
     const [{ readFileSync }, { packageFile }] = await Promise.all([import('node:fs'), import('../engine/package-root.ts')]);
     const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
-    process.stdout.write(pkg.version + '\n');
+    io.stdout.write(pkg.version + '\n');
     return 0;
   }
   const entry = COMMANDS[name];
   if (entry === undefined) {
-    process.stderr.write(`acsync: unknown command '${name}'\n\n${usage()}\n`);
+    io.stderr.write(`acsync: unknown command '${name}'\n\n${usage()}\n`);
     return 1;
   }
   const mod = await entry.load();
-  return mod.run(rest);
+  return mod.run(rest, io);
 }
 
 function isEntryPoint(): boolean {

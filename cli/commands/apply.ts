@@ -6,7 +6,9 @@ import { runAbortController } from '../../engine/abort.ts';
 import { applyPlanned, planExports, selectExports, UserFacingError, type RunOptions } from '../../engine/run.ts';
 import { hasChanges, type RunResult } from '../../engine/model.ts';
 import { checkSavedPlan, readSavedPlan } from '../../engine/saved-plan.ts';
-import { COMMON_HELP, commonFlags, exitCode, loadOrReport, makeReporter, parseCommand, REFRESH_HELP, REFRESH_OPTION, refreshFlag, usageFailure } from '../exec.ts';
+import path from 'node:path';
+import { COMMON_HELP, commonFlags, connectionNames, exitCode, loadOrReport, makeReporter, parseCommand, REFRESH_HELP, REFRESH_OPTION, refreshFlag, usageFailure } from '../exec.ts';
+import type { CliIo } from '../io.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { confirm, NO_TTY_MESSAGE } from '../report/reporter.ts';
 
@@ -28,50 +30,52 @@ ${REFRESH_HELP}
 /** How long SIGINT waits for batches already sent before giving up on them. */
 const SIGINT_GRACE_MS = 30_000;
 
-export async function run(argv: string[]): Promise<number> {
-  let parsed;
+const parse = (argv: string[]) =>
+  parseCommand(argv, { 'auto-approve': { type: 'boolean', default: false }, 'allow-mass-unsubscribe': { type: 'boolean', default: false }, ...REFRESH_OPTION }, true);
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
   let refresh: RefreshMode | undefined;
   try {
-    parsed = parseCommand(
-      argv,
-      { 'auto-approve': { type: 'boolean', default: false }, 'allow-mass-unsubscribe': { type: 'boolean', default: false }, ...REFRESH_OPTION },
-      true,
-    );
+    parsed = parse(argv);
     refresh = refreshFlag(parsed.values);
   } catch (err) {
-    return usageFailure('apply', err);
+    return usageFailure('apply', err, io);
   }
   if (parsed.values.help) {
-    process.stdout.write(HELP);
+    io.stdout.write(HELP);
     return 0;
   }
-  if (parsed.positionals.length > 1) return usageFailure('apply', new Error('at most one plan file'));
-  const flags = commonFlags(parsed.values);
+  if (parsed.positionals.length > 1) return usageFailure('apply', new Error('at most one plan file'), io);
+  const flags = commonFlags(parsed.values, io.env);
+  const configReporter = makeReporter('apply', flags, io, { live: false });
   const planFile = parsed.positionals[0];
-  const saved = planFile === undefined ? undefined : await readSavedPlan(planFile).catch((err: unknown) => err as Error);
+  const saved = planFile === undefined ? undefined : await readSavedPlan(path.resolve(io.cwd, planFile)).catch((err: unknown) => err as Error);
   if (saved instanceof Error) {
-    process.stderr.write(`acsync apply: ${saved.message}\n`);
+    configReporter.notice(`acsync apply: ${saved.message}`);
+    await configReporter.close();
     return 1;
   }
   if (saved !== undefined && parsed.values.config === undefined) flags.config = saved.config.file;
-  const config = await loadOrReport(flags);
+  const config = await loadOrReport(flags.config, configReporter, io);
+  await configReporter.close();
   if (config === undefined) return 1;
 
   const controller = runAbortController();
   let interrupted = false;
   const onSigint = (): void => {
-    if (interrupted) process.exit(130);
+    if (interrupted) io.exit(130);
     interrupted = true;
-    process.stderr.write('\nacsync apply: stopping: no new batches; waiting for those already sent (Ctrl-C again to quit now)\n');
+    io.stderr.write('\nacsync apply: stopping: no new batches; waiting for those already sent (Ctrl-C again to quit now)\n');
     controller.abort();
-    setTimeout(() => process.exit(130), SIGINT_GRACE_MS).unref();
+    setTimeout(() => io.exit(130), SIGINT_GRACE_MS).unref();
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const offSignals = [io.onSignal('SIGINT', onSigint), io.onSignal('SIGTERM', onSigint)];
 
-  const reporter = makeReporter('apply', flags, config);
+  const reporter = makeReporter('apply', flags, io, { connectionNames: connectionNames(config) });
   const options: RunOptions = {
     mode: 'apply',
+    env: io.env,
     sink: (e) => reporter.event(e),
     signal: controller.signal,
     allowMassUnsubscribe: parsed.values['allow-mass-unsubscribe'] === true,
@@ -85,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
       const problems = await checkSavedPlan(saved, config, outcomes);
       if (problems.length > 0) {
         await reporter.close();
-        process.stderr.write(`acsync apply: the saved plan ${planFile} is stale; nothing was applied:\n${problems.map((p) => `  - ${p}`).join('\n')}\n  hint: run \`acsync plan --out ${planFile}\` again and review it\n`);
+        reporter.notice(`acsync apply: the saved plan ${planFile} is stale; nothing was applied:\n${problems.map((p) => `  - ${p}`).join('\n')}\n  hint: run \`acsync plan --out ${planFile}\` again and review it`);
         return 1;
       }
       // checkSavedPlan proved the fresh plan equal to the saved one: what was shown is what is applied.
@@ -93,16 +97,16 @@ export async function run(argv: string[]): Promise<number> {
     const planFailed = outcomes.some((o) => o.error !== undefined);
     const pending = outcomes.some((o) => o.planned !== undefined && hasChanges(o.planned.plan));
     if (!planFailed && pending && saved === undefined && parsed.values['auto-approve'] !== true) {
-      const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true && !flags.json;
+      const interactive = io.isTTY.stdin && io.isTTY.stderr && !flags.json;
       if (!interactive) {
         await reporter.close();
-        process.stderr.write(`acsync apply: ${NO_TTY_MESSAGE}\n`);
+        reporter.notice(`acsync apply: ${NO_TTY_MESSAGE}`);
         return 1;
       }
-      const answer = await confirm('Apply these changes to ActiveCampaign?', { stdin: process.stdin, stdout: process.stderr });
+      const answer = await confirm('Apply these changes to ActiveCampaign?', { stdin: io.stdin, stdout: io.stderr });
       if (answer !== 'yes') {
         await reporter.close();
-        process.stderr.write(`acsync apply: ${answer === 'interrupted' ? 'interrupted' : "cancelled (only 'yes' approves)"}; nothing was applied.\n`);
+        reporter.notice(`acsync apply: ${answer === 'interrupted' ? 'interrupted' : "cancelled (only 'yes' approves)"}; nothing was applied.`);
         return answer === 'interrupted' ? 130 : 1;
       }
     }
@@ -120,12 +124,11 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     await reporter.close();
     if (err instanceof UserFacingError) {
-      process.stderr.write(`acsync apply: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+      reporter.notice(`acsync apply: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`);
       return 1;
     }
     throw err;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    for (const off of offSignals) off();
   }
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../../emulator/index.ts';
 import { PACKAGE_ROOT } from '../../engine/package-root.ts';
+import type { CliIo } from '../io.ts';
 
 const HELP = `Usage: acsync demo [--keep]
 
@@ -23,18 +24,22 @@ Exit 0 when the last plan shows no changes.
 const ROOT = fileURLToPath(PACKAGE_ROOT);
 const BIN = path.join(ROOT, 'bin/acsync.js');
 
-export async function run(argv: string[]): Promise<number> {
-  let values;
+const parse = (argv: string[]) =>
+  parseArgs({ args: argv, options: { keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, strict: true });
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
   try {
-    ({ values } = parseArgs({ args: argv, options: { keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, strict: true }));
+    ({ values } = parse(argv));
   } catch (err) {
-    process.stderr.write(`acsync demo: ${(err as Error).message}\n`);
+    io.stderr.write(`acsync demo: ${(err as Error).message}\n`);
     return 1;
   }
   if (values.help) {
-    process.stdout.write(HELP);
+    io.stdout.write(HELP);
     return 0;
   }
+  const say = (text: string): void => void io.stderr.write(text + '\n');
   const apiKey = `demo-${Math.random().toString(36).slice(2, 10)}`;
   const emulator = await startEmulator({ port: 0, apiKey, seedLists: 1, seedFields: ['LOYALTY_TIER'] });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'acsync-demo-'));
@@ -45,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     await writeFile(configFile, config.replace(/hostname: 127\.0\.0\.1:4010/, `hostname: ${emulator.hostname}`));
     say(`ActiveCampaign emulator on ${emulator.url} (real limits: 5 requests/s, 100 bulk imports/min)`);
     say(`quickstart copied to ${dir}`);
-    const env = { ...process.env, AC_API_KEY: apiKey };
+    const env = { ...io.env, AC_API_KEY: apiKey };
     const steps: Array<{ title: string; args: string[]; ok: (code: number) => boolean }> = [
       { title: 'acsync plan', args: ['plan'], ok: (c) => c === 0 },
       { title: 'acsync apply --auto-approve', args: ['apply', '--auto-approve'], ok: (c) => c === 0 },
@@ -66,10 +71,6 @@ export async function run(argv: string[]): Promise<number> {
     await emulator.stop();
     if (!values.keep) await rm(dir, { recursive: true, force: true });
   }
-}
-
-function say(text: string): void {
-  process.stderr.write(text + '\n');
 }
 
 function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {

@@ -3,6 +3,7 @@
  * data file (when --data is given) and exits 0.
  */
 import type { EmulatorOptions, FaultConfig } from '../../emulator/index.ts';
+import type { CliIo } from '../io.ts';
 
 const HELP = `Usage: acsync emulator [options]
 
@@ -61,7 +62,11 @@ export function parseEmulatorArgs(argv: string[]): { options: EmulatorOptions } 
         if (flag === '--host') options.host = v;
         else if (flag === '--api-key') options.apiKey = v;
         else if (flag === '--data') options.dataFile = v;
-        else if (flag === '--seed-fields') options.seedFields = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+        else if (flag === '--seed-fields')
+          options.seedFields = v
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
         else {
           try {
             const f = JSON.parse(v) as unknown;
@@ -80,34 +85,34 @@ export function parseEmulatorArgs(argv: string[]): { options: EmulatorOptions } 
   return { options };
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseEmulatorArgs(argv);
   if ('help' in parsed) {
-    process.stdout.write(HELP);
+    io.stdout.write(HELP);
     return 0;
   }
   if ('error' in parsed) {
-    process.stderr.write(`acsync emulator: ${parsed.error}\nRun \`acsync emulator --help\` for the options.\n`);
+    io.stderr.write(`acsync emulator: ${parsed.error}\nRun \`acsync emulator --help\` for the options.\n`);
     return 1;
   }
   const { startEmulator } = await import('../../emulator/index.ts');
-  let emulator;
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emulator = await startEmulator(parsed.options);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') {
-      process.stderr.write(`acsync emulator: port ${String(parsed.options.port ?? 4010)} is in use. Stop the other process or pass --port 0 for any free port.\n`);
+      io.stderr.write(`acsync emulator: port ${String(parsed.options.port ?? 4010)} is in use. Stop the other process or pass --port 0 for any free port.\n`);
       return 1;
     }
     if (err instanceof Error && parsed.options.dataFile !== undefined && err.message.startsWith(parsed.options.dataFile)) {
-      process.stderr.write(`acsync emulator: ${err.message}\n`);
+      io.stderr.write(`acsync emulator: ${err.message}\n`);
       return 1;
     }
     throw e;
   }
   const e = emulator;
-  process.stdout.write(
+  io.stdout.write(
     [
       `ActiveCampaign emulator listening on ${e.url}`,
       `  hostname: ${e.hostname}`,
@@ -131,14 +136,14 @@ export async function run(argv: string[]): Promise<number> {
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      for (const off of offSignals) off();
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    const offSignals = [io.onSignal('SIGINT', stop), io.onSignal('SIGTERM', stop)];
   });
   await e.stop();
-  process.stderr.write(parsed.options.dataFile !== undefined ? `acsync emulator: stopped; state saved to ${parsed.options.dataFile}\n` : 'acsync emulator: stopped\n');
+  io.stderr.write(
+    parsed.options.dataFile !== undefined ? `acsync emulator: stopped; state saved to ${parsed.options.dataFile}\n` : 'acsync emulator: stopped\n',
+  );
   return 0;
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SCHEMA_URL } from '../../engine/config/schema.ts';
+import type { CliIo } from '../io.ts';
 
 const USAGE = `Usage: acsync init [--dir PATH]
 
@@ -79,7 +80,7 @@ kenji.tanaka@example.com,Kenji,Tanaka,,Bronze
 anna.kowalska@example.com,Anna,Kowalska,+48 512 345 678,Silver
 `;
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   let values: { dir?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -89,18 +90,18 @@ export async function run(argv: string[]): Promise<number> {
       strict: true,
     }));
   } catch (e) {
-    process.stderr.write(`acsync init: ${e instanceof Error ? e.message : String(e)}\n\n${USAGE}\n`);
+    io.stderr.write(`acsync init: ${e instanceof Error ? e.message : String(e)}\n\n${USAGE}\n`);
     return 1;
   }
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    io.stdout.write(USAGE + '\n');
     return 0;
   }
 
-  const dir = path.resolve(values.dir ?? '.');
+  const dir = path.resolve(io.cwd, values.dir ?? '.');
   // Paths below the working folder read best relative; anything else absolute.
   const shown = (p: string): string => {
-    const rel = path.relative(process.cwd(), path.join(dir, p));
+    const rel = path.relative(io.cwd, path.join(dir, p));
     return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? path.join(dir, p) : rel;
   };
   const targets = [CONFIG_FILE, SEGMENT_FILE];
@@ -109,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
     if (await stat(path.join(dir, t)).catch(() => undefined)) existing.push(shown(t));
   }
   if (existing.length > 0) {
-    process.stderr.write(
+    io.stderr.write(
       `acsync init: ${existing.join(' and ')} already ${existing.length === 1 ? 'exists' : 'exist'}; init never overwrites files, so nothing was written.\n` +
         `  hint: check the existing config with \`acsync validate\`, or scaffold elsewhere with --dir PATH\n`,
     );
@@ -125,12 +126,12 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'EEXIST' ? 'a file appeared while writing' : err.code === 'EACCES' ? 'permission denied' : (err.code ?? err.message);
-    process.stderr.write(`acsync init: cannot write into ${shown('.')}: ${why}\n`);
+    io.stderr.write(`acsync init: cannot write into ${shown('.')}: ${why}\n`);
     return 1;
   }
 
   const cfg = shown(CONFIG_FILE);
-  process.stdout.write(
+  io.stdout.write(
     [
       `Created ${cfg} and ${shown(SEGMENT_FILE)}.`,
       'Next:',

@@ -1,8 +1,22 @@
 /** `acsync plan`: shows what would change in each ActiveCampaign list, and why. Reads only; never writes. */
 import { planExports, planResult, selectExports, UserFacingError } from '../../engine/run.ts';
-import { COMMON_HELP, commonFlags, exitCode, loadOrReport, makeReporter, parseCommand, REFRESH_HELP, REFRESH_OPTION, refreshFlag, usageFailure } from '../exec.ts';
+import {
+  COMMON_HELP,
+  commonFlags,
+  connectionNames,
+  exitCode,
+  loadOrReport,
+  makeReporter,
+  parseCommand,
+  REFRESH_HELP,
+  REFRESH_OPTION,
+  refreshFlag,
+  usageFailure,
+} from '../exec.ts';
+import type { CliIo } from '../io.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { writeSavedPlan } from '../../engine/saved-plan.ts';
+import path from 'node:path';
 
 const HELP = `Usage: acsync plan [options]
 
@@ -18,41 +32,56 @@ ${COMMON_HELP}
 ${REFRESH_HELP}
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  let parsed;
+const parse = (argv: string[]) =>
+  parseCommand(argv, {
+    'detailed-exitcode': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    'pr-comment': { type: 'boolean', default: false },
+    ...REFRESH_OPTION,
+  });
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
   let refresh: RefreshMode | undefined;
   try {
-    parsed = parseCommand(argv, { 'detailed-exitcode': { type: 'boolean', default: false }, out: { type: 'string' }, 'pr-comment': { type: 'boolean', default: false }, ...REFRESH_OPTION });
+    parsed = parse(argv);
     refresh = refreshFlag(parsed.values);
   } catch (err) {
-    return usageFailure('plan', err);
+    return usageFailure('plan', err, io);
   }
   if (parsed.values.help) {
-    process.stdout.write(HELP);
+    io.stdout.write(HELP);
     return 0;
   }
-  const flags = commonFlags(parsed.values);
-  const config = await loadOrReport(flags);
+  const flags = commonFlags(parsed.values, io.env);
+  const configReporter = makeReporter('plan', flags, io, { live: false });
+  const config = await loadOrReport(flags.config, configReporter, io);
+  await configReporter.close();
   if (config === undefined) return 1;
-  const reporter = makeReporter('plan', flags, config);
+  const reporter = makeReporter('plan', flags, io, { connectionNames: connectionNames(config) });
   try {
     const exports = selectExports(config, flags.exports);
-    const outcomes = await planExports(config, exports, { mode: 'plan', sink: (e) => reporter.event(e), ...(refresh !== undefined ? { refresh } : {}) });
+    const outcomes = await planExports(config, exports, {
+      mode: 'plan',
+      env: io.env,
+      sink: (e) => reporter.event(e),
+      ...(refresh !== undefined ? { refresh } : {}),
+    });
     const result = planResult(outcomes);
     const out = parsed.values.out;
-    if (typeof out === 'string' && result.ok) await writeSavedPlan(out, config, outcomes);
+    if (typeof out === 'string' && result.ok) await writeSavedPlan(path.resolve(io.cwd, out), config, outcomes);
     reporter.result(result);
     await reporter.close();
-    if (typeof out === 'string' && !result.ok) process.stderr.write(`acsync plan: the plan was not saved to ${out}: some exports could not be planned\n`);
+    if (typeof out === 'string' && !result.ok) reporter.notice(`acsync plan: the plan was not saved to ${out}: some exports could not be planned`);
     if (parsed.values['pr-comment'] === true) {
       const { postPlanComment } = await import('../github/pr-comment.ts');
-      await postPlanComment(result, { configFile: flags.config, config, full: flags.full, env: process.env, stderr: process.stderr });
+      await postPlanComment(result, { configFile: flags.config, config, full: flags.full, env: io.env, stderr: io.stderr });
     }
     return exitCode(result, parsed.values['detailed-exitcode'] === true);
   } catch (err) {
     await reporter.close();
     if (err instanceof UserFacingError) {
-      process.stderr.write(`acsync plan: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+      reporter.notice(`acsync plan: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`);
       return 1;
     }
     throw err;

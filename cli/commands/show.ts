@@ -1,9 +1,9 @@
 /** `acsync show plan.json`: renders a saved plan, as `acsync plan` showed it. Reads nothing but the file. */
 import { parseArgs } from 'node:util';
 import { readSavedPlan } from '../../engine/saved-plan.ts';
-import { maskPlan } from '../report/mask.ts';
-import { renderPlanText } from '../report/plan-text.ts';
-import { commonFlags } from '../exec.ts';
+import path from 'node:path';
+import { commonFlags, makeReporter } from '../exec.ts';
+import type { CliIo } from '../io.ts';
 
 const HELP = `Usage: acsync show PLAN_FILE [--json] [--full] [--no-color] [--mask-emails | --no-mask-emails]
 
@@ -11,49 +11,47 @@ Renders a plan saved with \`acsync plan --out PLAN_FILE\`: what \`acsync apply P
       --json   the saved plans as one JSON object per export
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  let parsed;
+const parse = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
+      'no-color': { type: 'boolean', default: false },
+      'mask-emails': { type: 'boolean' },
+      'no-mask-emails': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        full: { type: 'boolean', default: false },
-        'no-color': { type: 'boolean', default: false },
-        'mask-emails': { type: 'boolean' },
-        'no-mask-emails': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    parsed = parse(argv);
   } catch (err) {
-    process.stderr.write(`acsync show: ${(err as Error).message}\n`);
+    io.stderr.write(`acsync show: ${(err as Error).message}\n`);
     return 1;
   }
   if (parsed.values.help) {
-    process.stdout.write(HELP);
+    io.stdout.write(HELP);
     return 0;
   }
   const file = parsed.positionals[0];
   if (file === undefined || parsed.positionals.length > 1) {
-    process.stderr.write(`acsync show: name one saved plan file\n${HELP}`);
+    io.stderr.write(`acsync show: name one saved plan file\n${HELP}`);
     return 1;
   }
-  const flags = commonFlags(parsed.values);
-  let saved;
+  const flags = commonFlags(parsed.values, io.env);
+  const reporter = makeReporter('show', flags, io, { live: false });
   try {
-    saved = await readSavedPlan(file);
-  } catch (err) {
-    process.stderr.write(`acsync show: ${(err as Error).message}\n`);
-    return 1;
-  }
-  const plans = saved.exports.map((e) => e.plan);
-  if (flags.json) {
-    for (const e of saved.exports) process.stdout.write(JSON.stringify({ type: 'saved-plan', export: e.export, connection: e.connection, listId: e.listId, plan: flags.maskEmails ? maskPlan(e.plan) : e.plan }) + '\n');
+    reporter.savedPlan({ file, saved: await readSavedPlan(path.resolve(io.cwd, file)) });
     return 0;
+  } catch (err) {
+    reporter.notice(`acsync show: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await reporter.close();
   }
-  process.stdout.write(`Saved plan ${file}, made ${saved.createdAt} from ${saved.config.file}\n\n`);
-  process.stdout.write(renderPlanText(plans, { color: flags.color && process.stdout.isTTY === true, maskEmails: flags.maskEmails, full: flags.full }) + '\n');
-  return 0;
 }

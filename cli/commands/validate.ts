@@ -1,10 +1,12 @@
 /**
  * `acsync validate`: checks a config file and reports every problem at once. Exit 0 when valid (warnings
- * allowed), 1 when not. Diagnostics are the command's output, so they go to stdout.
+ * allowed), 1 when not. Diagnostics are the command's output, so they go to stdout (through the reporter: plain
+ * lines, or JSON with --json; GitHub annotations too under GITHUB_ACTIONS=true).
  */
 import { parseArgs } from 'node:util';
-import { countLine, formatDiagnostics } from '../diagnostics.ts';
-import { loadConfig } from '../../engine/config/load.ts';
+import { loadOrReport, makeReporter } from '../exec.ts';
+import type { CliIo } from '../io.ts';
+import { maskEmails } from '../report/output-policy.ts';
 
 export const DEFAULT_CONFIG_FILE = 'acsync.yaml';
 
@@ -19,7 +21,7 @@ Options:
       --no-color     no colours (also when NO_COLOR is set or stdout is not a terminal)
   -h, --help         this help`;
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   let values: { config?: string; json?: boolean; 'no-color'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -34,41 +36,18 @@ export async function run(argv: string[]): Promise<number> {
       strict: true,
     }));
   } catch (e) {
-    process.stderr.write(`acsync validate: ${e instanceof Error ? e.message : String(e)}\n\n${USAGE}\n`);
+    io.stderr.write(`acsync validate: ${e instanceof Error ? e.message : String(e)}\n\n${USAGE}\n`);
     return 1;
   }
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    io.stdout.write(USAGE + '\n');
     return 0;
   }
 
+  const flags = { json: values.json === true, noColor: values['no-color'] === true, full: false, maskEmails: maskEmails({}, io.env) };
+  const reporter = makeReporter('validate', flags, io, { live: false });
   const file = values.config ?? DEFAULT_CONFIG_FILE;
-  const { config, diagnostics } = await loadConfig(file, { checks: { env: process.env, segmentFiles: true } });
-  const valid = config !== undefined;
-  if (process.env.GITHUB_ACTIONS === 'true' && diagnostics.length > 0) {
-    // Annotations on the changed lines of a pull request; with --json on stderr, so stdout stays JSON lines.
-    const { emitGithubDiagnostics } = await import('../report/github.ts');
-    emitGithubDiagnostics(diagnostics, values.json ? process.stderr : process.stdout);
-  }
-
-  if (values.json) {
-    const lines = diagnostics.map((d) => JSON.stringify({ type: 'diagnostic', ...d }));
-    const errors = diagnostics.filter((d) => d.severity === 'error').length;
-    lines.push(JSON.stringify({ type: 'result', file: config?.displayFile ?? diagnostics[0]?.file ?? file, valid, errors, warnings: diagnostics.length - errors }));
-    process.stdout.write(lines.join('\n') + '\n');
-    return valid ? 0 : 1;
-  }
-
-  const noColorEnv = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
-  const color = !values['no-color'] && !noColorEnv && process.stdout.isTTY === true;
-  const out: string[] = [];
-  if (diagnostics.length > 0) out.push(formatDiagnostics(diagnostics, { color }));
-  if (config !== undefined) {
-    const exportCount = Object.keys(config.exports).length;
-    const connCount = Object.keys(config.connections).length;
-    const summary = `${config.displayFile} is valid: ${exportCount} ${exportCount === 1 ? 'export' : 'exports'} on ${connCount} ${connCount === 1 ? 'connection' : 'connections'}`;
-    out.push(diagnostics.length > 0 ? `${summary} (${countLine(diagnostics)})` : summary);
-  }
-  process.stdout.write(out.join('\n') + '\n');
-  return valid ? 0 : 1;
+  const config = await loadOrReport(file, reporter, io, { checks: { env: io.env, segmentFiles: true }, always: true });
+  await reporter.close();
+  return config !== undefined ? 0 : 1;
 }

@@ -60,7 +60,11 @@ export function renderPlanComment(result: RunResult, opts: CommentOptions): stri
   const summary = scrubEmails(
     renderStepSummary(maskResult(result), { maskEmails: true, full: opts.full, ...(opts.connectionNames ? { connectionNames: opts.connectionNames } : {}) }),
   );
-  const source = [`config \`${opts.configPath.replace(/`/g, "'")}\``, ...(opts.headSha ? [`commit ${opts.headSha.slice(0, 7)}`] : []), ...(opts.runUrl ? [`[workflow run](${opts.runUrl})`] : [])];
+  const source = [
+    `config \`${opts.configPath.replace(/`/g, "'")}\``,
+    ...(opts.headSha ? [`commit ${opts.headSha.slice(0, 7)}`] : []),
+    ...(opts.runUrl ? [`[workflow run](${opts.runUrl})`] : []),
+  ];
   const footer = `\n<sub>${source.join(' · ')} · emails and names masked · updated on every push</sub>\n`;
   const head = `${marker}\n`;
   const room = max - head.length - footer.length;
@@ -115,9 +119,11 @@ export interface PullRequestTarget {
 export async function pullRequestTarget(env: NodeJS.ProcessEnv): Promise<{ target: PullRequestTarget } | { skip: string } | { problem: string }> {
   if (!isGithubActions(env)) return { skip: 'not running on GitHub Actions (GITHUB_ACTIONS is not true): no comment written' };
   const event = env['GITHUB_EVENT_NAME'] ?? '';
-  if (event !== 'pull_request' && event !== 'pull_request_target') return { skip: `the ${event === '' ? 'unknown' : event} event is not a pull request: no comment written` };
+  if (event !== 'pull_request' && event !== 'pull_request_target')
+    return { skip: `the ${event === '' ? 'unknown' : event} event is not a pull request: no comment written` };
   const token = env['GITHUB_TOKEN'] ?? '';
-  if (token === '') return { problem: 'GITHUB_TOKEN is not set: pass it to the step (env: GITHUB_TOKEN: ${{ github.token }}) with permissions: pull-requests: write' };
+  if (token === '')
+    return { problem: 'GITHUB_TOKEN is not set: pass it to the step (env: GITHUB_TOKEN: ${{ github.token }}) with permissions: pull-requests: write' };
   const repo = env['GITHUB_REPOSITORY'] ?? '';
   if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) return { problem: `GITHUB_REPOSITORY is not owner/name (got '${repo}')` };
   const eventPath = env['GITHUB_EVENT_PATH'] ?? '';
@@ -146,7 +152,7 @@ export interface PostOptions {
   full: boolean;
   env: NodeJS.ProcessEnv;
   /** Where notes and warnings go (the runner reads workflow commands from stderr too). */
-  stderr: NodeJS.WritableStream;
+  stderr: { write(chunk: string): unknown };
 }
 
 /** Writes or updates the plan comment. Never throws and never changes the exit code: every failure is a warning. */
@@ -193,7 +199,10 @@ export async function postPlanComment(result: RunResult, opts: PostOptions): Pro
         `could not comment on pull request #${t.number}: ${err.message}. A pull request from a fork gets a read-only GITHUB_TOKEN, so no comment can be written; the plan is in the step summary. Otherwise give the job permissions: pull-requests: write.`,
       );
     }
-    const message = err instanceof GitHubHttpError ? err.message : `${err instanceof Error ? ((err as { code?: string }).code ?? err.name) : 'error'}: ${err instanceof Error ? err.message : String(err)}`;
+    const message =
+      err instanceof GitHubHttpError
+        ? err.message
+        : `${err instanceof Error ? ((err as { code?: string }).code ?? err.name) : 'error'}: ${err instanceof Error ? err.message : String(err)}`;
     return warn(`could not comment on pull request #${t.number}: ${message}; the plan is in the step summary`);
   }
 }

@@ -90,7 +90,12 @@ export function renderStepSummary(result: RunResult, opts: SummaryOptions): stri
 }
 
 function detailsBlock(plan: ExportPlan, opts: SummaryOptions): string {
-  const text = renderExportPlan(plan, { color: false, maskEmails: opts.maskEmails, full: opts.full, ...(opts.connectionNames ? { connectionNames: opts.connectionNames } : {}) });
+  const text = renderExportPlan(plan, {
+    color: false,
+    maskEmails: opts.maskEmails,
+    full: opts.full,
+    ...(opts.connectionNames ? { connectionNames: opts.connectionNames } : {}),
+  });
   const n = plan.changes.filter((c) => c.action !== 'skip').length;
   return `<details><summary>${cell(plan.export)}: ${num(n)} ${n === 1 ? 'change' : 'changes'}, ${num(plan.counts.skip)} skipped</summary>\n\n${fence(text)}\n\n</details>\n`;
 }

@@ -18,7 +18,7 @@ import { emailShower } from './mask.ts';
 import { describeListRead, renderExportPlan, renderPlanSummary } from './plan-text.ts';
 import { ProgressTracker } from './progress.ts';
 import { renderApplyResult, renderExportErrors } from './result-text.ts';
-import type { Reporter, ReporterOptions } from './reporter.ts';
+import type { LiveScreen, ReporterOptions } from './reporter.ts';
 import { painter } from './style.ts';
 
 /** Redraws are coalesced to at most one per frame: 10 a second is smooth for a progress bar and cheap on 2 cores. */
@@ -29,7 +29,7 @@ type Stream = NodeJS.WriteStream | NodeJS.WritableStream;
 /** Live Ink reporters by the stream they draw on, so `confirm` can ask inside the running UI instead of fighting it. */
 const LIVE = new Map<Stream, InkReporter>();
 
-export class InkReporter implements Reporter {
+export class InkReporter implements LiveScreen {
   private readonly tracker: ProgressTracker;
   private readonly items: Array<StaticItem & { id: number }> = [];
   private readonly plans = new Map<string, ExportPlan>();
@@ -279,7 +279,7 @@ function inkView(stream: Stream, colour: boolean): Stream {
  * writes go through Ink's own write-above (clear the live area, write, redraw it). Returns the undo.
  */
 function guardStream(stream: Stream, above: () => ((data: string) => void) | undefined): () => void {
-  const own = Object.prototype.hasOwnProperty.call(stream, 'write');
+  const own = Object.hasOwn(stream, 'write');
   const original = stream.write;
   const guarded = (chunk: unknown, ...rest: unknown[]): boolean => {
     const write = above();

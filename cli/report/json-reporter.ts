@@ -1,15 +1,30 @@
 /**
- * `--json`: one JSON object per line on stdout, one per engine event and a last `{"type":"result"}` line.
- * The vocabulary is documented in JSON-EVENTS.md and is stable: fields may be added, never renamed or removed.
- * Emails and personal fields are masked when maskEmails is on (the default in CI), full otherwise.
+ * `--json`: one JSON object per line on stdout, one per event. The vocabulary is documented in JSON-EVENTS.md and
+ * described by schemas/events.schema.json; it is stable: fields may be added, never renamed or removed.
+ * plan and apply end with a `{"type":"result","result":RunResult}` line (also when the config is invalid),
+ * validate with `{"type":"result","file",...,"valid"}`, show writes one `saved-plan` line per export, watch ends with
+ * `watch:stopped`. Emails and personal fields are masked when maskEmails is on (the default in CI), full otherwise.
  */
 import type { EngineEvent } from '../../engine/events.ts';
 import type { RunResult } from '../../engine/model.ts';
-import { maskEvent, maskResult } from './mask.ts';
-import type { Reporter, ReporterOptions } from './reporter.ts';
+import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
+import { maskEvent, maskPlan, maskResult, maskWatchEvent } from './mask.ts';
+import type { ConfigCheck, Reporter, ReporterOptions, SavedPlanView } from './reporter.ts';
 
 export class JsonReporter implements Reporter {
   constructor(private readonly opts: ReporterOptions) {}
+
+  config(check: ConfigCheck): void {
+    for (const d of check.diagnostics) this.line({ type: 'diagnostic', diagnostic: d });
+    const errors = check.diagnostics.filter((d) => d.severity === 'error').length;
+    if (this.opts.mode === 'validate') {
+      const file = check.valid !== undefined ? check.file : (check.diagnostics[0]?.file ?? check.file);
+      this.line({ type: 'result', file, valid: check.valid !== undefined, errors, warnings: check.diagnostics.length - errors });
+    } else if ((this.opts.mode === 'plan' || this.opts.mode === 'apply') && check.valid === undefined) {
+      // The stream always ends with a result, so a consumer waiting for it never hangs on a broken config.
+      this.result({ mode: this.opts.mode, ok: false, changesPending: false, exports: [] });
+    }
+  }
 
   event(e: EngineEvent): void {
     this.line(this.opts.maskEmails ? maskEvent(e) : e);
@@ -17,6 +32,25 @@ export class JsonReporter implements Reporter {
 
   result(r: RunResult): void {
     this.line({ type: 'result', result: this.opts.maskEmails ? maskResult(r) : r });
+  }
+
+  savedPlan(view: SavedPlanView): void {
+    for (const e of view.saved.exports) {
+      this.line({ type: 'saved-plan', export: e.export, connection: e.connection, listId: e.listId, plan: this.opts.maskEmails ? maskPlan(e.plan) : e.plan });
+    }
+  }
+
+  watchEvent(e: WatchSessionEvent): void {
+    this.line(this.opts.maskEmails ? maskWatchEvent(e) : e);
+  }
+
+  watchStopped(_summary: WatchSummary): void {
+    // Already said: the session's last event, watch:stopped, carries the summary.
+  }
+
+  notice(text: string): void {
+    // stdout carries only JSON lines.
+    this.opts.stderr.write(text.endsWith('\n') ? text : text + '\n');
   }
 
   async close(): Promise<void> {

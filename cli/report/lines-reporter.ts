@@ -1,17 +1,22 @@
 /**
  * For CI logs and pipes: append-only plain lines, no cursor movement. The plan and the final summary are data and
  * go to stdout; progress (what started, failures, rate-limit pauses, a heartbeat every 10 s) goes to stderr.
+ * validate's diagnostics and verdict are its data (stdout); show prints the saved plan; watch prints a timed line
+ * per session event that matters (a run's result on stdout, what led to it on stderr) and the closing summary.
  */
 import type { EngineEvent } from '../../engine/events.ts';
 import type { ExportPlan, RunResult } from '../../engine/model.ts';
-import { formatDiagnostic } from '../diagnostics.ts';
+import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
+import { countLine, formatDiagnostic, formatDiagnostics } from '../diagnostics.ts';
 import { CHANGES_SHOWN_PER_KIND } from './actions.ts';
 import { emailShower } from './mask.ts';
-import { connectionLabel, describeListRead, num, renderExportPlan, renderPlanSummary } from './plan-text.ts';
+import { connectionLabel, describeListRead, num, plural, renderExportPlan, renderPlanSummary, renderPlanText } from './plan-text.ts';
 import { formatCount, formatDuration, ProgressTracker, type ProgressView } from './progress.ts';
 import { renderApplyResult, renderExportErrors } from './result-text.ts';
-import type { Reporter, ReporterOptions } from './reporter.ts';
+import type { ConfigCheck, Reporter, ReporterOptions, SavedPlanView } from './reporter.ts';
 import { painter, type Painter } from './style.ts';
+import { clock, eventTime, formatSummary, formatWatchLine } from './watch-text.ts';
+import { printable } from './printable.ts';
 
 /** The issue asks for a sign of life every 10 s: CI systems kill jobs silent for too long (GitLab: 1 h, Travis: 10 min). */
 export const HEARTBEAT_MS = 10_000;
@@ -25,16 +30,67 @@ export class LinesReporter implements Reporter {
   private timer: ReturnType<typeof setInterval> | undefined;
   private sawResult = false;
 
+  private readonly now: () => number;
+
+  /** `heartbeatMs: 0` turns the heartbeat off (commands that print once, watch: its runs say enough). */
   constructor(
     private readonly opts: ReporterOptions,
-    now: () => number = Date.now,
+    now: () => number = opts.now ?? Date.now,
   ) {
+    this.now = now;
     this.tracker = new ProgressTracker(now);
     this.p = painter(opts.color);
     this.show = emailShower(opts.maskEmails);
-    this.timer = setInterval(() => this.heartbeat(), opts.heartbeatMs ?? HEARTBEAT_MS);
-    // A heartbeat must never keep the process alive on its own.
-    this.timer.unref?.();
+    const every = opts.heartbeatMs ?? (opts.mode === 'plan' || opts.mode === 'apply' ? HEARTBEAT_MS : 0);
+    if (every > 0) {
+      this.timer = setInterval(() => this.heartbeat(), every);
+      // A heartbeat must never keep the process alive on its own.
+      this.timer.unref?.();
+    }
+  }
+
+  config(check: ConfigCheck): void {
+    const { diagnostics, valid } = check;
+    if (this.opts.mode !== 'validate') {
+      // Before a run: the problems are why it cannot start (or warnings): progress, not data.
+      if (diagnostics.length > 0) this.err(formatDiagnostics(diagnostics, { color: this.opts.color }));
+      return;
+    }
+    const out: string[] = [];
+    if (diagnostics.length > 0) out.push(formatDiagnostics(diagnostics, { color: this.opts.color }));
+    if (valid !== undefined) {
+      const summary = `${check.file} is valid: ${plural(valid.exports, 'export')} on ${plural(valid.connections, 'connection')}`;
+      out.push(diagnostics.length > 0 ? `${summary} (${countLine(diagnostics)})` : summary);
+    }
+    this.out(out.join('\n'));
+  }
+
+  savedPlan(view: SavedPlanView): void {
+    const { saved, file } = view;
+    this.out(`Saved plan ${file}, made ${saved.createdAt} from ${saved.config.file}\n\n`);
+    this.out(
+      renderPlanText(
+        saved.exports.map((e) => e.plan),
+        this.textOptions(),
+      ) + '\n',
+    );
+  }
+
+  watchEvent(e: WatchSessionEvent): void {
+    const line = formatWatchLine(e, this.opts.cwd);
+    if (line === undefined) return;
+    // A run's result is data (stdout); what led to it is progress (stderr), as for plan and apply.
+    const text = `${clock(eventTime(e, this.now))} ${line}`;
+    if (e.type === 'watch:run-done') this.out(text);
+    else this.err(text);
+  }
+
+  watchStopped(summary: WatchSummary): void {
+    if (summary.exports.length > 0) this.out(formatSummary(summary).join('\n'));
+  }
+
+  notice(text: string): void {
+    this.opts.stderr.write(text.endsWith('\n') ? text : text + '\n');
   }
 
   event(e: EngineEvent): void {
@@ -61,12 +117,13 @@ export class LinesReporter implements Reporter {
         const n = (this.failuresShown.get(e.export) ?? 0) + 1;
         this.failuresShown.set(e.export, n);
         // The summary lists every failure; the live log shows the first ones so a flood does not bury the rest.
-        if (n <= CHANGES_SHOWN_PER_KIND) this.err(`${p('red', '✗')} ${e.export}: ${this.show(e.email)} (${e.action}): ${e.reason}`);
+        if (n <= CHANGES_SHOWN_PER_KIND) this.err(`${p('red', '✗')} ${e.export}: ${this.show(e.email)} (${e.action}): ${printable(e.reason)}`);
         else if (n === CHANGES_SHOWN_PER_KIND + 1) this.err(p('dim', `  ${e.export}: more failures; all of them are listed at the end`));
         break;
       }
       case 'ratelimit:wait':
-        if (e.reason !== 'budget') this.err(`${p('yellow', 'rate limited')} by ActiveCampaign on ${e.connection}: waiting ${formatDuration(e.ms)} (${e.reason})`);
+        if (e.reason !== 'budget')
+          this.err(`${p('yellow', 'rate limited')} by ActiveCampaign on ${e.connection}: waiting ${formatDuration(e.ms)} (${e.reason})`);
         break;
       case 'request:retry':
         this.err(
@@ -90,10 +147,11 @@ export class LinesReporter implements Reporter {
     this.stopHeartbeat();
     const opts = this.textOptions();
     // Plans that arrived without a plan:done event (a saved plan) are still shown.
-    for (const e of r.exports) if (e.plan !== undefined && !this.plans.has(e.export)) {
-      this.plans.set(e.export, e.plan);
-      this.out(renderExportPlan(e.plan, opts) + '\n\n');
-    }
+    for (const e of r.exports)
+      if (e.plan !== undefined && !this.plans.has(e.export)) {
+        this.plans.set(e.export, e.plan);
+        this.out(renderExportPlan(e.plan, opts) + '\n\n');
+      }
     if (r.mode === 'plan') {
       const errors = renderExportErrors(r.exports, opts);
       if (errors.length > 0) this.out(errors.join('\n') + '\n\n');
@@ -106,6 +164,7 @@ export class LinesReporter implements Reporter {
 
   async close(): Promise<void> {
     this.stopHeartbeat();
+    if (this.opts.mode === 'watch') return;
     // Refused or cancelled before a result: the plans already printed are the record; say the totals once.
     if (!this.sawResult && this.plans.size > 0 && this.opts.mode !== 'plan') {
       this.out(renderPlanSummary([...this.plans.values()], this.textOptions()) + '\n');

@@ -4,6 +4,8 @@
  */
 import type { Change, ContactFields, ExportPlan, FieldChange, RunResult } from '../../engine/model.ts';
 import type { EngineEvent } from '../../engine/events.ts';
+import type { WatchSessionEvent } from '../../engine/watch/events.ts';
+import { printable } from './printable.ts';
 
 /** `anna@contoso.example` → `a***@contoso.example`; the domain stays, it helps debugging and names nobody. */
 export function maskEmail(email: string): string {
@@ -79,7 +81,18 @@ export function maskEvent(event: EngineEvent): EngineEvent {
   }
 }
 
-/** Identity or maskEmail, so renderers can take one function and stay oblivious. */
+/** printable, or maskEmail then printable, so renderers can take one function and stay oblivious. */
 export function emailShower(mask: boolean): (email: string) => string {
-  return mask ? maskEmail : (email) => email;
+  // printable: an invalid email is shown as given in its skip line, and may hold ESC sequences.
+  return mask ? (email) => printable(maskEmail(email)) : printable;
+}
+
+/** Emails and personal fields masked in engine events and in the run results that watch events carry. */
+export function maskWatchEvent(e: WatchSessionEvent): WatchSessionEvent {
+  if (!e.type.startsWith('watch:')) return maskEvent(e as EngineEvent);
+  if (e.type === 'watch:run-done' && e.result !== undefined) {
+    const masked = maskResult({ mode: 'apply', ok: e.ok, changesPending: false, exports: [e.result] }).exports[0];
+    return masked !== undefined ? { ...e, result: masked } : e;
+  }
+  return e;
 }

@@ -8,6 +8,7 @@ import type { Change, ChangeAction, ExportPlan, FieldChange } from '../../engine
 import { ACTION_LOOK, CHANGES_SHOWN_PER_KIND, LISTED_ACTIONS, WRITE_ACTIONS } from './actions.ts';
 import { emailShower, maskFieldChange } from './mask.ts';
 import { painter, type Painter } from './style.ts';
+import { printable } from './printable.ts';
 
 export interface PlanTextOptions {
   color: boolean;
@@ -57,8 +58,8 @@ export function showValue(value: string | undefined): string {
 /** The one-line description after the email: a name for new contacts, a reason for the others. */
 export function changeNote(change: Change, maskEmails = false): string {
   // A name next to a masked email would undo the masking.
-  if (change.action === 'create') return maskEmails ? '' : contactName(change);
-  return change.reason ?? '';
+  if (change.action === 'create') return maskEmails ? '' : printable(contactName(change));
+  return printable(change.reason ?? '');
 }
 
 export function connectionLabel(plan: Pick<ExportPlan, 'connection'>, names: Record<string, string> | undefined): string {
@@ -66,13 +67,14 @@ export function connectionLabel(plan: Pick<ExportPlan, 'connection'>, names: Rec
   return name === undefined || name === plan.connection ? plan.connection : `${name} (${plan.connection})`;
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** Thousands separators make 12,480 readable at a glance; fixed to en-US so tests and logs do not vary by locale. */
 export function num(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+/** `1 export`, `3 files`: the count as it is, and the word in the number it needs. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** `create 3 · update 1 · … · unchanged 120`, zero counts dimmed. */
@@ -171,7 +173,7 @@ export function isAllClear(sentence: string): boolean {
 /** Column-aligned table: text left-aligned, numbers right-aligned. */
 export function alignTable(rows: readonly (readonly string[])[], numeric: readonly boolean[]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
   return rows.map((row) =>
     row
       .map((cell, i) => (numeric[i] === true ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))

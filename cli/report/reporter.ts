@@ -1,8 +1,11 @@
 /**
- * The contract between the commands and the three ways acsync talks to people and machines:
- *  - 'ink'   a live terminal UI on stderr (a TTY, CI unset);
- *  - 'lines' append-only plain lines (CI, pipes, files);
- *  - 'json'  NDJSON on stdout (`--json`).
+ * The contract between the commands and the ways acsync talks to people and machines; each format is one file:
+ *  - 'ink'   a live terminal UI on stderr (a TTY, CI unset): ink-reporter.tsx, watch-screen.tsx for watch;
+ *  - 'lines' append-only plain lines (CI, pipes, files): lines-reporter.ts;
+ *  - 'json'  NDJSON on stdout (`--json`): json-reporter.ts, its events described by schemas/events.schema.json.
+ * Every command's output goes through one: validate's diagnostics and verdict, show's saved plan, plan's and
+ * apply's engine events and result, watch's session events and closing summary. GitHub Actions annotations and the
+ * step summary are added on top of any of them (github.ts).
  * Where output goes: the plan and the final summary are data and go to stdout; progress (what started, heartbeats,
  * retries, rate-limit pauses) goes to stderr. `acsync plan > plan.txt` therefore captures exactly the plan.
  * The Ink reporter keeps this split too: when stdout is not a terminal, it draws progress on stderr and writes the
@@ -10,30 +13,73 @@
  * Ink and React are loaded only when the Ink reporter or the prompt is used.
  */
 import type { ConfirmAnswer } from '../ui/ConfirmPrompt.tsx';
+import type { Diagnostic } from '../../engine/config/model.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { RunResult } from '../../engine/model.ts';
+import type { SavedPlan } from '../../engine/saved-plan.ts';
+import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
+import type { OutStream } from '../io.ts';
 import { emitGithubDiagnostics, isGithubActions, writeStepSummary } from './github.ts';
 import { JsonReporter } from './json-reporter.ts';
 import { LinesReporter } from './lines-reporter.ts';
+import { isCI } from './output-policy.ts';
+
+export { isCI } from './output-policy.ts';
+
+/** What a config check found: every diagnostic, and the counts of a config that loaded. */
+export interface ConfigCheck {
+  /** The config file as the user named it. */
+  file: string;
+  diagnostics: readonly Diagnostic[];
+  /** Present when the config is valid (warnings allowed). */
+  valid?: { exports: number; connections: number };
+}
+
+/** A saved plan file, as `acsync show` renders it. */
+export interface SavedPlanView {
+  file: string;
+  saved: SavedPlan;
+}
 
 export interface Reporter {
+  /**
+   * The config's diagnostics (validate's output, or what plan, apply and watch found at start). validate also gets
+   * its verdict line; plan and apply, when the config is invalid, their closing `result` in JSON.
+   */
+  config(check: ConfigCheck): void;
   event(e: EngineEvent): void;
   result(r: RunResult): void;
+  /** `acsync show`. */
+  savedPlan(view: SavedPlanView): void;
+  /** `acsync watch`: the session's events (its own and, while a run goes, the engine's). */
+  watchEvent(e: WatchSessionEvent): void;
+  /** `acsync watch`: the closing summary, once the session stopped. */
+  watchStopped(summary: WatchSummary): void;
+  /** A sentence from the command itself (refusals, "cancelled"): always stderr, whatever the format. */
+  notice(text: string): void;
   /** Flushes and releases the terminal; always await it before printing anything else or exiting. */
   close(): Promise<void>;
 }
 
+export type ReporterMode = 'plan' | 'apply' | 'watch' | 'validate' | 'show';
+
 export interface ReporterOptions {
-  mode: 'plan' | 'apply' | 'watch';
+  mode: ReporterMode;
   color: boolean;
   maskEmails: boolean;
   full: boolean;
-  stdout: NodeJS.WriteStream | NodeJS.WritableStream;
-  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+  stdout: OutStream;
+  stderr: OutStream;
   heartbeatMs?: number;
   env?: NodeJS.ProcessEnv;
   /** Connection id → display name. */
   connectionNames?: Record<string, string>;
+  /** Folder that paths in watch lines are shown relative to. */
+  cwd?: string;
+  /** The clock of heartbeats, ETAs and watch times. */
+  now?: () => number;
+  /** Where the Ink screen reads keys (the approval prompt). */
+  stdin?: NodeJS.ReadStream;
 }
 
 export type ReporterKind = 'ink' | 'lines' | 'json';
@@ -42,20 +88,14 @@ export type ReporterKind = 'ink' | 'lines' | 'json';
 export const NO_TTY_MESSAGE =
   'refusing to apply without confirmation: there is no terminal to ask on. Pass --auto-approve, or a saved plan (`acsync plan --out plan.json`, then `acsync apply plan.json`)';
 
-/** Same rule as Ink's own (the is-in-ci package): CI set to anything but '0' or 'false', even empty, means CI. */
-export function isCI(env: NodeJS.ProcessEnv): boolean {
-  const ci = env['CI'];
-  if (ci !== undefined) return ci !== '0' && ci !== 'false';
-  return env['CONTINUOUS_INTEGRATION'] !== undefined || env['BUILD_NUMBER'] !== undefined || env['RUN_ID'] !== undefined;
-}
-
 /**
  * Ink only on a terminal outside CI: with CI set, Ink itself suppresses every frame but the last, and without a
- * TTY it writes cursor-movement sequences into the file (toolchain gotcha 5).
+ * TTY it writes cursor-movement sequences into the file (toolchain gotcha 5). Commands that print once (validate,
+ * show) pass `live: false` and get lines.
  */
-export function chooseReporterKind(opts: { json: boolean; stderrIsTTY: boolean; env: NodeJS.ProcessEnv }): ReporterKind {
+export function chooseReporterKind(opts: { json: boolean; stderrIsTTY: boolean; env: NodeJS.ProcessEnv; live?: boolean }): ReporterKind {
   if (opts.json) return 'json';
-  if (opts.stderrIsTTY && !isCI(opts.env) && opts.env['TERM'] !== 'dumb') return 'ink';
+  if (opts.live !== false && opts.stderrIsTTY && !isCI(opts.env) && opts.env['TERM'] !== 'dumb') return 'ink';
   return 'lines';
 }
 
@@ -66,8 +106,9 @@ export function createReporter(kind: ReporterKind, opts: ReporterOptions): Repor
 }
 
 /**
- * Adds GitHub Actions output to any reporter: engine diagnostics as annotations, and the step summary.
- * With --json the annotations go to stderr so stdout stays pure NDJSON (the runner reads commands from both).
+ * Adds GitHub Actions output to any reporter: diagnostics (the config's, the engine's, a reloaded config's in
+ * watch) as annotations, and the step summary. With --json the annotations go to stderr so stdout stays pure
+ * NDJSON (the runner reads workflow commands from both).
  */
 class GithubReporter implements Reporter {
   private pending: Promise<unknown> = Promise.resolve();
@@ -79,18 +120,49 @@ class GithubReporter implements Reporter {
     private readonly env: NodeJS.ProcessEnv,
   ) {}
 
+  private annotate(list: readonly Diagnostic[]): void {
+    emitGithubDiagnostics(list, this.kind === 'json' ? this.opts.stderr : this.opts.stdout);
+  }
+
+  config(check: ConfigCheck): void {
+    this.inner.config(check);
+    this.annotate(check.diagnostics);
+  }
+
   event(e: EngineEvent): void {
     this.inner.event(e);
-    if (e.type === 'diagnostic') emitGithubDiagnostics([e.diagnostic], this.kind === 'json' ? this.opts.stderr : this.opts.stdout);
+    if (e.type === 'diagnostic') this.annotate([e.diagnostic]);
   }
 
   result(r: RunResult): void {
     this.inner.result(r);
-    const summary = { maskEmails: this.opts.maskEmails, full: this.opts.full, ...(this.opts.connectionNames ? { connectionNames: this.opts.connectionNames } : {}) };
+    const summary = {
+      maskEmails: this.opts.maskEmails,
+      full: this.opts.full,
+      ...(this.opts.connectionNames ? { connectionNames: this.opts.connectionNames } : {}),
+    };
     this.pending = writeStepSummary(r, summary, this.env).catch((err: unknown) => {
       // A summary that cannot be written must not fail the sync itself.
       this.opts.stderr.write(`acsync: could not write the GitHub step summary: ${err instanceof Error ? err.message : String(err)}\n`);
     });
+  }
+
+  savedPlan(view: SavedPlanView): void {
+    this.inner.savedPlan(view);
+  }
+
+  watchEvent(e: WatchSessionEvent): void {
+    this.inner.watchEvent(e);
+    if (e.type === 'watch:config-error' || e.type === 'watch:config-reloaded') this.annotate(e.diagnostics);
+    else if (e.type === 'diagnostic') this.annotate([e.diagnostic]);
+  }
+
+  watchStopped(summary: WatchSummary): void {
+    this.inner.watchStopped(summary);
+  }
+
+  notice(text: string): void {
+    this.inner.notice(text);
   }
 
   async close(): Promise<void> {
@@ -99,36 +171,77 @@ class GithubReporter implements Reporter {
   }
 }
 
-/** Queues events while Ink and React load (a few hundred ms), then hands everything to the real Ink reporter. */
-class LazyInkReporter implements Reporter {
-  private real: Reporter | undefined;
-  private readonly queue: Array<(r: Reporter) => void> = [];
-  private readonly loading: Promise<void>;
+/** The Ink screens: what `load` resolves to (ink-reporter.tsx for plan and apply, watch-screen.tsx for watch). */
+export type LiveScreen = Pick<Reporter, 'event' | 'result' | 'close'> & Partial<Pick<Reporter, 'watchEvent' | 'watchStopped'>>;
 
-  constructor(opts: ReporterOptions) {
-    this.loading = import('./ink-reporter.tsx').then(({ InkReporter }) => {
-      const real = new InkReporter(opts);
-      for (const f of this.queue.splice(0)) f(real);
+/**
+ * Queues events while Ink and React load (a few hundred ms), then hands everything to the real Ink screen. What is
+ * printed once rather than drawn (the config's diagnostics before a run, a saved plan, the command's notices) is
+ * the same in a terminal as in a log, so it goes through the lines reporter, in colour.
+ */
+class LazyInkReporter implements Reporter {
+  private real: LiveScreen | undefined;
+  private readonly queue: Array<(r: LiveScreen) => void> = [];
+  private loading: Promise<void> | undefined;
+  private readonly printed: LinesReporter;
+
+  constructor(private readonly opts: ReporterOptions) {
+    this.printed = new LinesReporter({ ...opts, heartbeatMs: 0 });
+  }
+
+  private screen(f: (r: LiveScreen) => void): void {
+    if (this.real !== undefined) {
+      f(this.real);
+      return;
+    }
+    this.queue.push(f);
+    this.loading ??= (
+      this.opts.mode === 'watch'
+        ? import('./watch-screen.tsx').then(({ WatchScreen }) => new WatchScreen(this.opts))
+        : import('./ink-reporter.tsx').then(
+            ({ InkReporter }) =>
+              new InkReporter(this.opts, { ...(this.opts.stdin ? { stdin: this.opts.stdin } : {}), ...(this.opts.now ? { now: this.opts.now } : {}) }),
+          )
+    ).then((real: LiveScreen) => {
+      for (const g of this.queue.splice(0)) g(real);
       this.real = real;
     });
   }
 
+  config(check: ConfigCheck): void {
+    this.printed.config(check);
+  }
+
   event(e: EngineEvent): void {
-    if (this.real !== undefined) this.real.event(e);
-    else this.queue.push((r) => r.event(e));
+    this.screen((r) => r.event(e));
   }
 
   result(r: RunResult): void {
-    if (this.real !== undefined) this.real.result(r);
-    else this.queue.push((x) => x.result(r));
+    this.screen((x) => x.result(r));
+  }
+
+  savedPlan(view: SavedPlanView): void {
+    this.printed.savedPlan(view);
+  }
+
+  watchEvent(e: WatchSessionEvent): void {
+    this.screen((r) => r.watchEvent?.(e));
+  }
+
+  watchStopped(summary: WatchSummary): void {
+    this.screen((r) => r.watchStopped?.(summary));
+  }
+
+  notice(text: string): void {
+    this.printed.notice(text);
   }
 
   async close(): Promise<void> {
     await this.loading;
     await this.real?.close();
+    await this.printed.close();
   }
 }
-
 /**
  * Asks for approval on the terminal: only 'yes' and Enter approve (as Terraform asks). When an Ink reporter is live on the same stream, the prompt is
  * drawn inside it, below the plan; otherwise a small Ink app of its own asks.

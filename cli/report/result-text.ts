@@ -8,6 +8,7 @@ import { emailShower } from './mask.ts';
 import { alignTable, num } from './plan-text.ts';
 import { formatDuration } from './progress.ts';
 import { painter } from './style.ts';
+import { printable } from './printable.ts';
 
 export interface ResultTextOptions {
   color: boolean;
@@ -44,7 +45,10 @@ export function renderApplyResult(result: RunResult, opts: ResultTextOptions): s
     ...(stoppedRun ? [num(e.notSent ?? 0)] : []),
     formatDuration(e.durationMs),
   ]);
-  const [head = '', ...body] = alignTable([header, ...rows], header.map((_, i) => i > 0));
+  const [head = '', ...body] = alignTable(
+    [header, ...rows],
+    header.map((_, i) => i > 0),
+  );
   const lines = [p('dim', `  ${head}`), ...body.map((r) => `  ${r}`)];
 
   for (const e of result.exports) {
@@ -53,7 +57,7 @@ export function renderApplyResult(result: RunResult, opts: ResultTextOptions): s
     lines.push('', `${p('red', `✗ ${num(failures.length)} failed`)} in ${p('bold', e.export)}:`);
     const shown = opts.full ? failures : failures.slice(0, CHANGES_SHOWN_PER_KIND);
     const width = Math.max(...shown.map((f) => show(f.email).length));
-    for (const f of shown) lines.push(`    ${show(f.email).padEnd(width)}  ${p('dim', f.action)}  ${f.reason}`);
+    for (const f of shown) lines.push(`    ${show(f.email).padEnd(width)}  ${p('dim', f.action)}  ${printable(f.reason)}`);
     if (shown.length < failures.length) lines.push(p('dim', `    … and ${num(failures.length - shown.length)} more (use --full)`));
   }
 

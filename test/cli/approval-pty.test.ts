@@ -20,7 +20,13 @@ afterAll(async () => {
 beforeEach(async () => {
   emulator.reset();
   ws = await Workspace.create(emulator);
-  await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana'], ['ben@contoso.example', 'Ben']]));
+  await ws.write(
+    'seg.csv',
+    csv([
+      ['ana@contoso.example', 'Ana'],
+      ['ben@contoso.example', 'Ben'],
+    ]),
+  );
   await ws.config([{ segment: 'seg.csv', fields: false }]);
 });
 afterEach(async () => {
@@ -39,7 +45,14 @@ describe('approval in a terminal', { timeout: 60_000 }, () => {
   });
 
   it('a lone "y" and Enter cancel; nothing is applied', async () => {
-    const r = await inPty(['apply'], { cwd: ws.dir, env: ws.env, script: [{ expect: PROMPT, send: 'y' }, { send: '\r', delay: 0.5 }] });
+    const r = await inPty(['apply'], {
+      cwd: ws.dir,
+      env: ws.env,
+      script: [
+        { expect: PROMPT, send: 'y' },
+        { send: '\r', delay: 0.5 },
+      ],
+    });
     expect(r.code).toBe(1);
     expect(plain(r.output)).toContain("cancelled (only 'yes' approves); nothing was applied");
     expect(await listMembers(emulator, 1)).toHaveLength(0);

@@ -6,11 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../engine/config/load.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
 const exec = promisify(execFile);
 
+/** The CLI in-process through cli/main.ts (as the bin runs it), CI-like env. */
 async function acsync(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(args, { cwd, env: { PATH: process.env.PATH ?? '', CI: 'true' } });
+}
+
+/** The real bin as a subprocess. */
+async function sub(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await exec(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', CI: 'true' } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -22,10 +29,10 @@ async function acsync(args: string[], cwd: string): Promise<{ code: number; stdo
 
 const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'acsync-init-'));
 
-describe('acsync init (subprocess)', () => {
+describe('acsync init (the first test as a subprocess, the rest in-process)', () => {
   it('writes acsync.yaml and a sample segment that validate once a person gave the consent and replaced the placeholders', async () => {
     const dir = tmp();
-    const r = await acsync(['init'], dir);
+    const r = await sub(['init'], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Created acsync.yaml and segments/customers.csv');
     expect(r.stdout).toContain('sets dataPrivacyConsent: true');
@@ -38,7 +45,7 @@ describe('acsync init (subprocess)', () => {
         ['warning', 'roles.admins.0'],
       ]),
     );
-    const v = await acsync(['validate'], dir);
+    const v = await sub(['validate'], dir);
     expect(v.code).toBe(1);
     expect(v.stdout + v.stderr).toMatch(/acsync\.yaml:\d+:\d+ error connections\.marketing\.dataPrivacyConsent/);
     expect(v.stdout + v.stderr).toMatch(/your-account\.api-us1\.com is the placeholder acsync init writes/);
@@ -80,7 +87,10 @@ describe('acsync init (subprocess)', () => {
     expect(r.stdout).toContain(`acsync validate -c ${path.join('exports', 'new', 'acsync.yaml')}`);
     // Found and well-formed there; the only errors are the consent an administrator still has to give.
     const { diagnostics } = await loadConfig(path.join('exports', 'new', 'acsync.yaml'), { cwd: dir });
-    expect(diagnostics.filter((d) => d.severity === 'error').map((d) => d.path)).toEqual(['connections.marketing.dataPrivacyConsent', 'exports.customers.connection']);
+    expect(diagnostics.filter((d) => d.severity === 'error').map((d) => d.path)).toEqual([
+      'connections.marketing.dataPrivacyConsent',
+      'exports.customers.connection',
+    ]);
   });
 
   it('rejects --force and other unknown flags with usage, exit 1', async () => {

@@ -34,7 +34,11 @@ describe('a large apply', { timeout: 120_000 }, () => {
     const rows = Array.from({ length: 5_000 }, (_, i) => [`p${i}@contoso.example`, `P${i}`] as [string, string]);
     await ws.write('seg.csv', csv(rows));
     await ws.config([{ segment: 'seg.csv', fields: false }]);
-    const r = await exec(process.execPath, [BIN, 'apply', '--auto-approve'], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ACSYNC_RATE_LIMITS: 'rps=5,bulk=100,single=20' }, maxBuffer: 64 * 1024 * 1024 });
+    const r = await exec(process.execPath, [BIN, 'apply', '--auto-approve'], {
+      cwd: ws.dir,
+      env: { ...ws.env, CI: 'true', NO_COLOR: '1', ACSYNC_RATE_LIMITS: 'rps=5,bulk=100,single=20' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     expect(r.stdout).toMatch(/5,?000 applied, 0 failed/);
     expect(r.stderr).not.toMatch(/Warning/);
   });

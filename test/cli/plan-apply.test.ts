@@ -1,11 +1,16 @@
-/** The real CLI as a subprocess, with CI=true and no TTY, against the emulator over loopback. */
+/**
+ * The CLI with CI=true and no TTY, against the emulator over loopback: in-process through cli/main.ts (the bin's
+ * entry), and as a real subprocess for one test of each command (`sub`).
+ */
 import { execFile } from 'node:child_process';
 import { readdir, stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 
 const exec = promisify(execFile);
 const BIN = path.resolve('bin/acsync.js');
@@ -37,6 +42,11 @@ afterEach(async () => {
 });
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(args, { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...env } });
+}
+
+/** The real bin as a subprocess. */
+async function sub(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...env } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -48,7 +58,7 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 
 describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
   it('plans in plain lines, and --detailed-exitcode says changes are pending', async () => {
-    const r = await cli(['plan', '--detailed-exitcode']);
+    const r = await sub(['plan', '--detailed-exitcode']);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('Plan: 2 to create');
     expect(r.stdout).toMatch(/row 4 +o\*\*\* +invalid email/);
@@ -58,7 +68,7 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
   });
 
   it('refuses to apply without a terminal or --auto-approve, and writes nothing', async () => {
-    const r = await cli(['apply']);
+    const r = await sub(['apply']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--auto-approve');
     expect(await listMembers(emulator, 1)).toHaveLength(0);
@@ -77,7 +87,7 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
   it('speaks one JSON object per line with --json', async () => {
     const r = await cli(['apply', '--auto-approve', '--json', '--no-mask-emails']);
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const events = expectValidEvents(r.stdout);
     const types = new Set(events.map((e) => e.type));
     expect(types).toContain('plan:done');
     expect(types).toContain('batch:done');
@@ -93,7 +103,7 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     const saved = JSON.parse(await readFile(path.join(ws.dir, 'plan.json'), 'utf8')) as { version: number };
     expect(saved.version).toBe(2); // 2: the changes carry a checksum (issue 13, item 2)
 
-    const shown = await cli(['show', 'plan.json', '--no-mask-emails']);
+    const shown = await sub(['show', 'plan.json', '--no-mask-emails']);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('ana@contoso.example');
     expect(shown.stdout).toContain('Plan: 2 to create');
@@ -148,13 +158,27 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     expect((await readFile(path.join(cache, '.gitignore'), 'utf8')).split('\n')).toContain('*');
     const written = (await stat(path.join(cache, snapshot!))).mtimeMs;
     const off = await cli(['plan', '--refresh', 'off', '--json']);
-    const read = off.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string }).find((e) => e.type === 'plan:list-read');
+    const read = expectValidEvents(off.stdout).find((e) => e.type === 'plan:list-read');
     expect(read).toMatchObject({ mode: 'off', fetched: 2, members: 2 });
     // off neither reads nor writes the snapshot.
     expect((await stat(path.join(cache, snapshot!))).mtimeMs).toBe(written);
     const bad = await cli(['apply', '--refresh=sometimes', '--auto-approve']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--refresh must be one of auto, full, off');
+  });
+
+  it('plan --json and apply --json on an invalid config: the diagnostics, then a result line (ok: false)', async () => {
+    await ws.write('acsync.yaml', (await readFile(path.join(ws.dir, 'acsync.yaml'), 'utf8')).replace('listId: 1', 'listId: [1]'));
+    for (const args of [
+      ['plan', '--json'],
+      ['apply', '--auto-approve', '--json'],
+    ]) {
+      const r = await cli(args);
+      expect(r.code).toBe(1);
+      const events = expectValidEvents(r.stdout);
+      expect(events[0]).toMatchObject({ type: 'diagnostic', diagnostic: { severity: 'error', file: 'acsync.yaml', path: 'exports.customers.listId' } });
+      expect(events.at(-1)).toEqual({ type: 'result', result: { mode: args[0], ok: false, changesPending: false, exports: [] } });
+    }
   });
 
   it('never says "No changes" when an export could not be planned', async () => {

@@ -8,12 +8,19 @@ import { describe, expect, it } from 'vitest';
 import { countLine, formatDiagnostic, formatDiagnostics } from '../../cli/diagnostics.ts';
 import type { Diagnostic } from '../../engine/config/model.ts';
 import { BASE, edit } from '../config/helpers.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
 const exec = promisify(execFile);
 
-/** Runs the real CLI in `cwd` with a clean, CI-like environment; resolves with the exit code instead of throwing. */
+/** The CLI in-process (cli/main.ts, as the bin runs it) in `cwd` with a clean, CI-like environment. */
 async function acsync(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(args, { cwd, env: { PATH: process.env.PATH ?? '', CI: 'true', ...env } });
+}
+
+/** The real CLI as a subprocess in `cwd` with a clean, CI-like environment; resolves with the exit code instead of throwing. */
+async function sub(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const base = { PATH: process.env.PATH ?? '', CI: 'true', ...env };
   try {
     const r = await exec(process.execPath, [BIN, ...args], { cwd, env: base });
@@ -32,10 +39,10 @@ function project(files: Record<string, string>): string {
 
 const SECRET = 'sk_live_5e4d3c2b1a0f9e8d';
 
-describe('acsync validate (subprocess)', () => {
+describe('acsync validate (one test as a subprocess, the rest in-process)', () => {
   it('exits 0 for a valid ./acsync.yaml, showing warnings and a summary', async () => {
     const dir = project({ 'acsync.yaml': BASE });
-    const r = await acsync(['validate'], dir);
+    const r = await sub(['validate'], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('acsync.yaml:10:13 warning connections.marketing.apiKey: environment variable AC_API_KEY is not set');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('acsync.yaml is valid: 2 exports on 1 connection (3 warnings)');
@@ -47,7 +54,9 @@ describe('acsync validate (subprocess)', () => {
     const r = await acsync(['validate', '-c', 'custom.yaml', '--no-color'], dir, { AC_API_KEY: 'x' });
     expect(r.code).toBe(1);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines).toContain('custom.yaml:10:13 error connections.marketing.apiKey: apiKey must reference an environment variable: a literal API key is not allowed in the config file');
+    expect(lines).toContain(
+      'custom.yaml:10:13 error connections.marketing.apiKey: apiKey must reference an environment variable: a literal API key is not allowed in the config file',
+    );
     expect(lines).toContain("custom.yaml:16:17 error exports.vip.connection: unknown connection 'marketting'");
     expect(lines).toContain("  hint: did you mean 'marketing'?");
     expect(lines.at(-1)).toBe('2 errors, 2 warnings');
@@ -59,8 +68,9 @@ describe('acsync validate (subprocess)', () => {
     const dir = project({ 'acsync.yaml': edit(BASE, 'version: 1', 'version: 2') });
     const r = await acsync(['validate', '--json'], dir, { AC_API_KEY: 'x' });
     expect(r.code).toBe(1);
-    const objects = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(objects[0]).toMatchObject({ type: 'diagnostic', severity: 'error', file: 'acsync.yaml', line: 1, column: 10, path: 'version' });
+    const objects = expectValidEvents(r.stdout);
+    // One shape for `diagnostic` in every command (JSON-EVENTS.md): the diagnostic nested under its name.
+    expect(objects[0]).toMatchObject({ type: 'diagnostic', diagnostic: { severity: 'error', file: 'acsync.yaml', line: 1, column: 10, path: 'version' } });
     expect(objects.at(-1)).toEqual({ type: 'result', file: 'acsync.yaml', valid: false, errors: 1, warnings: 2 });
   });
 
@@ -70,6 +80,24 @@ describe('acsync validate (subprocess)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('acsync.yaml error: config file not found');
     expect(r.stdout).toContain('acsync init');
+  });
+
+  it('emits GitHub workflow annotations under GITHUB_ACTIONS=true (CI=true GITHUB_ACTIONS=true acsync validate -c broken.yaml)', async () => {
+    const broken = edit(BASE, 'connection: marketing', 'connection: marketting');
+    const dir = project({ 'broken.yaml': broken });
+    const r = await sub(['validate', '-c', 'broken.yaml'], dir, { GITHUB_ACTIONS: 'true', AC_API_KEY: 'x' });
+    expect(r.code).toBe(1);
+    const annotations = r.stdout.split('\n').filter((l) => l.startsWith('::'));
+    expect(annotations).toContain(
+      "::error file=broken.yaml,line=16,col=17,title=acsync%3A exports.vip.connection::unknown connection 'marketting'%0Ahint: did you mean 'marketing'?",
+    );
+    // The human lines are still there, and warnings are annotated too.
+    expect(r.stdout).toContain("broken.yaml:16:17 error exports.vip.connection: unknown connection 'marketting'");
+    expect(annotations.some((l) => l.startsWith('::warning file=broken.yaml'))).toBe(true);
+    // With --json, stdout stays pure NDJSON: the annotations go to stderr (the runner reads both).
+    const json = await acsync(['validate', '-c', 'broken.yaml', '--json'], dir, { GITHUB_ACTIONS: 'true', AC_API_KEY: 'x' });
+    expect(expectValidEvents(json.stdout).at(-1)).toMatchObject({ type: 'result', valid: false });
+    expect(json.stderr).toContain('::error file=broken.yaml,line=16,col=17');
   });
 
   it('an unknown flag is a clear error, exit 1; --help exits 0', async () => {
@@ -85,7 +113,15 @@ describe('acsync validate (subprocess)', () => {
 });
 
 describe('formatDiagnostic', () => {
-  const d: Diagnostic = { severity: 'error', file: 'acsync.yaml', line: 9, column: 15, path: 'connections.marketing.hostname', message: 'hostname only, without https://', hint: 'write hostname: contoso.api-us1.com' };
+  const d: Diagnostic = {
+    severity: 'error',
+    file: 'acsync.yaml',
+    line: 9,
+    column: 15,
+    path: 'connections.marketing.hostname',
+    message: 'hostname only, without https://',
+    hint: 'write hostname: contoso.api-us1.com',
+  };
 
   it('prints the location line and the hint line', () => {
     expect(formatDiagnostic(d, { color: false })).toBe(

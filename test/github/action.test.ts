@@ -68,11 +68,13 @@ class Runner {
     Object.assign(inputs, opts.inputs);
     const ctx = (expr: string): string => {
       const e = expr.trim();
-      let m: RegExpExecArray | null;
-      if ((m = /^inputs\.([\w-]+)$/.exec(e))) return inputs[m[1]!] ?? '';
-      if ((m = /^github\.(\w+)$/.exec(e)) && m[1]! in github) return github[m[1] as keyof typeof github];
+      const input = /^inputs\.([\w-]+)$/.exec(e);
+      if (input) return inputs[input[1]!] ?? '';
+      const gh = /^github\.(\w+)$/.exec(e);
+      if (gh && gh[1]! in github) return github[gh[1] as keyof typeof github];
       if (e === 'runner.temp') return temp;
-      if ((m = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(e))) return steps[m[1]!]?.[m[2]!] ?? '';
+      const output = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(e);
+      if (output) return steps[output[1]!]?.[output[2]!] ?? '';
       throw new Error(`the test runner does not know the expression \${{ ${e} }}`);
     };
     const subst = (s: string) => s.replace(/\$\{\{(.*?)\}\}/g, (_, e: string) => ctx(e));
@@ -233,7 +235,7 @@ describe('action.yml (composite), its steps run as a runner runs them', { timeou
   it('apply without plan-artifact plans and applies in one step (--auto-approve)', async () => {
     const job = await runner.job({ workspace: ws.dir, inputs: { command: 'apply', 'plan-artifact': '' }, event: 'push', env: secrets() });
     expect(job.log.find((s) => s.name === 'Download the plan to apply')!.ran).toBe(false);
-    expect(job.failed).toBe(false);
+    expect(job.failed, JSON.stringify(job.log, null, 1)).toBe(false);
     expect(job.log.find((s) => s.name === 'acsync apply')!.stdout).toContain('+ acsync apply --config acsync.yaml --auto-approve');
     expect(await listMembers(emulator, 1)).toHaveLength(2);
     await job.dispose();

@@ -61,7 +61,10 @@ export class FakeGitHub {
   list(repo: string, pr: number): FakeComment[] {
     const key = `${repo}#${pr}`;
     let list = this.comments.get(key);
-    if (list === undefined) this.comments.set(key, (list = []));
+    if (list === undefined) {
+      list = [];
+      this.comments.set(key, list);
+    }
     return list;
   }
 
@@ -70,12 +73,14 @@ export class FakeGitHub {
     return { id, body, user: { login, type: login.endsWith('[bot]') ? 'Bot' : 'User' }, html_url: `https://github.example/${repo}/pull/${pr}#issuecomment-${id}` };
   }
 
-  private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+  /** Answers one request; returns what `send` returned, so each branch can end with `return send(...)`. */
+  private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): true {
     const url = new URL(req.url ?? '/', this.url);
     this.requests.push({ method: req.method ?? '', url: url.pathname + url.search, authorization: req.headers.authorization, body });
-    const send = (status: number, json: unknown, headers: Record<string, string> = {}) => {
+    const send = (status: number, json: unknown, headers: Record<string, string> = {}): true => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(json));
+      return true;
     };
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (token === undefined || (!this.writeTokens.has(token) && !this.readOnlyTokens.has(token))) return send(401, { message: 'Bad credentials' });

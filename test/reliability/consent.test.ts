@@ -4,18 +4,15 @@
  * unsubscribed themselves still carries that tag (issue 13, item 1). The real CLI, against the emulator over
  * loopback, with the emulator's clock moved on as days would pass; and the executor's re-check at apply time.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { acTime, unsubscribedByAcsync } from '../../engine/consent.ts';
 import { applyPlanned, planExports, selectExports } from '../../engine/run.ts';
 import { unsubscribedTag } from '../../engine/tags.ts';
 import { csv, fastEmulator, listMembers, MovableClock, Workspace } from '../helpers/workspace.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
 const HOUR = 3600;
 
 let emulator: EmulatorHandle;
@@ -44,14 +41,9 @@ const PEOPLE: Array<[string, string, string]> = [
 ];
 const DAN = 'dan@contoso.example';
 
+/** The CLI in-process through cli/main.ts (as the bin runs it); CI=true, no TTY. */
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  return runCliInProcess(args, { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });
 }
 
 interface JsonChange {
@@ -63,11 +55,7 @@ interface JsonChange {
 async function planChanges(): Promise<JsonChange[]> {
   const r = await cli(['plan', '--json', '--no-mask-emails']);
   expect(r.code, r.stderr).toBe(0);
-  const done = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; plan?: { changes: JsonChange[] } })
-    .find((e) => e.type === 'plan:done');
+  const done = (expectValidEvents(r.stdout) as Array<{ type: string; plan?: { changes: JsonChange[] } }>).find((e) => e.type === 'plan:done');
   return done!.plan!.changes;
 }
 

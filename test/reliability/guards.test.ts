@@ -2,17 +2,14 @@
  * The safety guards of apply: a broken upstream job (an empty or truncated segment file) looks exactly like a
  * mass unsubscribe, so apply refuses, before any write, unless told --allow-mass-unsubscribe.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import type { RunResult } from '../../engine/model.ts';
 import { runExports } from '../../engine/run.ts';
 import { managedTag } from '../../engine/tags.ts';
 import { csv, fastEmulator, listMembers, Workspace, type ExportSpec } from '../helpers/workspace.ts';
-import { BIN } from './crash-trial.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
-const exec = promisify(execFile);
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
@@ -118,13 +115,8 @@ describe('safety guards (CLI)', { timeout: 30_000 }, () => {
     await ws.write('seg.csv', csv(people(10)));
     await ws.config([{ segment: 'seg.csv', onLeave: 'unsubscribe' }]);
     const run = async (args: string[]): Promise<{ code: number; out: string }> => {
-      try {
-        const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });
-        return { code: 0, out: r.stdout + r.stderr };
-      } catch (err) {
-        const e = err as { code: number; stdout: string; stderr: string };
-        return { code: e.code, out: e.stdout + e.stderr };
-      }
+      const r = await runCliInProcess(args, { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });
+      return { code: r.code, out: r.stdout + r.stderr };
     };
     const before = writes();
     const refused = await run(['apply', '--auto-approve']);

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { topLevelKeyCount } from '../../engine/segment/json-values.ts';
 import { valueProblem } from '../../engine/segment/normalize.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
 
 const exec = promisify(execFile);
@@ -54,11 +55,8 @@ interface JsonChange {
 async function plan(): Promise<JsonChange[]> {
   const r = await cli(['plan', '--json', '--no-mask-emails']);
   expect(r.code, r.stderr).toBe(0);
-  const done = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; plan?: { changes: JsonChange[] } })
-    .find((e) => e.type === 'plan:done');
+  // Every event valid against schemas/events.schema.json (invalid-value included).
+  const done = (expectValidEvents(r.stdout) as Array<{ type: string; plan?: { changes: JsonChange[] } }>).find((e) => e.type === 'plan:done');
   return done!.plan!.changes;
 }
 

@@ -13,6 +13,7 @@ import type { EmulatorHandle } from '../../emulator/index.ts';
 import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
 import { BIN } from './crash-trial.ts';
 import { haveOpenssl, startSelfSignedServer, type TlsServer } from './tls-server.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 
 /** Recognisable, and with characters that base64 and URL encoding change. */
 const KEY = 'acsyncLEAK+test/KEY=7f3a9c1e5b8d2f4a6c0e9b7d5f3a1c8e';
@@ -62,13 +63,19 @@ function cli(what: string, args: string[], env: NodeJS.ProcessEnv = {}, dir = ws
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const chunks: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    const stdout: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => {
+      chunks.push(d);
+      stdout.push(d);
+    });
     child.stderr.on('data', (d: Buffer) => chunks.push(d));
     const timer = stopAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGINT'), stopAfterMs);
     child.on('error', reject);
     child.on('exit', (code) => {
       if (timer !== undefined) clearTimeout(timer);
       const out = { what, code, text: Buffer.concat(chunks).toString('latin1') };
+      // Whatever else happens, --json output is events of the published schema.
+      if (args.includes('--json')) expectValidEvents(Buffer.concat(stdout).toString('utf8'));
       outputs.push(out);
       resolve(out);
     });

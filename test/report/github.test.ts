@@ -16,7 +16,15 @@ describe('workflow command escaping', () => {
 
   it('formats an error with file, line, column and title, the hint on a second line', () => {
     expect(
-      formatAnnotation({ severity: 'error', file: 'configs/acsync.yaml', line: 7, column: 14, path: 'exports.vip.listId', message: 'must be a list id, got "abc"', hint: 'use the number, e.g. 3' }),
+      formatAnnotation({
+        severity: 'error',
+        file: 'configs/acsync.yaml',
+        line: 7,
+        column: 14,
+        path: 'exports.vip.listId',
+        message: 'must be a list id, got "abc"',
+        hint: 'use the number, e.g. 3',
+      }),
     ).toBe('::error file=configs/acsync.yaml,line=7,col=14,title=acsync%3A exports.vip.listId::must be a list id, got "abc"%0Ahint: use the number, e.g. 3');
   });
 
@@ -46,7 +54,9 @@ describe('step summary', () => {
     expect(lines).toContain('| export | list | connection | create | update | subscribe | resubscribe | unsubscribe | skip | unchanged |');
     expect(lines).toContain('| vip-customers | 3 | Contoso Marketing | 2 | 1 | 1 | 1 | 1 | 2 | 120 |');
     expect(lines).toContain('| broken\\|pipe ⚠️ | 9 | Contoso Marketing | - | - | - | - | - | - | - |');
-    expect(md).toContain('**Plan: 2 to create, 1 to update, 1 to subscribe, 1 to resubscribe, 1 to unsubscribe (2 skipped, 174 unchanged); 1 export could not be planned.**');
+    expect(md).toContain(
+      '**Plan: 2 to create, 1 to update, 1 to subscribe, 1 to resubscribe, 1 to unsubscribe (2 skipped, 174 unchanged); 1 export could not be planned.**',
+    );
     expect(md).toContain('<details><summary>vip-customers: 6 changes, 2 skipped</summary>');
     expect(md).toContain('✗ broken|pipe: list 9 not found');
     expect(md).toContain('a***@contoso.example');

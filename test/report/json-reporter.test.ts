@@ -5,6 +5,7 @@ import type { RunResult } from '../../engine/model.ts';
 import { createReporter } from '../../cli/report/reporter.ts';
 import { VIP_PLAN } from './sample-plans.ts';
 import { Capture } from './streams.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 
 const DOC = readFileSync(new URL('../../cli/report/JSON-EVENTS.md', import.meta.url), 'utf8');
 /** The event types the document defines (its `### \`type\`` headings). */
@@ -16,20 +17,39 @@ const EVENTS: EngineEvent[] = [
   { type: 'plan:progress', export: 'vip-customers', phase: 'list', done: 100, total: 200 },
   { type: 'plan:done', export: 'vip-customers', plan: VIP_PLAN },
   { type: 'apply:start', export: 'vip-customers', total: 6 },
-  { type: 'request:sent', connection: 'contoso', kind: 'bulk_import' },
+  { type: 'request:sent', connection: 'contoso', kind: 'POST /import/bulk_import' },
   { type: 'batch:sent', export: 'vip-customers', kind: 'bulk_import', id: '1', contacts: 6 },
   { type: 'ratelimit:wait', connection: 'contoso', ms: 1000, reason: 'retry-after' },
   { type: 'request:retry', connection: 'contoso', method: 'POST', path: '/api/3/import/bulk_import', status: 502, attempt: 2, delayMs: 500 },
   { type: 'change:applied', export: 'vip-customers', change: VIP_PLAN.changes[0]! },
   { type: 'change:failed', export: 'vip-customers', email: 'bo.berg@contoso.example', action: 'create', reason: 'rejected' },
   { type: 'batch:done', export: 'vip-customers', kind: 'bulk_import', id: '1', contacts: 6, succeeded: 5, failed: 1 },
-  { type: 'apply:summary', export: 'vip-customers', applied: 5, failed: 1, counts: VIP_PLAN.counts, durationMs: 900, requests: { bulk_import: 1 } },
+  {
+    type: 'apply:summary',
+    export: 'vip-customers',
+    applied: 5,
+    failed: 1,
+    counts: VIP_PLAN.counts,
+    durationMs: 900,
+    requests: { 'POST /import/bulk_import': 1 },
+  },
 ];
 const RESULT: RunResult = {
   mode: 'apply',
   ok: false,
   changesPending: true,
-  exports: [{ export: 'vip-customers', connection: 'contoso', listId: '3', plan: VIP_PLAN, applied: 5, failed: 1, failures: [{ email: 'bo.berg@contoso.example', action: 'create', reason: 'rejected' }], durationMs: 900 }],
+  exports: [
+    {
+      export: 'vip-customers',
+      connection: 'contoso',
+      listId: '3',
+      plan: VIP_PLAN,
+      applied: 5,
+      failed: 1,
+      failures: [{ email: 'bo.berg@contoso.example', action: 'create', reason: 'rejected' }],
+      durationMs: 900,
+    },
+  ],
 };
 
 async function run(maskEmails: boolean) {
@@ -46,6 +66,8 @@ describe('JSON reporter', () => {
   it('writes one parseable object per line, each of a documented type, the result last', async () => {
     const { stdout, stderr } = await run(false);
     const objects = stdout.lines().map((l) => JSON.parse(l) as { type: string });
+    expectValidEvents(objects);
+    expectValidEvents((await run(true)).stdout.text);
     expect(objects.map((o) => o.type)).toEqual([...EVENTS.map((e) => e.type), 'result']);
     for (const o of objects) expect(DOCUMENTED, `${o.type} is not in JSON-EVENTS.md`).toContain(o.type);
     expect(objects[objects.length - 1]).toEqual({ type: 'result', result: RESULT });
@@ -90,5 +112,7 @@ describe('JSON reporter', () => {
     const blocks = [...DOC.matchAll(/```json\n([\s\S]*?)```/g)].flatMap((m) => (m[1] ?? '').trim().split('\n'));
     expect(blocks.length).toBeGreaterThanOrEqual(26);
     for (const line of blocks) expect(DOCUMENTED).toContain((JSON.parse(line) as { type: string }).type);
+    // ...and each example is valid against the published schema.
+    expectValidEvents(blocks.join('\n'));
   });
 });

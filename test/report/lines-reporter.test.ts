@@ -7,7 +7,16 @@ import { Capture } from './streams.ts';
 function setup(over: Partial<ReporterOptions> = {}) {
   const stdout = new Capture();
   const stderr = new Capture();
-  const reporter = new LinesReporter({ mode: 'apply', color: false, maskEmails: false, full: false, stdout, stderr, connectionNames: CONNECTION_NAMES, ...over });
+  const reporter = new LinesReporter({
+    mode: 'apply',
+    color: false,
+    maskEmails: false,
+    full: false,
+    stdout,
+    stderr,
+    connectionNames: CONNECTION_NAMES,
+    ...over,
+  });
   return { stdout, stderr, reporter };
 }
 
@@ -69,7 +78,9 @@ describe('lines reporter', () => {
     // The plan that came only with the result is shown too, once.
     expect(out.match(/lapsed-buyers → list 7/g)).toHaveLength(1);
     expect(out).toContain('✗ broken: list 9 not found\n  hint: check listId');
-    expect(out.trimEnd().split('\n').at(-1)).toBe('Plan: 2 to create, 1 to update, 1 to subscribe, 1 to resubscribe, 1 to unsubscribe (2 skipped, 174 unchanged); 1 export could not be planned.');
+    expect(out.trimEnd().split('\n').at(-1)).toBe(
+      'Plan: 2 to create, 1 to update, 1 to subscribe, 1 to resubscribe, 1 to unsubscribe (2 skipped, 174 unchanged); 1 export could not be planned.',
+    );
     expect(out + stderr.text).not.toContain('\u001b');
   });
 
@@ -77,14 +88,20 @@ describe('lines reporter', () => {
     const { stderr, reporter } = setup({ color: true, maskEmails: true });
     reporter.event({ type: 'change:failed', export: 'vip-customers', email: 'anna@contoso.example', action: 'create', reason: 'rejected' });
     await reporter.close();
-    expect(stderr.text).toBe('\u001b[31m✗\u001b[0m vip-customers: a***@contoso.example (create): rejected\n');
+    // util.styleText closes red with its own reset (39), not the full reset (0).
+    expect(stderr.text).toBe('\u001b[31m✗\u001b[39m vip-customers: a***@contoso.example (create): rejected\n');
   });
 
   it('shows the first 20 failures live and lists them all in the apply summary', async () => {
     const { stdout, stderr, reporter } = setup({ full: true });
     const failures = Array.from({ length: 25 }, (_, i) => ({ email: `p${i}@contoso.example`, action: 'create' as const, reason: 'rejected' }));
     for (const f of failures) reporter.event({ type: 'change:failed', export: 'vip', ...f });
-    reporter.result({ mode: 'apply', ok: false, changesPending: true, exports: [{ export: 'vip', connection: 'contoso', listId: '3', applied: 0, failed: 25, failures, durationMs: 61_000 }] });
+    reporter.result({
+      mode: 'apply',
+      ok: false,
+      changesPending: true,
+      exports: [{ export: 'vip', connection: 'contoso', listId: '3', applied: 0, failed: 25, failures, durationMs: 61_000 }],
+    });
     await reporter.close();
     expect(stderr.lines()).toHaveLength(21);
     expect(stderr.lines().at(-1)).toBe('  vip: more failures; all of them are listed at the end');

@@ -37,7 +37,16 @@ describe('masking structured output', () => {
         mode: 'apply',
         ok: false,
         changesPending: true,
-        exports: [{ export: 'vip', connection: 'c', listId: '3', plan: VIP_PLAN, failures: [{ email: 'anna@contoso.example', action: 'create', reason: 'x' }], durationMs: 1 }],
+        exports: [
+          {
+            export: 'vip',
+            connection: 'c',
+            listId: '3',
+            plan: VIP_PLAN,
+            failures: [{ email: 'anna@contoso.example', action: 'create', reason: 'x' }],
+            durationMs: 1,
+          },
+        ],
       }),
     );
     for (const text of [event, failed, result]) {

@@ -49,9 +49,18 @@ describe('renderPlanText', () => {
   });
 
   it('cuts long groups and says how many are left and how to see them', () => {
-    const many = planOf('big', Array.from({ length: 25 }, (_, i) => change('create', `p${i}@contoso.example`)));
+    const many = planOf(
+      'big',
+      Array.from({ length: 25 }, (_, i) => change('create', `p${i}@contoso.example`)),
+    );
     const text = renderExportPlan(many, { ...plain, limit: 3 });
-    expect(text.split('\n').slice(3)).toEqual(['  + create (25)', '    + p0@contoso.example', '    + p1@contoso.example', '    + p2@contoso.example', '    … and 22 more (use --full)']);
+    expect(text.split('\n').slice(3)).toEqual([
+      '  + create (25)',
+      '    + p0@contoso.example',
+      '    + p1@contoso.example',
+      '    + p2@contoso.example',
+      '    … and 22 more (use --full)',
+    ]);
     expect(renderExportPlan(many, { ...plain, full: true })).not.toContain('more (use --full)');
     // The default limit is 20 per kind.
     expect(renderExportPlan(many, plain)).toContain('… and 5 more (use --full)');

@@ -39,7 +39,7 @@ describe('ExportProgressView', () => {
     const { lastFrame, unmount } = render(<ExportProgressView view={view} nameWidth={13} columns={100} tick={0} />);
     const [bar = '', details = ''] = frame(lastFrame()).split('\n');
     // 250 of 1,000 in 20 s: 12.5/s, 750 left → 60 s.
-    expect(bar).toMatch(/^⠋ vip-customers  █+░+ 250\/1,000  25%  elapsed 20s  ETA 1m 00s$/);
+    expect(bar).toMatch(/^⠋ vip-customers {2}█+░+ 250\/1,000 {2}25% {2}elapsed 20s {2}ETA 1m 00s$/);
     expect(details).toBe('    13 contacts/s · 1 batch in flight · 4.8/5 req/s · waited 3.2s on rate limits · 1 failed');
     expect(bar.length).toBeLessThanOrEqual(100);
     unmount();

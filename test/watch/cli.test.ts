@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { WATCH_USAGE } from '../../cli/commands/watch.ts';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { expectValidEvents } from '../helpers/events-schema.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
 
@@ -79,7 +80,7 @@ describe('acsync watch (subprocess)', () => {
     await p.waitFor('"type":"watch:run-done"');
     p.child.kill('SIGINT');
     expect(await p.exited).toBe(0);
-    const events = p.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; ok?: boolean });
+    const events = expectValidEvents(p.out()) as Array<{ type: string; ok?: boolean }>;
     expect(events[0]?.type).toBe('watch:ready');
     expect(events.find((e) => e.type === 'watch:run-done')?.ok).toBe(true);
     expect(events.at(-1)?.type).toBe('watch:stopped');
@@ -99,14 +100,20 @@ describe('acsync watch (subprocess)', () => {
     p.child.kill('SIGINT');
     expect(await p.exited).toBe(0);
     expect(p.err()).toMatch(/changed: \S*seg\.csv → customers/);
-    expect(p.out()).toMatch(/acsync watch stopped after \S+\n  customers: 2 runs, 2 changes applied\n$/);
+    expect(p.out()).toMatch(/acsync watch stopped after \S+\n {2}customers: 2 runs, 2 changes applied\n$/);
     expect(p.out()).not.toContain('started');
   });
 
   it('a second SIGINT while a run is in flight quits at once with 130', async () => {
     // Slow writes keep the first run's apply in flight long enough to be interrupted twice.
     emulator.setFaults({ latencyMs: 5_000, only: ['POST /api/3/contact/sync', 'POST /api/3/import/bulk_import'] });
-    await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana'], ['ben@contoso.example', 'Ben']]));
+    await ws.write(
+      'seg.csv',
+      csv([
+        ['ana@contoso.example', 'Ana'],
+        ['ben@contoso.example', 'Ben'],
+      ]),
+    );
     await ws.config([{ segment: 'seg.csv', fields: false }]);
     const p = watch([]);
     await p.waitFor('run 1 started');

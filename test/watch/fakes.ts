@@ -133,7 +133,17 @@ export function okResult(name: string, applied = 1): RunResult {
     mode: 'apply',
     ok: true,
     changesPending: false,
-    exports: [{ export: name, connection: 'main', listId: '1', plan: { export: name, connection: 'main', listId: '1', changes: [], counts }, applied, failed: 0, durationMs: 5 }],
+    exports: [
+      {
+        export: name,
+        connection: 'main',
+        listId: '1',
+        plan: { export: name, connection: 'main', listId: '1', changes: [], counts },
+        applied,
+        failed: 0,
+        durationMs: 5,
+      },
+    ],
   };
 }
 
@@ -162,7 +172,16 @@ export function config(exports: ExportConfig[]): Config {
     version: 1,
     roles: { admins: ['ada@example.com'], contributors: [] },
     connections: {
-      main: { id: 'main', type: 'activecampaign', displayName: 'Main', hostname: 'x.api-us1.com', apiKeyEnv: 'AC_API_KEY', usableBy: 'admins', dataPrivacyConsent: true, exportUser: 'ada@example.com' },
+      main: {
+        id: 'main',
+        type: 'activecampaign',
+        displayName: 'Main',
+        hostname: 'x.api-us1.com',
+        apiKeyEnv: 'AC_API_KEY',
+        usableBy: 'admins',
+        dataPrivacyConsent: true,
+        exportUser: 'ada@example.com',
+      },
     },
     exports: Object.fromEntries(exports.map((e) => [e.name, e])),
     locations: {},

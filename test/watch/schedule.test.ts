@@ -7,7 +7,13 @@ describe('Schedule (croner, on an injected clock)', () => {
     const clock = new ManualClock(Date.parse('2026-03-02T08:00:30Z'));
     const fired: string[] = [];
     const armed: Array<number | null> = [];
-    const s = new Schedule({ expression: '*/5 * * * *', timezone: 'UTC', clock, onFire: () => fired.push(new Date(clock.now()).toISOString()), onArm: (n) => armed.push(n) });
+    const s = new Schedule({
+      expression: '*/5 * * * *',
+      timezone: 'UTC',
+      clock,
+      onFire: () => fired.push(new Date(clock.now()).toISOString()),
+      onArm: (n) => armed.push(n),
+    });
     s.start();
     expect(armed).toEqual([Date.parse('2026-03-02T08:05:00Z')]);
     await clock.advanceTo('2026-03-02T08:04:59Z');

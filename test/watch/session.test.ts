@@ -150,7 +150,13 @@ describe('watch session: file changes', () => {
     await write(VIP);
     expect(runs.calls).toEqual([]);
     const cfg = new HandConfig({ config: config([exportConfig('vip')]), diagnostics: [] });
-    const r = await startWatch({ configFile: 'acsync.yaml', mode: 'apply', exports: ['nope'], sink: () => {}, deps: { loadConfig: cfg.load, runExports: runs.fn, clock: new ManualClock(), createWatcher: new HandWatcher().factory } });
+    const r = await startWatch({
+      configFile: 'acsync.yaml',
+      mode: 'apply',
+      exports: ['nope'],
+      sink: () => {},
+      deps: { loadConfig: cfg.load, runExports: runs.fn, clock: new ManualClock(), createWatcher: new HandWatcher().factory },
+    });
     expect(r.session).toBeUndefined();
     expect('message' in r && r.message).toMatch(/no export named 'nope' in acsync\.yaml \(known exports: vip\)/);
   });
@@ -165,7 +171,15 @@ describe('watch session: file changes', () => {
   });
 });
 
-const badConfig: Diagnostic = { severity: 'error', file: 'acsync.yaml', line: 7, column: 14, path: 'exports.vip.listId', message: 'must be a string of digits', hint: 'copy the list id from ActiveCampaign' };
+const badConfig: Diagnostic = {
+  severity: 'error',
+  file: 'acsync.yaml',
+  line: 7,
+  column: 14,
+  path: 'exports.vip.listId',
+  message: 'must be a string of digits',
+  hint: 'copy the list id from ActiveCampaign',
+};
 
 describe('watch session: config reload', () => {
   it('an invalid config edit is reported and the old config keeps running', async () => {
@@ -220,7 +234,9 @@ describe('watch session: config reload', () => {
 describe('watch session: schedules', () => {
   it('a schedule fires at its time, and is not started twice while its run is still going', async () => {
     const { runs, clock, events, session } = await setup({ schedule: '*/10 * * * *' });
-    expect(eventsOf(events, 'watch:schedule')).toMatchObject([{ export: 'vip', schedule: '*/10 * * * *', timezone: 'UTC', nextAt: Date.parse('2026-03-02T08:10:00Z') }]);
+    expect(eventsOf(events, 'watch:schedule')).toMatchObject([
+      { export: 'vip', schedule: '*/10 * * * *', timezone: 'UTC', nextAt: Date.parse('2026-03-02T08:10:00Z') },
+    ]);
     await clock.advanceTo('2026-03-02T08:09:59Z');
     expect(runs.calls).toEqual([]);
     await clock.advanceTo('2026-03-02T08:10:00Z');

@@ -1,0 +1,74 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+/**
+ * `acsync watch` in a terminal (the 'ink' format's watch screen): the WatchView redrawn from the session's events,
+ * at most every RENDER_INTERVAL_MS and every second anyway for the relative times, with the latest notices under
+ * it. On stderr, like the other commands' screens: stdout keeps only data (the closing summary).
+ */
+import { render, type Instance } from 'ink';
+import type { EngineEvent } from '../../engine/events.ts';
+import type { RunResult } from '../../engine/model.ts';
+import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
+import { initialStatus, reduceStatus, type WatchStatus } from '../../engine/watch/status.ts';
+import { WatchView } from '../ui/WatchView.tsx';
+import type { LiveScreen, ReporterOptions } from './reporter.ts';
+import { clock, eventTime, formatSummary, formatWatchLine, isNotice } from './watch-text.ts';
+
+/** The screen is redrawn at most this often: smooth to the eye, and cheap when an apply emits an event per contact. */
+export const RENDER_INTERVAL_MS = 100;
+/** How many notices (reloads, config errors, warnings) the screen keeps under the exports. */
+export const NOTICES_SHOWN = 5;
+
+export class WatchScreen implements LiveScreen {
+  private status: WatchStatus = initialStatus();
+  private readonly notices: string[] = [];
+  private readonly instance: Instance;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly now: () => number;
+  private dirty = false;
+  private summary: WatchSummary | undefined;
+
+  constructor(private readonly opts: ReporterOptions) {
+    this.now = opts.now ?? Date.now;
+    this.instance = render(this.view(), { stdout: opts.stderr as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false });
+    let ticks = 0;
+    this.timer = setInterval(() => {
+      ticks++;
+      if (this.dirty || ticks % Math.round(1000 / RENDER_INTERVAL_MS) === 0) this.instance.rerender(this.view());
+      this.dirty = false;
+    }, RENDER_INTERVAL_MS);
+  }
+
+  private view() {
+    return <WatchView status={this.status} now={this.now()} notices={[...this.notices]} color={this.opts.color} />;
+  }
+
+  watchEvent(e: WatchSessionEvent): void {
+    this.status = reduceStatus(this.status, e);
+    if (isNotice(e)) {
+      const line = formatWatchLine(e, this.opts.cwd);
+      if (line !== undefined) this.notices.push(`${clock(eventTime(e, this.now))} ${line}`);
+      if (this.notices.length > NOTICES_SHOWN) this.notices.splice(0, this.notices.length - NOTICES_SHOWN);
+    }
+    this.dirty = true;
+  }
+
+  watchStopped(summary: WatchSummary): void {
+    this.summary = summary;
+  }
+
+  event(e: EngineEvent): void {
+    this.watchEvent(e);
+  }
+
+  result(_r: RunResult): void {
+    // Watch runs report through watch:run-done.
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.instance.rerender(this.view());
+    this.instance.unmount();
+    await this.instance.waitUntilExit();
+    if (this.summary !== undefined && this.summary.exports.length > 0) this.opts.stdout.write(formatSummary(this.summary).join('\n') + '\n');
+  }
+}
