@@ -10,6 +10,7 @@ import path from 'node:path';
 import { COMMON_HELP, commonFlags, connectionNames, exitCode, loadOrReport, makeReporter, parseCommand, REFRESH_HELP, REFRESH_OPTION, refreshFlag, usageFailure } from '../exec.ts';
 import type { CliIo } from '../io.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
+import { ApplyTally } from '../report/apply-tally.ts';
 import { confirm, NO_TTY_MESSAGE } from '../report/reporter.ts';
 
 const HELP = `Usage: acsync apply [PLAN_FILE] [options]
@@ -27,8 +28,13 @@ ${COMMON_HELP}
 ${REFRESH_HELP}
 `;
 
-/** How long SIGINT waits for batches already sent before giving up on them. */
+/** How long SIGINT waits for batches already sent before giving up on them (ACSYNC_STOP_GRACE, in seconds, changes it). */
 const SIGINT_GRACE_MS = 30_000;
+
+function stopGraceMs(env: NodeJS.ProcessEnv): number {
+  const s = Number(env['ACSYNC_STOP_GRACE']);
+  return Number.isFinite(s) && s > 0 ? Math.min(s, 600) * 1000 : SIGINT_GRACE_MS;
+}
 
 const parse = (argv: string[]) =>
   parseCommand(argv, { 'auto-approve': { type: 'boolean', default: false }, 'allow-mass-unsubscribe': { type: 'boolean', default: false }, ...REFRESH_OPTION }, true);
@@ -62,13 +68,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (config === undefined) return 1;
 
   const controller = runAbortController();
+  const tally = new ApplyTally();
   let interrupted = false;
+  const graceMs = stopGraceMs(io.env);
   const onSigint = (): void => {
     if (interrupted) io.exit(130);
     interrupted = true;
-    io.stderr.write('\nacsync apply: stopping: no new batches; waiting for those already sent (Ctrl-C again to quit now)\n');
+    io.stderr.write(`\nacsync apply: stopping: no new batches; waiting up to ${Math.round(graceMs / 1000)} s for those already sent (Ctrl-C again to quit now)\n`);
     controller.abort();
-    setTimeout(() => io.exit(130), SIGINT_GRACE_MS).unref();
+    // A summary is always printed: when batches outlive the grace, it names them as of unknown fate.
+    setTimeout(() => {
+      reporter.notice(tally.graceSummary(graceMs));
+      void Promise.race([reporter.close(), new Promise((r) => setTimeout(r, 2_000))]).then(() => io.exit(130));
+    }, graceMs).unref();
   };
   const offSignals = [io.onSignal('SIGINT', onSigint), io.onSignal('SIGTERM', onSigint)];
 
@@ -76,7 +88,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const options: RunOptions = {
     mode: 'apply',
     env: io.env,
-    sink: (e) => reporter.event(e),
+    sink: (e) => {
+      tally.event(e);
+      reporter.event(e);
+    },
     signal: controller.signal,
     allowMassUnsubscribe: parsed.values['allow-mass-unsubscribe'] === true,
     ...(refresh !== undefined ? { refresh } : {}),
@@ -84,7 +99,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     const names = saved !== undefined ? saved.exports.map((e) => e.export) : flags.exports;
     const exports = selectExports(config, names);
-    let outcomes = await planExports(config, exports, options);
+    const outcomes = await planExports(config, exports, options);
     if (saved !== undefined) {
       const problems = await checkSavedPlan(saved, config, outcomes);
       if (problems.length > 0) {
