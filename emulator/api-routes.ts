@@ -7,6 +7,7 @@ import { BULK_MAX_CONTACTS, type BulkQueue, VALIDATION_MESSAGE, validateBulkPayl
 import { isEmailShaped } from './email-rules.ts';
 import { fieldValueProblem } from './field-values.ts';
 import { isRecord, parseJson, type RawBody, Reply, toId } from './http-io.ts';
+import { type Quirks, sideloadPadding } from './quirks.ts';
 import { type ContactQuery, type ContactRec, FIELD_TYPES, type FieldType, type ListStatus, type Store } from './store.ts';
 import {
   isoDate,
@@ -37,6 +38,8 @@ export interface ApiContext {
   takeBulkSlot(single: boolean): void;
   /** State changed: schedule a save. */
   dirty(): void;
+  /** The quirks profile (quirks.ts); none switched on by default. */
+  quirks: Quirks;
 }
 
 type Answer = { status: number; body: unknown };
@@ -218,7 +221,9 @@ export function handleApi(ctx: ApiContext, method: string, parts: string[], quer
 
     // ---- custom fields
     case 'GET fields': {
-      const { limit, offset } = paging(query, FIELDS_DEFAULT_LIMIT);
+      const paged = paging(query, FIELDS_DEFAULT_LIMIT);
+      // Quirk fieldsDefault20: pages of 20 whatever `limit` asks; a client must page by meta.total, not by a short page.
+      const { limit, offset } = ctx.quirks.has('fieldsDefault20') ? { ...paged, limit: 20 } : paged;
       let fields = [...ctx.store.fields.values()];
       const perstag = query.get('filters[perstag]');
       if (perstag !== null) fields = fields.filter((f) => f.perstag === perstag.toUpperCase());
@@ -329,6 +334,10 @@ export function handleApi(ctx: ApiContext, method: string, parts: string[], quer
       const name = t['tag'];
       if (typeof name !== 'string' || name.trim() === '') throw unprocessable('Tag name is required', 'field_missing', '/data/attributes/tag');
       // Unknown whether AC refuses a duplicate name; strictest: it does (case-insensitively).
+      if (ctx.store.findTagByName(name) !== undefined && ctx.quirks.has('duplicateTagBody')) {
+        // The body verbb/formie#1389 recorded (its status was not shown; 400 here).
+        throw new Reply(400, { message: 'Could not process request', error: `Duplicate entry '${name}' for key 'typetag'` });
+      }
       if (ctx.store.findTagByName(name) !== undefined) throw unprocessable('Duplicate tag', 'duplicate', '/data/attributes/tag', `The tag "${name}" already exists`);
       const tag = ctx.store.createTag(name, typeof t['description'] === 'string' ? t['description'] : '');
       ctx.dirty();
@@ -336,6 +345,12 @@ export function handleApi(ctx: ApiContext, method: string, parts: string[], quer
     }
     case 'POST contactTags': {
       const ct = inner(raw, 'contactTag');
+      // AC's one documented 422 here (reference example of create-contact-tag).
+      for (const attr of ['contact', 'tag']) {
+        if (ct[attr] === undefined || ct[attr] === null || ct[attr] === '') {
+          throw new Reply(422, { errors: [{ status: 422, title: 'Missing attribute', source: { pointer: `/data/attributes/${attr}` } }] });
+        }
+      }
       const contact = contactById(ctx, String(ct['contact'] ?? ''));
       const tagId = toId(ct['tag']);
       if (tagId === undefined || !ctx.store.tags.has(tagId)) throw unprocessable('The related tag does not exist', 'related_missing', '/data/attributes/tag');
@@ -370,7 +385,10 @@ export function handleApi(ctx: ApiContext, method: string, parts: string[], quer
       }
       const rows = (m: Map<string, { batches: number; contacts: number }>): unknown[] =>
         [...m].map(([forDate, e]) => ({ forDate, batches: String(e.batches), contacts: String(e.contacts) }));
-      return ok({ outstanding: rows(outstanding), recentlyCompleted: rows(recentlyCompleted) });
+      const out = rows(outstanding);
+      // Quirk longImportQueue: other integrations' batches ahead of ours, as in AC's reference example.
+      if (ctx.quirks.has('longImportQueue')) out.push({ forDate: isoDate(Date.now()).slice(0, 10), batches: String(ctx.quirks.settings.foreignOutstanding), contacts: String(ctx.quirks.settings.foreignOutstanding * 250) });
+      return ok({ outstanding: out, recentlyCompleted: rows(recentlyCompleted) });
     }
     case 'GET import/info': {
       const batchId = query.get('batchId');
@@ -418,7 +436,10 @@ function listContacts(ctx: ApiContext, query: URLSearchParams): Answer {
     if (m?.[1] !== undefined) q.orders.push({ key: m[1], dir: v.toUpperCase() === 'DESC' ? 'DESC' : 'ASC' });
   }
   const include = new Set((query.get('include') ?? '').split(',').map((s) => s.trim().split('.')[0]));
-  const { page, total } = ctx.store.queryContacts(q);
+  const queried = ctx.store.queryContacts(q);
+  const { total } = queried;
+  // Quirk shortPages: a page one short although more follow (a client must not stop at a short page before meta.total).
+  const page = queried.page.length > 1 && ctx.quirks.shortenPage() ? queried.page.slice(0, -1) : queried.page;
   const rel = { lists: include.has('contactLists'), fields: include.has('fieldValues'), tags: include.has('contactTags') };
   const out: Record<string, unknown> = {
     scoreValues: [],
@@ -427,6 +448,15 @@ function listContacts(ctx: ApiContext, query: URLSearchParams): Answer {
   if (rel.lists) out['contactLists'] = page.flatMap((c) => c.lists.map((m) => wireMembership(m, ctx.baseUrl)));
   if (rel.fields) out['fieldValues'] = page.flatMap((c) => visibleFieldValues(ctx, c));
   if (rel.tags) out['contactTags'] = page.flatMap((c) => c.tags.map((t) => wireContactTag(t, ctx.baseUrl)));
+  if (ctx.quirks.has('largeSideloads')) {
+    // Quirk: every membership, field value and tag of each contact comes along, not only this list's.
+    for (const c of page) {
+      const pad = sideloadPadding(c.id, ctx.quirks.settings.sideloadBytesPerContact, ctx.baseUrl);
+      if (rel.lists) (out['contactLists'] as unknown[]).push(...pad.contactLists);
+      if (rel.fields) (out['fieldValues'] as unknown[]).push(...pad.fieldValues);
+      if (rel.tags) (out['contactTags'] as unknown[]).push(...pad.contactTags);
+    }
+  }
   out['meta'] = {
     total: String(total),
     page_input: {
@@ -494,9 +524,18 @@ function bulkImport(ctx: ApiContext, raw: RawBody): Answer {
   ctx.takeBulkSlot(contacts.length === 1);
   if (parsed === undefined) throw new Reply(400, { success: 0, message: VALIDATION_MESSAGE, failureReasons: ['The request body is not valid JSON.'] });
   const v = validateBulkPayload(parsed, raw.bytes, ctx.store);
-  if (!v.ok) throw new Reply(400, { success: 0, message: VALIDATION_MESSAGE, failureReasons: v.failureReasons });
+  if (!v.ok) {
+    let reasons = v.failureReasons;
+    if (ctx.quirks.has('failureReasonsOneBased')) {
+      // Quirk: 1-based indexes, and only the first few bad contacts listed.
+      const perContact = reasons.filter((r) => typeof r !== 'string').map((r) => (typeof r === 'string' ? r : { ...r, contact: r.contact + 1 }));
+      reasons = [...reasons.filter((r) => typeof r === 'string'), ...perContact.slice(0, ctx.quirks.settings.failureReasonsListed)];
+    }
+    throw new Reply(400, { success: 0, message: VALIDATION_MESSAGE, failureReasons: reasons });
+  }
   if (v.contacts.length > BULK_MAX_CONTACTS) throw new Reply(400, {});
   const batch = ctx.bulk.enqueue(v.contacts, ctx.bulkDelayMs);
   ctx.dirty();
+  if (ctx.quirks.has('bulkNoSuccess')) return ok({ queued_contacts: v.contacts.length, batchId: batch.id, message: 'Contact import queued' });
   return ok({ success: 1, queued_contacts: v.contacts.length, batchId: batch.id, message: 'Contact import queued' });
 }

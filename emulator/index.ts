@@ -12,6 +12,7 @@ import { handleHook } from './hook-routes.ts';
 import { readBody, Reply, sendJson } from './http-io.ts';
 import { Marketer } from './marketer.ts';
 import { loadState, saveState } from './persistence.ts';
+import { normaliseValue, Quirks, type QuirkName } from './quirks.ts';
 import { RollingWindow } from './rolling-window.ts';
 import { seed, type SeedInput, type SeedResult } from './seed.ts';
 import { Store, storeTimeToMs } from './store.ts';
@@ -19,6 +20,7 @@ import type { EmulatorLimits, EmulatorOptions, EmulatorStats, FaultConfig } from
 
 export type { EmulatorLimits, EmulatorOptions, EmulatorStats, FaultConfig } from './types.ts';
 export type { SeedContact, SeedInput, SeedResult } from './seed.ts';
+export { QUIRK_NAMES, parseQuirksFlag, type QuirkName, type QuirksOption, type QuirkSettings } from './quirks.ts';
 export type { ContactRef, MarketerEdit } from './marketer.ts';
 
 export const DEFAULT_PORT = 4010;
@@ -62,6 +64,8 @@ export interface EmulatorHandle {
   state(): unknown;
   /** Writes the data file now (no-op without dataFile). */
   save(): Promise<void>;
+  /** The quirks switched on (quirks.ts; none by default). */
+  quirks(): QuirkName[];
 }
 
 function emptyStats(): EmulatorStats {
@@ -85,6 +89,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   const now = options.now ?? Date.now;
   const store = new Store(now);
+  const quirks = new Quirks(options.quirks);
+  if (quirks.has('sdateOnEveryChange')) store.sdateOnEveryChange = true;
+  if (quirks.has('normaliseValues')) store.normalise = normaliseValue;
   const faults = new FaultInjector(options.faults);
   let stats = emptyStats();
   const accountWindow = new RollingWindow(1000);
@@ -120,7 +127,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     saveTimer.unref();
   };
 
-  const bulk = new BulkQueue(store, faults, now, dirty);
+  const bulk = new BulkQueue(store, faults, now, dirty, quirks);
   const marketer = new Marketer(store, dirty);
 
   const applySeeds = (): void => {
@@ -196,6 +203,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.end(text);
       return;
     }
+    if (fault.kind === 'storm' && quirks.has('rateLimit503')) {
+      count(503);
+      res.writeHead(503, { 'Content-Type': 'text/html' });
+      res.end('<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>');
+      return;
+    }
     if (fault.kind === 'storm') {
       count(429);
       sendJson(res, 429, { message: 'Too Many Requests' }, {
@@ -214,6 +227,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
     const t = now();
     const used = accountWindow.count(t);
+    if (used >= limits.rateLimit && quirks.has('rateLimit503')) {
+      // Quirk: over the limit, a gateway's 503 page without Retry-After (mediatoolkit/activecampaign-v3-php#18).
+      count(503);
+      res.writeHead(503, { 'Content-Type': 'text/html' });
+      res.end('<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>');
+      return;
+    }
     if (used >= limits.rateLimit) {
       count(429);
       sendJson(res, 429, { message: 'Too Many Requests' }, {
@@ -224,12 +244,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return;
     }
     accountWindow.add(t);
+    if (method === 'GET') {
+      const q = quirks.forGet(kind);
+      if (q === 'forbidden') {
+        count(403);
+        sendJson(res, 403, { message: 'Forbidden' });
+        return;
+      }
+      if (q === 'empty') {
+        count(200);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end();
+        return;
+      }
+    }
     const rateHeaders = { 'RateLimit-Limit': String(limits.rateLimit), 'RateLimit-Remaining': String(Math.max(0, limits.rateLimit - used - 1)) };
 
     const parts = url.pathname.replace(/^\/api\/3\/?/, '').replace(/\/+$/, '').split('/').filter((p) => p !== '');
     try {
       const answer = handleApi(
-        { store, bulk, baseUrl, bulkDelayMs: limits.bulkDelayMs, takeBulkSlot, dirty },
+        { store, bulk, baseUrl, bulkDelayMs: limits.bulkDelayMs, takeBulkSlot, dirty, quirks },
         method,
         parts,
         url.searchParams,
@@ -248,6 +282,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store.clear();
     bulk.clear();
     stats = emptyStats();
+    quirks.reset();
     for (const w of [accountWindow, bulkWindow, singleBulkWindow, seenPerSecond, seenBulkPerMinute]) w.clear();
     applySeeds();
     dirty();
@@ -313,6 +348,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     marketer,
     state,
     save,
+    quirks: () => quirks.list(),
   };
 
   const hookContext = {
