@@ -320,7 +320,11 @@ export function handleApi(ctx: ApiContext, method: string, parts: string[], quer
       const { limit, offset } = paging(query);
       // `search` is a substring match (the docs call it a search, not a lookup): clients must check names exactly.
       const search = (query.get('search') ?? '').toLowerCase();
-      const tags = [...ctx.store.tags.values()].filter((t) => t.tag.toLowerCase().includes(search));
+      let tags = [...ctx.store.tags.values()].filter((t) => t.tag.toLowerCase().includes(search));
+      // filters[search][eq]: an exact (case-insensitive) name; orders[search]=weight: exact matches first (AC reference).
+      const eq = query.get('filters[search][eq]');
+      if (eq !== null) tags = tags.filter((t) => t.tag.toLowerCase() === eq.toLowerCase());
+      if (query.get('orders[search]') === 'weight' && search !== '') tags.sort((a, b) => Number(b.tag.toLowerCase() === search) - Number(a.tag.toLowerCase() === search));
       return ok({ tags: tags.slice(offset, offset + limit).map((t) => wireTag(t, ctx.baseUrl)), meta: meta(tags.length) });
     }
     case 'GET tags/:id': {

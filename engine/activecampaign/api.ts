@@ -109,6 +109,8 @@ export interface ReadMembersOptions {
   updatedAfter?: string;
   /** Only members with this status on the list (all statuses when absent). */
   status?: 0 | 1 | 2 | 3;
+  /** Sideloads to skip when the caller does not need them (default: all; a smaller page on accounts with many fields). */
+  include?: { fieldValues?: boolean; contactTags?: boolean };
   /** Called after each page with the number of members read so far and the total ActiveCampaign reports. */
   onPage?: (done: number, total: number | undefined) => void;
   signal?: AbortSignal;

@@ -22,6 +22,8 @@ const MINUTE_MS = 60_000;
  * requests sent a full window apart closer together on arrival. This much extra spacing absorbs that.
  */
 export const WINDOW_MARGIN_MS = 25;
+/** The longest pause a server's Retry-After can impose on the account (see transport.ts MAX_SERVER_WAIT_MS). */
+export const MAX_PAUSE_MS = 5 * 60_000;
 /** With no Retry-After on a 429, the account is paused for one full per-second window. */
 const DEFAULT_429_PAUSE_MS = SECOND_MS;
 
@@ -194,9 +196,15 @@ export class RateBudget {
    * account (or bulk imports) until Retry-After; RateLimit-Remaining: 0 while our own window has room means other
    * integrations share the account, so we wait one slot.
    */
-  onResponse(headers: Headers | Record<string, string | string[] | undefined>, status: number, options: { bulkRateLimited?: boolean } = {}): BudgetReaction {
+  onResponse(
+    headers: Headers | Record<string, string | string[] | undefined>,
+    status: number,
+    options: { bulkRateLimited?: boolean; maxWaitMs?: number } = {},
+  ): BudgetReaction {
     const now = this.clock.now();
-    const retryAfter = parseRetryAfter(headerValue(headers, 'retry-after'), now);
+    const asked = parseRetryAfter(headerValue(headers, 'retry-after'), now);
+    // What a server may ask is clamped: one absurd Retry-After must not freeze every export of the account.
+    const retryAfter = asked === undefined ? undefined : Math.min(asked, options.maxWaitMs ?? MAX_PAUSE_MS);
     const announcedLimit = Number(headerValue(headers, 'ratelimit-limit'));
     if (Number.isInteger(announcedLimit) && announcedLimit > 0 && announcedLimit < this.limits.requestsPerSecond) {
       this.setLimits({ requestsPerSecond: announcedLimit });
