@@ -428,26 +428,36 @@ async function sendAndWait(input: ApplyInput, batch: Entry[], id: string, poller
     ).batchId;
   } catch (err) {
     if (input.signal?.aborted === true && err === input.signal.reason) return { succeeded: [], failed: [], wholeBatchFailed: false, permanent, notSent: true };
-    const reasons = validationReasons(err);
-    if (reasons === undefined) {
-      return { succeeded: [], failed: batch.map((entry) => ({ entry, reason: errorReason(err) })), wholeBatchFailed: true, permanent };
-    }
     // ActiveCampaign refused the whole payload because of some contacts: nothing was queued. Set those aside with
-    // their reasons and send the rest.
-    toSend = [];
-    batch.forEach((entry, i) => {
-      const reason = reasons.get(i);
-      if (reason === undefined) toSend.push(entry);
-      else {
-        failed.push({ entry, reason: `rejected by ActiveCampaign: ${reason}` });
-        permanent.add(entry);
+    // their reasons and send the rest, reading the reasons of every refusal again while each one names someone new
+    // (AC may list only the first few bad contacts: one bad contact must not fail the other 249).
+    let refusal: unknown = err;
+    for (;;) {
+      const reasons = validationReasons(refusal);
+      if (reasons === undefined) {
+        return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(refusal) }))], wholeBatchFailed: true, permanent };
       }
-    });
-    if (toSend.length === 0) return { succeeded: [], failed, wholeBatchFailed: false, permanent };
-    try {
-      batchId = (await input.api.bulkImport(toSend.map((e) => e.contact), { excludeAutomations: input.excludeAutomations ?? false })).batchId;
-    } catch (err2) {
-      return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(err2) }))], wholeBatchFailed: true, permanent };
+      const rest: Entry[] = [];
+      toSend.forEach((entry, i) => {
+        const reason = reasons.get(i);
+        if (reason === undefined) rest.push(entry);
+        else {
+          failed.push({ entry, reason: `rejected by ActiveCampaign: ${reason}` });
+          permanent.add(entry);
+        }
+      });
+      if (rest.length === toSend.length) {
+        // No progress: the reasons name nobody in this payload.
+        return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(refusal) }))], wholeBatchFailed: true, permanent };
+      }
+      toSend = rest;
+      if (toSend.length === 0) return { succeeded: [], failed, wholeBatchFailed: false, permanent };
+      try {
+        batchId = (await input.api.bulkImport(toSend.map((e) => e.contact), { excludeAutomations: input.excludeAutomations ?? false })).batchId;
+        break;
+      } catch (err2) {
+        refusal = err2;
+      }
     }
   }
 
