@@ -467,6 +467,7 @@ async function sendAndWait(input: ApplyInput, batch: Entry[], id: string, poller
       pollMs: Math.max(1, Math.round(POLL_START_MS * poller.scale)),
       maxPollMs: Math.max(1, Math.round(POLL_MAX_MS * poller.scale)),
       sleep: (ms) => poller.slot(ms),
+      onWaiting: (w) => input.sink({ type: 'batch:waiting', export: input.export, id, ...w }),
     });
   } catch (err) {
     return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(err) }))], wholeBatchFailed: true, permanent };

@@ -151,6 +151,8 @@ export interface ActiveCampaignApi {
   bulkImport(contacts: BulkContact[], options: { excludeAutomations: boolean; signal?: AbortSignal }): Promise<{ batchId: string }>;
   /** One poll of a bulk batch. */
   bulkStatus(batchId: string, signal?: AbortSignal): Promise<BulkBatchInfo>;
+  /** Batches outstanding in the account's import queue (GET /import/bulk_import), all integrations together. */
+  bulkQueueLength?(signal?: AbortSignal): Promise<number>;
   /**
    * Creates or updates one contact by email (POST /contact/sync). Only the keys given are sent: an empty value
    * would erase what ActiveCampaign has. For a handful of contacts this is faster than a bulk import.

@@ -232,6 +232,11 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
       return { status, success, failure };
     },
 
+    async bulkQueueLength(signal) {
+      const root = await getJson({ method: 'GET', path: '/import/bulk_import', kind: 'GET /import/bulk_import', signal });
+      return objects(root.outstanding).reduce((sum, row) => sum + (int(row.batches) ?? 0), 0);
+    },
+
     async setListStatus(contactId, listId, status, signal) {
       const contactList: JsonObject = { list: Number(listId), contact: Number(contactId), status };
       // ActiveCampaign's docs: sourceid 4 marks a re-subscription made through the API (update-list-status-for-contact).

@@ -318,3 +318,19 @@ describe('bounded waits and honest messages (issue 13 items 9, 10, 14, 15)', () 
     expect((err as NetworkError).attempts).toBe(1);
   });
 });
+
+describe('item 7: long import queues', () => {
+  it('waits past the base timeout while the queue is long, reports how long it waited, and sends the batch once', { timeout: 20_000 }, async () => {
+    const { waitForBatch } = await import('../../engine/activecampaign/wait-for-batch.ts');
+    const emu = await emulatorWith(['longImportQueue'], { bulkDelayMs: 40 });
+    const api = clientOf(emu.hostname);
+    const { batchId } = await api.bulkImport([{ email: 'slow@quirk.example', subscribe: [{ listid: 1 }] }, { email: 'slow2@quirk.example' }], { excludeAutomations: false });
+    const reports: Array<{ waitedMs: number; status: string; outstanding?: number }> = [];
+    // 40 ms x 25 = 1 s in the queue; the base wait (300 ms) alone would give up.
+    const info = await waitForBatch(api, batchId, { pollMs: 50, maxPollMs: 100, maxWaitMs: 300, reportEveryMs: 200, onWaiting: (w) => reports.push(w) });
+    expect(info.status).toBe('completed');
+    expect(reports.length).toBeGreaterThan(0);
+    expect(reports.at(-1)!.outstanding).toBeGreaterThanOrEqual(333);
+    expect(emu.stats().byEndpoint['POST /api/3/import/bulk_import']).toBe(1);
+  });
+});
