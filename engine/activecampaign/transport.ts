@@ -348,7 +348,9 @@ export function createTransport(options: TransportOptions): Transport {
   /** A 2xx or 403 on a read that is worth another try: AC's intermittent 403s and empty bodies. */
   function retryableRefusal(spec: CallSpec, response: RawResponse, forbiddenRetries: number, emptyRetries: number): 'forbidden' | 'empty' | undefined {
     if (spec.method !== 'GET') return undefined;
-    if (response.status === 403 && goodAnswers > 0 && forbiddenRetries < READ_403_RETRIES && permissionDetail(response.text) === undefined) return 'forbidden';
+    // Before any good answer a 403 is most likely the key: one more try only (a bad key costs one request more).
+    const forbiddenBound = goodAnswers > 0 ? READ_403_RETRIES : 1;
+    if (response.status === 403 && forbiddenRetries < forbiddenBound && permissionDetail(response.text) === undefined) return 'forbidden';
     if (response.status >= 200 && response.status < 300 && emptyRetries < EMPTY_BODY_RETRIES) {
       const t = response.text.trim();
       if (t === '') return 'empty';
