@@ -160,7 +160,8 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
     toSend.push(change);
   }
 
-  if (toSend.length > 0 && toSend.length <= ONE_BY_ONE_MAX) {
+  // contact/sync and contactLists have no exclude_automations: with it set, small changes go by bulk import too.
+  if (toSend.length > 0 && toSend.length <= ONE_BY_ONE_MAX && input.excludeAutomations !== true) {
     outcome.notAttempted += await applyOneByOne(input, toSend.map((c) => toEntry(input, c)), ok, fail);
     outcome.interrupted = input.signal?.aborted === true && outcome.notAttempted > 0;
     outcome.durationMs = Date.now() - started;

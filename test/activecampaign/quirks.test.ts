@@ -335,3 +335,18 @@ describe('item 7: long import queues', () => {
     expect(emu.stats().byEndpoint['POST /api/3/import/bulk_import']).toBe(1);
   });
 });
+
+describe('item 2: exclude_automations', () => {
+  it('is sent at the top level and inside each contact', async () => {
+    const s = await scripted((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // AC's reference example of a queued import: `Success` capitalised is not relied on (batchId is).
+      res.end('{"Success":1,"queued_contacts":2,"batchId":"c0f7f4c2-0b1a-4e0d-9a1e-7f6c2d1b3a45","message":"Contact import queued"}');
+    });
+    const { batchId } = await clientOf(s.hostname).bulkImport([{ email: 'a@x.example' }, { email: 'b@x.example' }], { excludeAutomations: true });
+    expect(batchId).toBe('c0f7f4c2-0b1a-4e0d-9a1e-7f6c2d1b3a45');
+    const body = JSON.parse(s.requests[0]!.body) as { exclude_automations: boolean; contacts: Array<{ exclude_automations: boolean }> };
+    expect(body.exclude_automations).toBe(true);
+    expect(body.contacts.map((c) => c.exclude_automations)).toEqual([true, true]);
+  });
+});

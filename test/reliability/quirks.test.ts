@@ -128,3 +128,26 @@ describe('values AC respells (item 9)', { timeout: 60_000 }, () => {
     expect(plan.changesPending).toBe(true);
   });
 });
+
+describe('item 2: with excludeAutomations, small changes go by bulk import too', { timeout: 60_000 }, () => {
+  it.each([
+    [false, 'POST /api/3/contact/sync'],
+    [true, 'POST /api/3/import/bulk_import'],
+  ] as const)('excludeAutomations %s: two new contacts are sent with %s', async (exclude, endpoint) => {
+    const emulator = await fastEmulator();
+    const ws = await Workspace.create(emulator);
+    try {
+      await ws.config([{ segment: 'seg.csv', ...(exclude ? { extra: '    excludeAutomations: true' } : {}) }]);
+      await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana'], ['ben@contoso.example', 'Ben']]));
+      const r = await runExports(await ws.load(), { mode: 'apply', sink: () => {}, env: ws.env });
+      expect(r.exports[0]?.error).toBeUndefined();
+      const used = emulator.stats().byEndpoint;
+      expect(used[endpoint]).toBeGreaterThan(0);
+      if (exclude) expect(used['POST /api/3/contact/sync'] ?? 0).toBe(0);
+      expect((await listMembers(emulator, 1)).map((m) => m.status)).toEqual([1, 1]);
+    } finally {
+      await ws.dispose();
+      await emulator.stop();
+    }
+  });
+});
