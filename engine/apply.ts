@@ -10,6 +10,7 @@
 import pMap from 'p-map';
 import type { ActiveCampaignApi, BulkBatchInfo, BulkContact, SyncContact } from './activecampaign/api.ts';
 import { waitForBatch } from './activecampaign/wait-for-batch.ts';
+import { findSilentSkips, SILENT_SKIP_REASON } from './activecampaign/silent-skips.ts';
 import { unsubscribedByAcsync } from './consent.ts';
 import type { EventSink } from './events.ts';
 import type { Change, ChangeAction, ContactFields } from './model.ts';
@@ -483,10 +484,15 @@ async function sendAndWait(input: ApplyInput, batch: Entry[], id: string, poller
     return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason }))], wholeBatchFailed: true, permanent };
   }
   const failedEmails = new Set(info.failure.map((e) => e.trim().toLowerCase()));
+  const creates = toSend.filter((e) => e.change.action === 'create' && !failedEmails.has(e.change.key)).map((e) => e.change.email);
+  const skipped = await findSilentSkips(input.api, creates, info.success.length).catch(() => new Set<string>());
   const succeeded: Entry[] = [];
   for (const entry of toSend) {
     if (failedEmails.has(entry.change.key)) failed.push({ entry, reason: 'ActiveCampaign reported this contact as failed in its bulk import batch' });
-    else succeeded.push(entry);
+    else if (skipped.has(entry.change.email)) {
+      failed.push({ entry, reason: SILENT_SKIP_REASON });
+      permanent.add(entry);
+    } else succeeded.push(entry);
   }
   return { succeeded, failed, wholeBatchFailed: false, permanent };
 }

@@ -151,3 +151,24 @@ describe('item 2: with excludeAutomations, small changes go by bulk import too',
     }
   });
 });
+
+describe('item 8: contacts AC skips without a word', { timeout: 60_000 }, () => {
+  it('an address on the exclusion list is reported "not on the list after import", the rest land', async () => {
+    const emulator = await fastEmulator({ quirks: ['exclusionList'] });
+    const ws = await Workspace.create(emulator);
+    try {
+      await ws.config([{ segment: 'seg.csv' }]);
+      const rows: Array<[string, string]> = Array.from({ length: 8 }, (_, i) => [`p${i}@contoso.example`, `P${i}`]);
+      rows.splice(3, 0, ['excluded.bo@contoso.example', 'Bo']);
+      await ws.write('seg.csv', csv(rows));
+      const r = await runExports(await ws.load(), { mode: 'apply', sink: () => {}, env: ws.env });
+      const e = r.exports[0]!;
+      expect(e.failures).toEqual([{ email: 'excluded.bo@contoso.example', action: 'create', reason: expect.stringMatching(/^not on the list after import: .*exclusion list/) }]);
+      expect(e.applied).toBe(8);
+      expect((await listMembers(emulator, 1)).map((m) => m.email)).not.toContain('excluded.bo@contoso.example');
+    } finally {
+      await ws.dispose();
+      await emulator.stop();
+    }
+  });
+});
