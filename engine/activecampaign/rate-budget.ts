@@ -100,6 +100,12 @@ class RollingWindow {
     return blocking + this.windowMs + WINDOW_MARGIN_MS;
   }
 
+  /** Requests counted in the window now (finished within it, and in flight). */
+  used(now: number): number {
+    this.prune(now);
+    return this.finished.length + this.inFlight;
+  }
+
   start(): void {
     this.inFlight++;
   }
@@ -231,6 +237,14 @@ export class RateBudget {
       return { pausedMs: ms, scope: 'account' };
     }
     return { pausedMs: 0, scope: 'none' };
+  }
+
+  /**
+   * Whether this process is using at least half the account's per-second budget: a 503 then is most likely
+   * ActiveCampaign's rate limit in another guise (transport.ts), not an outage.
+   */
+  nearLimit(): boolean {
+    return this.requests.used(this.clock.now()) * 2 >= this.limits.requestsPerSecond || this.pausedFor() > 0;
   }
 
   /** Milliseconds until the account may send again because of a server-imposed pause (0 when none). */

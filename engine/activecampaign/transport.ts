@@ -272,9 +272,11 @@ export function createTransport(options: TransportOptions): Transport {
         status = response.status;
         bump(counters.byStatus, String(status));
         const bulkRateLimited = isBulk && (status === 400 || status === 429) && /rate limit/i.test(response.text);
-        // A 503 at the limit is how some accounts say 429 (mediatoolkit/activecampaign-v3-php#18): pause the
-        // account's budget as for a 429 and wait it out the same way.
-        rateLimited = status === 429 || bulkRateLimited || status === 503;
+        // A 503 near the limit is how some accounts say 429 (mediatoolkit/activecampaign-v3-php#18): pause the
+        // account's budget as for a 429 and wait it out the same way. Far from the limit it is an outage: retried
+        // as any 5xx, within the attempt bound.
+        const limit503 = status === 503 && budget.nearLimit();
+        rateLimited = status === 429 || bulkRateLimited || limit503;
         const asked = parseRetryAfter(response.headers.get('retry-after') ?? undefined, Date.now());
         if (rateLimited && asked !== undefined && asked > MAX_SERVER_WAIT_MS) {
           budget.onResponse(response.headers, status, { bulkRateLimited, maxWaitMs: MAX_SERVER_WAIT_MS });
@@ -285,7 +287,7 @@ export function createTransport(options: TransportOptions): Transport {
             `it asked to wait ${describeWait(asked)} (Retry-After), more than the ${describeWait(MAX_SERVER_WAIT_MS)} acsync ever waits`,
           );
         }
-        const reaction = budget.onResponse(response.headers, status === 503 ? 429 : status, { bulkRateLimited, maxWaitMs: MAX_SERVER_WAIT_MS });
+        const reaction = budget.onResponse(response.headers, limit503 ? 429 : status, { bulkRateLimited, maxWaitMs: MAX_SERVER_WAIT_MS });
         if (reaction.pausedMs > 0 && rateLimited) emit({ type: 'ratelimit:wait', connection, ms: reaction.pausedMs, reason: 'retry-after' });
         if (rateLimited) counters.rateLimited++;
         if (!RETRYABLE_STATUSES.has(status) && !bulkRateLimited) {
@@ -394,9 +396,7 @@ export function createTransport(options: TransportOptions): Transport {
       return new AuthError(connection, options.apiKeyEnv);
     }
     if (status === 402) return new AccountError(connection);
-    if (status === 429 || status === 503) {
-      return new RateLimitError(connection, spec.method, pathOf(spec), `it answered ${status} ${status === 429 ? '(too many requests)' : '(service unavailable, as at its limit)'} on every try`);
-    }
+    if (status === 429) return new RateLimitError(connection, spec.method, pathOf(spec), 'it answered 429 (too many requests) on every try');
     if (status >= 300 && status < 400) {
       return new RemoteError(connection, details(spec, status, requestId, ''), 'Redirect not followed: ActiveCampaign answered');
     }
