@@ -3,6 +3,7 @@
  * batches that move waiting → claimed → active → completed and are applied to the store in queue order.
  */
 import { randomUUID } from 'node:crypto';
+import { Quirks } from './quirks.ts';
 import type { BatchFault, FaultInjector } from './faults.ts';
 import { isRecord, toId } from './http-io.ts';
 import type { ContactRec, FieldRec, Store } from './store.ts';
@@ -170,10 +171,13 @@ export class BulkQueue {
     private readonly faults: FaultInjector,
     private readonly now: () => number,
     private readonly onApplied: () => void,
+    private readonly quirks: Quirks = new Quirks(),
   ) {}
 
   enqueue(contacts: BulkContactIn[], delayMs: number): Batch {
     const t = this.now();
+    // Quirk longImportQueue: an account whose import queue is long (AC's own example shows 333 batches outstanding).
+    if (this.quirks.has('longImportQueue')) delayMs *= this.quirks.settings.queueFactor;
     const last = this.pending[this.pending.length - 1];
     const batch: Batch = {
       id: randomUUID(),
@@ -256,6 +260,8 @@ export class BulkQueue {
         continue;
       }
       seen.add(key);
+      // Quirk exclusionList: the importer skips an excluded address without a word (neither success nor failure).
+      if (this.quirks.excluded(c.email)) continue;
       const r = applyBulkContact(this.store, c);
       if (r.result === 'created') b.success.push(String(r.id));
       else if (r.result === 'failed') b.failure.push(c.email);

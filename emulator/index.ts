@@ -3,15 +3,16 @@
  * auth, rate limits, shapes and bulk import queue) and test hooks under /__emulator/.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleApi } from './api-routes.ts';
 import { BulkQueue } from './bulk-import.ts';
 import { FaultInjector } from './faults.ts';
+import { createApiFront } from './front.ts';
 import { handleHook } from './hook-routes.ts';
-import { readBody, Reply, sendJson } from './http-io.ts';
+import { Reply, sendJson } from './http-io.ts';
 import { Marketer } from './marketer.ts';
 import { loadState, saveState } from './persistence.ts';
+import { normaliseValue, Quirks, type QuirkName } from './quirks.ts';
 import { RollingWindow } from './rolling-window.ts';
 import { seed, type SeedInput, type SeedResult } from './seed.ts';
 import { Store, storeTimeToMs } from './store.ts';
@@ -19,6 +20,7 @@ import type { EmulatorLimits, EmulatorOptions, EmulatorStats, FaultConfig } from
 
 export type { EmulatorLimits, EmulatorOptions, EmulatorStats, FaultConfig } from './types.ts';
 export type { SeedContact, SeedInput, SeedResult } from './seed.ts';
+export { QUIRK_NAMES, parseQuirksFlag, type QuirkName, type QuirksOption, type QuirkSettings } from './quirks.ts';
 export type { ContactRef, MarketerEdit } from './marketer.ts';
 
 export const DEFAULT_PORT = 4010;
@@ -34,12 +36,7 @@ export const DEFAULT_BULK_DELAY_MS = 2000;
 /** Saves are batched: at most one write per this many ms while the state keeps changing. */
 export const SAVE_DEBOUNCE_MS = 1000;
 
-/**
- * The bulk importer's per-minute refusal. ActiveCampaign documents this body under HTTP 400, and whether the
- * real status is 400 or 429 is unknown; 400 is the stricter choice (a client cannot rely on the status
- * alone and must read `message`). Retry-After is sent as well.
- */
-export const BULK_RATE_LIMIT_STATUS = 400;
+export { BULK_RATE_LIMIT_STATUS, endpointKind } from './front.ts';
 
 export interface EmulatorHandle {
   /** http://127.0.0.1:PORT */
@@ -62,18 +59,14 @@ export interface EmulatorHandle {
   state(): unknown;
   /** Writes the data file now (no-op without dataFile). */
   save(): Promise<void>;
+  /** The quirks switched on (quirks.ts; none by default). */
+  quirks(): QuirkName[];
 }
 
 function emptyStats(): EmulatorStats {
   return { byEndpoint: {}, byStatus: {}, rateLimited: 0, bulkRateLimited: 0, maxRequestsPerSecond: 0, maxBulkImportsPerMinute: 0, requests: 0 };
 }
 
-/** "GET /api/3/contacts/{id}": numeric path segments folded, so stats group by endpoint. */
-export function endpointKind(method: string, pathname: string): string {
-  const path = pathname.replace(/\/+$/, '');
-  const rest = path.startsWith('/api/3/') ? path.slice('/api/3'.length).replace(/\/\d+(?=\/|$)/g, '/{id}') : path.slice('/api/3'.length);
-  return `${method} /api/3${rest}`;
-}
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const apiKey = options.apiKey ?? randomBytes(32).toString('hex');
@@ -85,6 +78,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   const now = options.now ?? Date.now;
   const store = new Store(now);
+  const quirks = new Quirks(options.quirks);
+  if (quirks.has('sdateOnEveryChange')) store.sdateOnEveryChange = true;
+  if (quirks.has('normaliseValues')) store.normalise = normaliseValue;
   const faults = new FaultInjector(options.faults);
   let stats = emptyStats();
   const accountWindow = new RollingWindow(1000);
@@ -120,7 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     saveTimer.unref();
   };
 
-  const bulk = new BulkQueue(store, faults, now, dirty);
+  const bulk = new BulkQueue(store, faults, now, dirty, quirks);
   const marketer = new Marketer(store, dirty);
 
   const applySeeds = (): void => {
@@ -136,118 +132,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   applySeeds();
 
-  const takeBulkSlot = (single: boolean): void => {
-    const t = now();
-    const window = single ? singleBulkWindow : bulkWindow;
-    const limit = single ? limits.singleBulkPerMinute : limits.bulkPerMinute;
-    if (window.count(t) >= limit) {
-      stats.bulkRateLimited++;
-      throw new Reply(
-        BULK_RATE_LIMIT_STATUS,
-        {
-          success: 0,
-          message: 'Rate limit exceeded.',
-          failureReasons: [
-            single
-              ? `Up to ${limit} single-contact imports may be requested per minute. Please wait and retry.`
-              : `Up to ${limit} imports may be requested per minute. Please wait and retry.`,
-          ],
-        },
-        { 'Retry-After': String(window.retryAfterSeconds(t, limit)) },
-      );
-    }
-    window.add(t);
-  };
-
   let baseUrl = '';
-
-  const handleApiRequest = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const method = req.method ?? 'GET';
-    const kind = endpointKind(method, url.pathname);
-    const t0 = now();
-    stats.requests++;
-    stats.byEndpoint[kind] = (stats.byEndpoint[kind] ?? 0) + 1;
-    seenPerSecond.add(t0);
-    stats.maxRequestsPerSecond = Math.max(stats.maxRequestsPerSecond, seenPerSecond.count(t0));
-    if (method === 'POST' && url.pathname.replace(/\/+$/, '') === '/api/3/import/bulk_import') {
-      seenBulkPerMinute.add(t0);
-      stats.maxBulkImportsPerMinute = Math.max(stats.maxBulkImportsPerMinute, seenBulkPerMinute.count(t0));
-    }
-    const count = (status: number | 'reset'): void => {
-      const k = String(status);
-      stats.byStatus[k] = (stats.byStatus[k] ?? 0) + 1;
-      if (status === 429) stats.rateLimited++;
-    };
-    const raw = await readBody(req);
-    bulk.advance();
-
-    const fault = faults.forRequest(kind);
-    if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
-    if (fault.kind === 'reset') {
-      count('reset');
-      req.socket.destroy();
-      return;
-    }
-    if (fault.kind === 'error') {
-      count(fault.status);
-      // Gateways answer 502/503 with HTML, not JSON: a client must not assume an error body parses.
-      const text = fault.status === 500 ? JSON.stringify({ message: 'Internal Server Error' }) : `<html><body><h1>${fault.status}</h1></body></html>`;
-      res.writeHead(fault.status, { 'Content-Type': fault.status === 500 ? 'application/json' : 'text/html' });
-      res.end(text);
-      return;
-    }
-    if (fault.kind === 'storm') {
-      count(429);
-      sendJson(res, 429, { message: 'Too Many Requests' }, {
-        'Retry-After': String(fault.retryAfterSeconds),
-        'RateLimit-Limit': String(limits.rateLimit),
-        'RateLimit-Remaining': '0',
-      });
-      return;
-    }
-
-    if (req.headers['api-token'] !== apiKey) {
-      count(403);
-      sendJson(res, 403, { message: 'Forbidden' });
-      return;
-    }
-
-    const t = now();
-    const used = accountWindow.count(t);
-    if (used >= limits.rateLimit) {
-      count(429);
-      sendJson(res, 429, { message: 'Too Many Requests' }, {
-        'Retry-After': String(accountWindow.retryAfterSeconds(t, limits.rateLimit)),
-        'RateLimit-Limit': String(limits.rateLimit),
-        'RateLimit-Remaining': '0',
-      });
-      return;
-    }
-    accountWindow.add(t);
-    const rateHeaders = { 'RateLimit-Limit': String(limits.rateLimit), 'RateLimit-Remaining': String(Math.max(0, limits.rateLimit - used - 1)) };
-
-    const parts = url.pathname.replace(/^\/api\/3\/?/, '').replace(/\/+$/, '').split('/').filter((p) => p !== '');
-    try {
-      const answer = handleApi(
-        { store, bulk, baseUrl, bulkDelayMs: limits.bulkDelayMs, takeBulkSlot, dirty },
-        method,
-        parts,
-        url.searchParams,
-        raw,
-      );
-      count(answer.status);
-      sendJson(res, answer.status, answer.body, rateHeaders);
-    } catch (e) {
-      if (!(e instanceof Reply)) throw e;
-      count(e.status);
-      sendJson(res, e.status, e.body, { ...rateHeaders, ...e.headers });
-    }
-  };
+  const handleApiRequest = createApiFront({
+    apiKey,
+    now,
+    limits,
+    stats: () => stats,
+    windows: { account: accountWindow, bulk: bulkWindow, singleBulk: singleBulkWindow, seenPerSecond, seenBulkPerMinute },
+    store,
+    bulk,
+    faults,
+    quirks,
+    baseUrl: () => baseUrl,
+    dirty,
+  });
 
   const reset = (): void => {
     store.clear();
     bulk.clear();
     stats = emptyStats();
+    quirks.reset();
     for (const w of [accountWindow, bulkWindow, singleBulkWindow, seenPerSecond, seenBulkPerMinute]) w.clear();
     applySeeds();
     dirty();
@@ -313,6 +217,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     marketer,
     state,
     save,
+    quirks: () => quirks.list(),
   };
 
   const hookContext = {

@@ -184,8 +184,14 @@ export class Store {
     return id === undefined ? undefined : this.contacts.get(id);
   }
 
+  /** Quirk sdateOnEveryChange (quirks.ts): a status change of any kind moves the membership's sdate. */
+  sdateOnEveryChange = false;
+  /** Quirk normaliseValues (quirks.ts): how a phone ('phone') or a field value of a type is stored. */
+  normalise: ((kind: string, value: string) => string) | undefined;
+
   createContact(input: { email: string; firstName?: string; lastName?: string; phone?: string }): ContactRec {
     const t = this.stamp();
+    if (this.normalise !== undefined && input.phone !== undefined) input = { ...input, phone: this.normalise('phone', input.phone) };
     const c: ContactRec = {
       id: ++this.counters.contact,
       email: input.email.trim(),
@@ -218,7 +224,8 @@ export class Store {
       changed = true;
     }
     for (const k of ['firstName', 'lastName', 'phone'] as const) {
-      const v = patch[k];
+      const given = patch[k];
+      const v = k === 'phone' && given !== undefined && this.normalise !== undefined ? this.normalise('phone', given) : given;
       if (v !== undefined && v !== c[k]) {
         c[k] = v;
         changed = true;
@@ -261,7 +268,8 @@ export class Store {
       insertSorted(list.byStatus[status], c.id);
       m.status = status;
       m.udate = t;
-      if (status === 1) m.sdate = t;
+      // sdate is the subscribe date; under the sdateOnEveryChange quirk it moves on every status change.
+      if (status === 1 || this.sdateOnEveryChange) m.sdate = t;
       m.sourceid = sourceid;
     }
     return m;
@@ -306,6 +314,8 @@ export class Store {
   /** Upserts the contact's value of a field; bumps the contact's udate when the value changed. */
   setFieldValue(c: ContactRec, field: number, value: string): FieldValueRec {
     const t = this.stamp();
+    const type = this.fields.get(field)?.type;
+    if (this.normalise !== undefined && type !== undefined) value = this.normalise(type, value);
     const existing = c.fields.find((v) => v.field === field);
     if (existing !== undefined) {
       if (existing.value !== value) {

@@ -1,3 +1,4 @@
+import type { QuirksOption } from './quirks.ts';
 /**
  * Public option and report shapes of the emulator. Kept apart from the server so the CLI and tests can
  * import them without starting anything.
@@ -58,6 +59,8 @@ export interface EmulatorOptions extends EmulatorLimits {
    * tests can move time on instead of sleeping.
    */
   now?: () => number;
+  /** The quirks profile (quirks.ts): `true` for every quirk, or the names of those to switch on. Off by default. */
+  quirks?: QuirksOption;
 }
 
 export interface EmulatorStats {

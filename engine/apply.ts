@@ -10,6 +10,7 @@
 import pMap from 'p-map';
 import type { ActiveCampaignApi, BulkBatchInfo, BulkContact, SyncContact } from './activecampaign/api.ts';
 import { waitForBatch } from './activecampaign/wait-for-batch.ts';
+import { findSilentSkips, SILENT_SKIP_REASON } from './activecampaign/silent-skips.ts';
 import { unsubscribedByAcsync } from './consent.ts';
 import type { EventSink } from './events.ts';
 import type { Change, ChangeAction, ContactFields } from './model.ts';
@@ -160,7 +161,8 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
     toSend.push(change);
   }
 
-  if (toSend.length > 0 && toSend.length <= ONE_BY_ONE_MAX) {
+  // contact/sync and contactLists have no exclude_automations: with it set, small changes go by bulk import too.
+  if (toSend.length > 0 && toSend.length <= ONE_BY_ONE_MAX && input.excludeAutomations !== true) {
     outcome.notAttempted += await applyOneByOne(input, toSend.map((c) => toEntry(input, c)), ok, fail);
     outcome.interrupted = input.signal?.aborted === true && outcome.notAttempted > 0;
     outcome.durationMs = Date.now() - started;
@@ -428,26 +430,36 @@ async function sendAndWait(input: ApplyInput, batch: Entry[], id: string, poller
     ).batchId;
   } catch (err) {
     if (input.signal?.aborted === true && err === input.signal.reason) return { succeeded: [], failed: [], wholeBatchFailed: false, permanent, notSent: true };
-    const reasons = validationReasons(err);
-    if (reasons === undefined) {
-      return { succeeded: [], failed: batch.map((entry) => ({ entry, reason: errorReason(err) })), wholeBatchFailed: true, permanent };
-    }
     // ActiveCampaign refused the whole payload because of some contacts: nothing was queued. Set those aside with
-    // their reasons and send the rest.
-    toSend = [];
-    batch.forEach((entry, i) => {
-      const reason = reasons.get(i);
-      if (reason === undefined) toSend.push(entry);
-      else {
-        failed.push({ entry, reason: `rejected by ActiveCampaign: ${reason}` });
-        permanent.add(entry);
+    // their reasons and send the rest, reading the reasons of every refusal again while each one names someone new
+    // (AC may list only the first few bad contacts: one bad contact must not fail the other 249).
+    let refusal: unknown = err;
+    for (;;) {
+      const reasons = validationReasons(refusal);
+      if (reasons === undefined) {
+        return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(refusal) }))], wholeBatchFailed: true, permanent };
       }
-    });
-    if (toSend.length === 0) return { succeeded: [], failed, wholeBatchFailed: false, permanent };
-    try {
-      batchId = (await input.api.bulkImport(toSend.map((e) => e.contact), { excludeAutomations: input.excludeAutomations ?? false })).batchId;
-    } catch (err2) {
-      return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(err2) }))], wholeBatchFailed: true, permanent };
+      const rest: Entry[] = [];
+      toSend.forEach((entry, i) => {
+        const reason = reasons.get(i);
+        if (reason === undefined) rest.push(entry);
+        else {
+          failed.push({ entry, reason: `rejected by ActiveCampaign: ${reason}` });
+          permanent.add(entry);
+        }
+      });
+      if (rest.length === toSend.length) {
+        // No progress: the reasons name nobody in this payload.
+        return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(refusal) }))], wholeBatchFailed: true, permanent };
+      }
+      toSend = rest;
+      if (toSend.length === 0) return { succeeded: [], failed, wholeBatchFailed: false, permanent };
+      try {
+        batchId = (await input.api.bulkImport(toSend.map((e) => e.contact), { excludeAutomations: input.excludeAutomations ?? false })).batchId;
+        break;
+      } catch (err2) {
+        refusal = err2;
+      }
     }
   }
 
@@ -457,6 +469,7 @@ async function sendAndWait(input: ApplyInput, batch: Entry[], id: string, poller
       pollMs: Math.max(1, Math.round(POLL_START_MS * poller.scale)),
       maxPollMs: Math.max(1, Math.round(POLL_MAX_MS * poller.scale)),
       sleep: (ms) => poller.slot(ms),
+      onWaiting: (w) => input.sink({ type: 'batch:waiting', export: input.export, id, ...w }),
     });
   } catch (err) {
     return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason: errorReason(err) }))], wholeBatchFailed: true, permanent };
@@ -471,10 +484,15 @@ async function sendAndWait(input: ApplyInput, batch: Entry[], id: string, poller
     return { succeeded: [], failed: [...failed, ...toSend.map((entry) => ({ entry, reason }))], wholeBatchFailed: true, permanent };
   }
   const failedEmails = new Set(info.failure.map((e) => e.trim().toLowerCase()));
+  const creates = toSend.filter((e) => e.change.action === 'create' && !failedEmails.has(e.change.key)).map((e) => e.change.email);
+  const skipped = await findSilentSkips(input.api, creates, info.success.length).catch(() => new Set<string>());
   const succeeded: Entry[] = [];
   for (const entry of toSend) {
     if (failedEmails.has(entry.change.key)) failed.push({ entry, reason: 'ActiveCampaign reported this contact as failed in its bulk import batch' });
-    else succeeded.push(entry);
+    else if (skipped.has(entry.change.email)) {
+      failed.push({ entry, reason: SILENT_SKIP_REASON });
+      permanent.add(entry);
+    } else succeeded.push(entry);
   }
   return { succeeded, failed, wholeBatchFailed: false, permanent };
 }

@@ -22,6 +22,8 @@ export type EngineEvent =
   /** Applying one export started; `total` counts the contacts that need a write. */
   | { type: 'apply:start'; export: string; total: number }
   | { type: 'batch:sent'; export: string; kind: BatchKind; id: string; contacts: number }
+  /** A bulk batch still queued at ActiveCampaign after a while (reported about once a minute; AC gives no ETA). */
+  | { type: 'batch:waiting'; export: string; id: string; batchId: string; waitedMs: number; status: string; outstanding?: number }
   | { type: 'batch:done'; export: string; kind: BatchKind; id: string; contacts: number; succeeded: number; failed: number }
   /** A contact whose change could not be applied (after retries). */
   | { type: 'change:failed'; export: string; email: string; action: ChangeAction; reason: string }

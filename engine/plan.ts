@@ -16,6 +16,7 @@ import {
   type ObservedContact,
 } from './model.ts';
 import { isSkippedRow, type SkippedRow } from './segment/normalize.ts';
+import { sameAcValue } from './activecampaign/normalise.ts';
 
 /** A contact that exists in the account but is not on the list. */
 export interface AccountContact {
@@ -241,7 +242,7 @@ export function diffFields(d: DesiredContact, current: ContactFields): FieldChan
 
 function diffOne(out: FieldChange[] | undefined, field: string, current: string | undefined, after: string): FieldChange[] | undefined {
   const before = current || undefined;
-  if (after === before) return out;
+  if (after === before || (before !== undefined && sameAcValue(field, before, after))) return out;
   (out ??= []).push(before === undefined ? { field, after } : { field, before, after });
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import type { EmulatorOptions, FaultConfig } from '../../emulator/index.ts';
 import type { CliIo } from '../io.ts';
+import { parseQuirksFlag } from '../../emulator/quirks.ts';
 
 const HELP = `Usage: acsync emulator [options]
 
@@ -21,6 +22,8 @@ Options:
   --single-bulk-per-minute N  single-contact bulk imports per minute (default 20)
   --bulk-delay-ms N        how long a bulk batch takes from queued to completed (default 2000)
   --faults JSON            fault injection, e.g. '{"seed":7,"errorRate":0.05,"resetRate":0.01}'
+  --quirks[=A,B]           behave as real accounts do beyond the reference (all quirks, or the named ones:
+                           see emulator/README.md); off by default
   -h, --help               show this help
 `;
 
@@ -49,6 +52,14 @@ export function parseEmulatorArgs(argv: string[]): { options: EmulatorOptions } 
       if (v === undefined || v.trim() === '' || !Number.isFinite(n) || n < 0 || !Number.isInteger(n))
         return { error: `${flag} needs a whole number >= 0, got ${v === undefined ? 'nothing' : JSON.stringify(v)}` };
       options[NUMBER_FLAGS[flag as keyof typeof NUMBER_FLAGS]] = n;
+      continue;
+    }
+    if (flag === '--quirks') {
+      try {
+        options.quirks = parseQuirksFlag(inline ?? true);
+      } catch (e) {
+        return { error: e instanceof Error ? e.message : String(e) };
+      }
       continue;
     }
     switch (flag) {
@@ -118,6 +129,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       `  hostname: ${e.hostname}`,
       `  api key:  ${e.apiKey}`,
       parsed.options.dataFile !== undefined ? `  data:     ${parsed.options.dataFile}` : '  data:     in memory (pass --data FILE to keep it)',
+      ...(e.quirks().length > 0 ? [`  quirks:   ${e.quirks().join(', ')}`] : []),
       '',
       'Connection for acsync.yaml:',
       '  connections:',

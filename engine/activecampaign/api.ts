@@ -109,6 +109,8 @@ export interface ReadMembersOptions {
   updatedAfter?: string;
   /** Only members with this status on the list (all statuses when absent). */
   status?: 0 | 1 | 2 | 3;
+  /** Sideloads to skip when the caller does not need them (default: all; a smaller page on accounts with many fields). */
+  include?: { fieldValues?: boolean; contactTags?: boolean };
   /** Called after each page with the number of members read so far and the total ActiveCampaign reports. */
   onPage?: (done: number, total: number | undefined) => void;
   signal?: AbortSignal;
@@ -149,6 +151,8 @@ export interface ActiveCampaignApi {
   bulkImport(contacts: BulkContact[], options: { excludeAutomations: boolean; signal?: AbortSignal }): Promise<{ batchId: string }>;
   /** One poll of a bulk batch. */
   bulkStatus(batchId: string, signal?: AbortSignal): Promise<BulkBatchInfo>;
+  /** Batches outstanding in the account's import queue (GET /import/bulk_import), all integrations together. */
+  bulkQueueLength?(signal?: AbortSignal): Promise<number>;
   /**
    * Creates or updates one contact by email (POST /contact/sync). Only the keys given are sent: an empty value
    * would erase what ActiveCampaign has. For a handful of contacts this is faster than a bulk import.

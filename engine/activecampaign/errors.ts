@@ -41,6 +41,41 @@ export class AuthError extends ActiveCampaignError {
   }
 }
 
+/**
+ * 403 whose body names a permission (`errors[].detail`): the key is good but its user may not do this. Told apart
+ * from a bad key, which needs a different fix.
+ */
+export class PermissionError extends ActiveCampaignError {
+  readonly fault = 'user';
+  readonly status = 403;
+  constructor(connection: string, method: string, path: string, detail: string) {
+    super(
+      connection,
+      `ActiveCampaign refused ${method} ${path} for connection '${connection}': the key's user lacks a permission (403: ${detail}).`,
+      "In ActiveCampaign (Settings → Users → the key's user group), allow managing contacts, lists and tags, or use the key of a user who may; the key itself is fine.",
+    );
+  }
+}
+
+/**
+ * ActiveCampaign kept answering "too many requests" (429, a bulk refusal, a 503 at the limit) past acsync's
+ * deadline, or asked for a wait longer than acsync ever waits. Not a configuration problem.
+ */
+export class RateLimitError extends ActiveCampaignError {
+  readonly fault = 'remote';
+  readonly method: string;
+  readonly path: string;
+  constructor(connection: string, method: string, path: string, problem: string) {
+    super(
+      connection,
+      `ActiveCampaign is rate limiting connection '${connection}': ${problem} (${method} ${path}).`,
+      'The account\'s limit (5 requests per second) is shared by every integration using it: another integration may be busy on this account. Rerun later (a rerun only sends what is still missing); the hostname and the key are fine.',
+    );
+    this.method = method;
+    this.path = path;
+  }
+}
+
 /** 404 on something the config names (a list id). */
 export class NotFoundError extends ActiveCampaignError {
   readonly fault = 'user';
@@ -67,7 +102,7 @@ export class AccountError extends ActiveCampaignError {
   constructor(connection: string) {
     super(
       connection,
-      `ActiveCampaign refused requests for connection '${connection}' because of an account problem (402 Payment Required).`,
+      `ActiveCampaign refused requests for connection '${connection}' because the account's plan or payment is inactive (402 Payment Required).`,
       'Sign in to ActiveCampaign and check the account\'s billing status; rerun once the account is active.',
     );
   }
@@ -167,12 +202,17 @@ export class ResponseFormatError extends ActiveCampaignError {
   }
 }
 
+/** The answer was larger than acsync accepts (a list read halves its page and tries again). */
+export class ResponseTooLargeError extends ResponseFormatError {}
+
 /** One contact the bulk importer refused: `contact` is its index in the batch sent. */
 export interface BulkFailureReason {
   contact: number;
   /** The email at that index, when the index is within the batch. */
   email?: string;
   failureReason: string;
+  /** True when AC's index base could not be settled, and the index was read as 0-based (see client.ts). */
+  uncertain?: boolean;
 }
 
 /** The bulk importer refused the whole payload because of some contacts; nothing was queued. */
@@ -220,6 +260,10 @@ function networkHint(code: string): string {
   if (code.startsWith('ERR_TLS') || code.includes('CERT')) {
     return "The server did not prove it is the connection's host, so acsync sent nothing to it (not the key either). Check that hostname is the API URL from ActiveCampaign's Settings → Developer; behind a proxy that inspects HTTPS, give Node its CA with NODE_EXTRA_CA_CERTS.";
   }
+  if (code === 'ERR_NOT_HTTPS') {
+    return "The host answered in plain HTTP (or some other protocol), not HTTPS, so acsync sent nothing more to it. ActiveCampaign's API speaks HTTPS: check the connection's hostname against the API URL in Settings → Developer.";
+  }
+  if (code === 'ERR_DEADLINE') return 'The server answered too slowly to be usable (a total deadline per answer applies); check the network or a proxy in between, and rerun later.';
   if (code === 'ENOTFOUND') return "No such host: check the connection's hostname against the API URL in ActiveCampaign's Settings → Developer (e.g. youraccount.api-us1.com).";
   return 'Check the hostname of the connection and the network; rerun later (a rerun only sends what is still missing).';
 }

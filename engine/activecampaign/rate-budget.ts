@@ -22,6 +22,8 @@ const MINUTE_MS = 60_000;
  * requests sent a full window apart closer together on arrival. This much extra spacing absorbs that.
  */
 export const WINDOW_MARGIN_MS = 25;
+/** The longest pause a server's Retry-After can impose on the account (see transport.ts MAX_SERVER_WAIT_MS). */
+export const MAX_PAUSE_MS = 5 * 60_000;
 /** With no Retry-After on a 429, the account is paused for one full per-second window. */
 const DEFAULT_429_PAUSE_MS = SECOND_MS;
 
@@ -96,6 +98,12 @@ class RollingWindow {
     if (this.finished.length < room) return now;
     const blocking = this.finished[this.finished.length - room] as number;
     return blocking + this.windowMs + WINDOW_MARGIN_MS;
+  }
+
+  /** Requests counted in the window now (finished within it, and in flight). */
+  used(now: number): number {
+    this.prune(now);
+    return this.finished.length + this.inFlight;
   }
 
   start(): void {
@@ -194,9 +202,15 @@ export class RateBudget {
    * account (or bulk imports) until Retry-After; RateLimit-Remaining: 0 while our own window has room means other
    * integrations share the account, so we wait one slot.
    */
-  onResponse(headers: Headers | Record<string, string | string[] | undefined>, status: number, options: { bulkRateLimited?: boolean } = {}): BudgetReaction {
+  onResponse(
+    headers: Headers | Record<string, string | string[] | undefined>,
+    status: number,
+    options: { bulkRateLimited?: boolean; maxWaitMs?: number } = {},
+  ): BudgetReaction {
     const now = this.clock.now();
-    const retryAfter = parseRetryAfter(headerValue(headers, 'retry-after'), now);
+    const asked = parseRetryAfter(headerValue(headers, 'retry-after'), now);
+    // What a server may ask is clamped: one absurd Retry-After must not freeze every export of the account.
+    const retryAfter = asked === undefined ? undefined : Math.min(asked, options.maxWaitMs ?? MAX_PAUSE_MS);
     const announcedLimit = Number(headerValue(headers, 'ratelimit-limit'));
     if (Number.isInteger(announcedLimit) && announcedLimit > 0 && announcedLimit < this.limits.requestsPerSecond) {
       this.setLimits({ requestsPerSecond: announcedLimit });
@@ -223,6 +237,14 @@ export class RateBudget {
       return { pausedMs: ms, scope: 'account' };
     }
     return { pausedMs: 0, scope: 'none' };
+  }
+
+  /**
+   * Whether this process is using at least half the account's per-second budget: a 503 then is most likely
+   * ActiveCampaign's rate limit in another guise (transport.ts), not an outage.
+   */
+  nearLimit(): boolean {
+    return this.requests.used(this.clock.now()) * 2 >= this.limits.requestsPerSecond || this.pausedFor() > 0;
   }
 
   /** Milliseconds until the account may send again because of a server-imposed pause (0 when none). */

@@ -7,16 +7,19 @@ import type { AddressInfo } from 'node:net';
 
 export interface ScriptedServer {
   hostname: string;
-  requests: Array<{ method: string; url: string; headers: IncomingMessage['headers'] }>;
+  requests: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }>;
   stop(): Promise<void>;
 }
 
 export async function startScriptedServer(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<ScriptedServer> {
   const requests: ScriptedServer['requests'] = [];
   const server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    req.resume();
-    req.on('end', () => handler(req, res, requests.length));
+    const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' };
+    requests.push(entry);
+    const n = requests.length;
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (entry.body += chunk));
+    req.on('end', () => handler(req, res, n));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

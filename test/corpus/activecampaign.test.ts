@@ -25,7 +25,7 @@ interface AnswerCase {
 }
 
 const PLANNING_CASES: AnswerCase[] = [
-  { name: '402 Payment Required (account problem)', endpoint: 'GET /api/3/lists/1', answer: json(402, { message: 'Payment Required' }), message: /account problem \(402 Payment Required\)/, hint: /billing status/ },
+  { name: '402 Payment Required (account problem)', endpoint: 'GET /api/3/lists/1', answer: json(402, { message: 'Payment Required' }), message: /plan or payment is inactive \(402 Payment Required\)/, hint: /billing status/ },
   { name: 'an HTML sign-in page with status 200 (a proxy or the web app host)', endpoint: 'GET /api/3/lists/1', answer: html(200), message: /GET \/api\/3\/lists\/1 .*is an HTML page, not JSON/, hint: /hostname is the API URL from ActiveCampaign's Settings → Developer/ },
   { name: 'an HTML 500 page from a gateway', endpoint: 'GET /api/3/fields', answer: html(501, '<html><body><h1>501 Not Implemented</h1></body></html>'), message: /answered 501 to GET \/api\/3\/fields .*501 Not Implemented/, hint: /./ },
   { name: 'malformed JSON', endpoint: 'GET /api/3/lists/1', answer: { status: 200, body: '{"list": {"id": "1", name: oops}}' }, message: /is not valid JSON \(malformed or cut short\)/, hint: /rerun later/ },
