@@ -2,6 +2,7 @@
  * The vocabulary shared by the segment reader, the planner, the executor and every reporter.
  * The same words (create, update, subscribe, …) appear in the UI, the JSON output and the tests.
  */
+import type { ErrorReport } from './errors.ts';
 
 /** Standard contact fields acsync maps. */
 export interface ContactFields {
@@ -124,8 +125,8 @@ export interface ExportRunResult {
   notSent?: number;
   /** Contacts whose change failed, with why (apply only). */
   failures?: Array<{ email: string; action: ChangeAction; reason: string }>;
-  /** A user-facing error that stopped this export (bad segment, 403, missing list...). */
-  error?: { message: string; hint?: string; file?: string; line?: number };
+  /** The error that stopped this export: the user's (bad segment, 403, missing list...), the remote's, or ours. */
+  error?: ErrorReport;
   durationMs: number;
 }
 

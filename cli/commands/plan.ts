@@ -1,5 +1,6 @@
 /** `acsync plan`: shows what would change in each ActiveCampaign list, and why. Reads only; never writes. */
-import { planExports, planResult, selectExports, UserFacingError } from '../../engine/run.ts';
+import { UserError } from '../../engine/errors.ts';
+import { planExports, planResult, selectExports } from '../../engine/pipeline/run.ts';
 import { COMMON_HELP, commonFlags, exitCode, loadOrReport, makeReporter, parseCommand, REFRESH_HELP, REFRESH_OPTION, refreshFlag, usageFailure } from '../exec.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { writeSavedPlan } from '../../engine/saved-plan.ts';
@@ -45,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     return exitCode(result, parsed.values['detailed-exitcode'] === true);
   } catch (err) {
     await reporter.close();
-    if (err instanceof UserFacingError) {
+    if (err instanceof UserError) {
       process.stderr.write(`acsync plan: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
       return 1;
     }

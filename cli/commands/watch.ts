@@ -11,7 +11,8 @@ import type { Diagnostic } from '../../engine/config/model.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import { refreshFlag } from '../exec.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
-import { runExports } from '../../engine/run.ts';
+import { internalErrorLines } from '../report/bug-report.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
 import { DEBOUNCE_MS, SHUTDOWN_GRACE_MS, startWatch, type WatchSession } from '../../engine/watch/session.ts';
 import { formatDiagnostics } from '../diagnostics.ts';
@@ -308,7 +309,7 @@ export function formatWatchLine(e: WatchSessionEvent): string | undefined {
       return `${e.export}: run ${e.run} started (${e.reasons.join(', ')})`;
     case 'watch:run-done': {
       const where = e.error?.file !== undefined ? ` (${e.error.file}${e.error.line !== undefined ? `:${e.error.line}` : ''})` : '';
-      if (e.error !== undefined) return `${e.export}: run ${e.run} failed after ${seconds(e.durationMs)}: ${e.error.message}${where}${e.error.hint ? `\n  hint: ${e.error.hint}` : ''}`;
+      if (e.error !== undefined) return [`${e.export}: run ${e.run} failed after ${seconds(e.durationMs)}: ${e.error.message}${where}${e.error.hint ? `\n  hint: ${e.error.hint}` : ''}`, ...internalErrorLines(e.error)].join('\n');
       const counts = e.result?.plan?.counts;
       const parts = counts ? (['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe', 'skip'] as const).filter((a) => counts[a] > 0).map((a) => `${counts[a]} ${a}`) : [];
       const plan = parts.length > 0 ? parts.join(', ') : 'no changes';

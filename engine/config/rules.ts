@@ -5,6 +5,7 @@
  */
 import { Cron } from 'croner';
 import { problem, type Problem } from './problem.ts';
+import { mayUseConnection, personKey, roleOf as roleOfPerson, type Role, type Roles } from './roles.ts';
 import { closest } from './schema.ts';
 import { childPath, type SourceIndex } from './source-index.ts';
 
@@ -67,17 +68,15 @@ export function ruleProblems(data: unknown, index: SourceIndex): Problem[] {
     if (!Array.isArray(people)) continue;
     people.forEach((p, i) => {
       if (typeof p !== 'string') return;
-      const key = p.trim().toLowerCase();
+      const key = personKey(p);
       if (list === 'contributors' && admins.has(key)) {
         warn(`roles.contributors.${i}`, `${p} is also an admin`, 'admins can do everything contributors can: remove them from contributors');
       }
       set.add(key);
     });
   }
-  const roleOf = (email: string): 'admin' | 'contributor' | undefined => {
-    const key = email.trim().toLowerCase();
-    return admins.has(key) ? 'admin' : contributors.has(key) ? 'contributor' : undefined;
-  };
+  const known: Roles = { admins: [...admins], contributors: [...contributors] };
+  const roleOf = (email: string): Role | undefined => roleOfPerson(known, email);
 
   const connections = new Map(entries(data.connections));
   for (const [id, c] of connections) {
@@ -130,7 +129,7 @@ export function ruleProblems(data: unknown, index: SourceIndex): Problem[] {
       const role = roleOf(e.owner);
       if (role === undefined) {
         err(`${at}.owner`, `owner ${e.owner} is not listed in roles`, 'add this person to roles.admins or roles.contributors');
-      } else if (role === 'contributor' && conn !== undefined && (conn.usableBy ?? 'admins') === 'admins') {
+      } else if (conn !== undefined && !mayUseConnection(role, conn.usableBy === 'admins-and-contributors' ? 'admins-and-contributors' : 'admins')) {
         err(
           `${at}.owner`,
           `owner ${e.owner} is a contributor, but connection '${connId}' is usable by admins only`,

@@ -82,7 +82,8 @@ function compilePicker(names: readonly string[], indexes: number[]): Projection[
 }
 
 /** Reads `path` (shown to the user as `file`) and yields the `columns` of each record. */
-export async function* readCsvBatches(path: string, file: string, columns: readonly string[]): AsyncGenerator<SegmentRecord[]> {
+/** `onChunk` sees every byte read, in order (the file source fingerprints what it streamed with it). */
+export async function* readCsvBatches(path: string, file: string, columns: readonly string[], onChunk?: (chunk: Buffer) => void): AsyncGenerator<SegmentRecord[]> {
   const parser = new LineTrackingParser({ bom: true, skip_empty_lines: true, max_record_size: MAX_RECORD_BYTES });
   const guard = new Utf8Guard(path, file);
   let projection: Projection | undefined;
@@ -107,6 +108,7 @@ export async function* readCsvBatches(path: string, file: string, columns: reado
   };
 
   for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+    onChunk?.(chunk);
     if (first) {
       sniffBinary(chunk, file);
       first = false;
@@ -131,6 +133,15 @@ export async function* readCsvBatches(path: string, file: string, columns: reado
 
 /** Checks the header and finds the requested columns in it. */
 function project(header: string[], columns: readonly string[], file: string, line: number): Projection {
+  const seen = checkHeader(header, columns, file, line);
+  return { values: compilePicker(columns, columns.map((c) => seen.get(c)!)) };
+}
+
+/**
+ * The header rules (no column named twice, every requested column present), as the reader and the file source's
+ * check (before any request) both apply them. Returns each column's index by name.
+ */
+export function checkHeader(header: readonly string[], columns: readonly string[], file: string, line: number): Map<string, number> {
   const names = header.map((h) => h.trim());
   const seen = new Map<string, number>();
   for (const [i, name] of names.entries()) {
@@ -167,7 +178,7 @@ function project(header: string[], columns: readonly string[], file: string, lin
       hint: 'fix the column names under `mapping:` in the config (names are case-sensitive) or the header of the file',
     });
   }
-  return { values: compilePicker(columns, columns.map((c) => seen.get(c)!)) };
+  return seen;
 }
 
 function fromCsvError(err: CsvError, parser: LineTrackingParser, file: string): SegmentError {

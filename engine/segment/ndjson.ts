@@ -7,7 +7,8 @@ import { MAX_RECORD_BYTES, READ_CHUNK_BYTES, type SegmentRecord } from './record
 
 const NEWLINE = 0x0a;
 
-export async function* readNdjsonBatches(path: string, file: string, columns: readonly string[]): AsyncGenerator<SegmentRecord[]> {
+/** `onChunk` sees every byte read, in order (the file source fingerprints what it streamed with it). */
+export async function* readNdjsonBatches(path: string, file: string, columns: readonly string[], onChunk?: (chunk: Buffer) => void): AsyncGenerator<SegmentRecord[]> {
   // fatal: a wrong byte is an error naming the line, never a silent U+FFFD in someone's name.
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   const projector = new JsonProjector(columns);
@@ -57,6 +58,7 @@ export async function* readNdjsonBatches(path: string, file: string, columns: re
   };
 
   for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+    onChunk?.(chunk);
     if (first) {
       sniffBinary(chunk, file);
       first = false;

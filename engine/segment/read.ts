@@ -21,6 +21,8 @@ export interface ReadSegmentOptions {
   columns: readonly string[];
   /** The file as the user should see it in messages (e.g. the config's `segment:` value). Defaults to the path. */
   displayFile?: string;
+  /** Sees every byte read, in order (to fingerprint what was streamed). */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 const FORMATS: Record<string, SegmentFormat> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json' };
@@ -36,21 +38,14 @@ export function segmentFormat(path: string): SegmentFormat | undefined {
  */
 export async function* readSegmentBatches(path: string, options: ReadSegmentOptions): AsyncGenerator<SegmentRecord[]> {
   const file = options.displayFile ?? path;
-  await checkIsFile(path, file);
-  const format = segmentFormat(path);
-  if (format === undefined) {
-    throw new SegmentError({
-      message: `unsupported segment file type '${extname(path) || '(none)'}'`,
-      file,
-      hint: 'a segment must be .csv, .ndjson, .jsonl or .json',
-    });
-  }
+  const format = await checkSegmentFile(path, file);
+  const { columns, onChunk } = options;
   const batches =
     format === 'csv'
-      ? readCsvBatches(path, file, options.columns)
+      ? readCsvBatches(path, file, columns, onChunk)
       : format === 'ndjson'
-        ? readNdjsonBatches(path, file, options.columns)
-        : readJsonArrayBatches(path, file, options.columns);
+        ? readNdjsonBatches(path, file, columns, onChunk)
+        : readJsonArrayBatches(path, file, columns, onChunk);
   try {
     yield* batches;
   } catch (err) {
@@ -63,7 +58,8 @@ export async function* readSegment(path: string, options: ReadSegmentOptions): A
   for await (const batch of readSegmentBatches(path, options)) yield* batch;
 }
 
-async function checkIsFile(path: string, file: string): Promise<void> {
+/** Checks, reading no byte of it, that `path` is a file of a known format; returns the format. Throws SegmentError. */
+export async function checkSegmentFile(path: string, file: string): Promise<SegmentFormat> {
   try {
     const s = await stat(path);
     if (s.isDirectory()) {
@@ -72,6 +68,15 @@ async function checkIsFile(path: string, file: string): Promise<void> {
   } catch (err) {
     throw asSegmentError(err, file);
   }
+  const format = segmentFormat(path);
+  if (format === undefined) {
+    throw new SegmentError({
+      message: `unsupported segment file type '${extname(path) || '(none)'}'`,
+      file,
+      hint: 'a segment must be .csv, .ndjson, .jsonl or .json',
+    });
+  }
+  return format;
 }
 
 /** File-system failures while reading become user-facing errors; anything else is ours and passes through. */

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import type { RunResult } from '../../engine/model.ts';
-import { runExports } from '../../engine/run.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import { managedTag } from '../../engine/tags.ts';
 import { csv, fastEmulator, listMembers, Workspace, type ExportSpec } from '../helpers/workspace.ts';
 import { BIN } from './crash-trial.ts';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { loadConfig } from '../../engine/config/load.ts';
-import { runExports } from '../../engine/run.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import type { WatchSessionEvent } from '../../engine/watch/events.ts';
 import { startWatch, type WatchSession } from '../../engine/watch/session.ts';
 import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
