@@ -1,6 +1,6 @@
 /**
  * The one interface through which the engine talks to ActiveCampaign. The undici client in client.ts
- * implements it; the planner never needs it and the executor (engine/apply.ts) is the only caller that writes.
+ * implements it; the planner never needs it and the executor (engine/apply/) is the only caller that writes.
  * Shapes here are already parsed (ids as strings, numbers as numbers), not the wire format.
  */
 

@@ -42,6 +42,7 @@ import {
 import { getAccountBudget, parseRetryAfter, type RateBudget, type RequestKind } from './rate-budget.ts';
 import { sleep } from './sleep.ts';
 import { idGreater, int, isObject, objects, str, type JsonObject } from './wire.ts';
+import { BULK_IMPORT_MAX_BYTES as BULK_MAX_PAYLOAD_BYTES, BULK_IMPORT_MAX_CONTACTS as BULK_MAX_CONTACTS, PAGE_SIZE } from './limits.ts';
 
 /** Per-phase timeout (connect, response headers, gap between body chunks). */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -54,12 +55,6 @@ export const DEFAULT_RETRY_BASE_MS = 500;
 export const RETRY_MAX_DELAY_MS = 20_000;
 /** A body larger than this is not JSON ActiveCampaign would send us (a page of 100 contacts is ~100 kB). */
 export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
-/** `limit` is capped at 100 by ActiveCampaign (developers.activecampaign.com/reference/pagination). */
-export const PAGE_SIZE = 100;
-/** At most 250 contacts per bulk import (developers.activecampaign.com/reference/bulk-import-contacts). */
-export const BULK_MAX_CONTACTS = 250;
-/** Bulk import payloads must be under 400,000 bytes (activecampaign-api.md §3). */
-export const BULK_MAX_PAYLOAD_BYTES = 400_000;
 /** Connections per pool: the rate budget (5/s), not this, sets the pace; a few absorb slow responses. */
 const POOL_CONNECTIONS = 8;
 /** Waits for the rate budget shorter than this are routine and not reported as events. */

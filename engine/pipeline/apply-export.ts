@@ -1,9 +1,10 @@
 /**
- * Stage 7, apply: one planned export, past its guards, carried out by the executor (engine/apply.ts), the only
+ * Stage 7, apply: one planned export, past its guards, carried out by the executor (engine/apply/executor.ts), the only
  * code that writes to ActiveCampaign.
  */
 import { getAccountBudget } from '../activecampaign/rate-budget.ts';
-import { applyChanges, DEFAULT_POLL_SPACING_MS } from '../apply.ts';
+import { DEFAULT_POLL_SPACING_MS } from '../apply/batches.ts';
+import { applyChanges } from '../apply/executor.ts';
 import type { EventSink } from '../events.ts';
 import { hasChanges, type ExportRunResult } from '../model.ts';
 import { unsubscribedTag } from '../tags.ts';
