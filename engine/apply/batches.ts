@@ -3,6 +3,7 @@
  * each sent, polled until ActiveCampaign has processed it, and its failures mapped back to contacts.
  */
 import type { BulkBatchInfo } from '../activecampaign/api.ts';
+import type { SleepClock } from '../clock.ts';
 import { BULK_IMPORT_ENVELOPE_BYTES, BULK_IMPORT_MAX_BYTES, BULK_IMPORT_MAX_CONTACTS } from '../activecampaign/limits.ts';
 import { waitForBatch } from '../activecampaign/wait-for-batch.ts';
 import type { ApplyInput } from './executor.ts';
@@ -134,7 +135,7 @@ export class PollSpacer {
   private next = 0;
   constructor(
     private readonly spacingMs: number,
-    private readonly sleep: (ms: number) => Promise<void>,
+    private readonly clock: SleepClock,
   ) {}
 
   /** How much slower than at ActiveCampaign's real limits this account is polled (1 at real limits). */
@@ -144,10 +145,10 @@ export class PollSpacer {
 
   /** Waits at least `minWait`, and until this apply's next free poll slot. */
   async slot(minWait: number): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     const at = Math.max(now + minWait, this.next);
     this.next = at + this.spacingMs;
-    await this.sleep(at - now);
+    await this.clock.sleep(at - now);
   }
 }
 

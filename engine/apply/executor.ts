@@ -9,8 +9,9 @@
  */
 import pMap from 'p-map';
 import type { ActiveCampaignWriter } from '../activecampaign/api.ts';
+import { systemClock, type SleepClock } from '../clock.ts';
 import type { EventSink } from '../events.ts';
-import type { Change, ChangeAction } from '../model.ts';
+import { WRITE_ACTIONS, type Change, type ChangeAction } from '../model.ts';
 import { DEFAULT_POLL_SPACING_MS, mapLazily, packBatches, PollSpacer, sendAndWait, splitBatches } from './batches.ts';
 import { errorReason } from './failure-reason.ts';
 import { applyOneByOne } from './one-by-one.ts';
@@ -53,8 +54,8 @@ export interface ApplyInput {
   concurrency?: number;
   /** Minimum time between two batch-status polls of this apply (scale down with the account's rate limit). */
   pollSpacingMs?: number;
-  /** Injectable for tests. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Time (engine/clock.ts): durations and the spacing of polls. */
+  clock?: SleepClock;
 }
 
 export interface ContactFailure {
@@ -73,12 +74,12 @@ export interface ApplyOutcome {
   durationMs: number;
 }
 
-const WRITES: ReadonlySet<ChangeAction> = new Set(['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe']);
+const WRITES: ReadonlySet<ChangeAction> = new Set(WRITE_ACTIONS);
 
 export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
-  const started = Date.now();
-  const sleep = input.sleep ?? defaultSleep;
-  const poller = new PollSpacer(input.pollSpacingMs ?? DEFAULT_POLL_SPACING_MS, sleep);
+  const clock = input.clock ?? systemClock;
+  const started = clock.now();
+  const poller = new PollSpacer(input.pollSpacingMs ?? DEFAULT_POLL_SPACING_MS, clock);
   const writes = input.changes.filter((c) => WRITES.has(c.action));
   const outcome: ApplyOutcome = { applied: 0, failed: 0, notAttempted: 0, failures: [], interrupted: false, durationMs: 0 };
   input.sink({ type: 'apply:start', export: input.export, total: writes.length });
@@ -139,7 +140,7 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
   if (toSend.length > 0 && toSend.length <= ONE_BY_ONE_MAX) {
     outcome.notAttempted += await applyOneByOne(input, toSend.map((c) => toEntry(input, c)), ok, fail);
     outcome.interrupted = input.signal?.aborted === true && outcome.notAttempted > 0;
-    outcome.durationMs = Date.now() - started;
+    outcome.durationMs = clock.now() - started;
     return outcome;
   }
 
@@ -202,10 +203,6 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
   }
 
   outcome.interrupted = input.signal?.aborted === true && sent < toSend.length;
-  outcome.durationMs = Date.now() - started;
+  outcome.durationMs = clock.now() - started;
   return outcome;
-}
-
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

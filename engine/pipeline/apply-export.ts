@@ -5,6 +5,7 @@
 import { getAccountBudget } from '../activecampaign/rate-budget.ts';
 import { DEFAULT_POLL_SPACING_MS } from '../apply/batches.ts';
 import { applyChanges } from '../apply/executor.ts';
+import type { SleepClock } from '../clock.ts';
 import type { EventSink } from '../events.ts';
 import { hasChanges, type ExportRunResult } from '../model.ts';
 import { unsubscribedTag } from '../tags.ts';
@@ -15,6 +16,7 @@ export interface ApplyExportOptions {
   sink: EventSink;
   signal?: AbortSignal;
   allowMassUnsubscribe?: boolean;
+  clock?: SleepClock;
 }
 
 /** Applies one export and fills in `r` (its result, as planning left it). */
@@ -47,6 +49,7 @@ export async function applyExport(p: PlannedExport, r: ExportRunResult, options:
     // Polls get about 40% of the account's per-second budget, the rest is for imports and other exports.
     pollSpacingMs: Math.max(1, Math.round(DEFAULT_POLL_SPACING_MS * (5 / limits.requestsPerSecond))),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   r.applied = outcome.applied;
   r.failed = outcome.failed;

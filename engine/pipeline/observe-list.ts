@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ActiveCampaignReader } from '../activecampaign/api.ts';
+import type { Clock } from '../clock.ts';
 import type { Config, ConnectionConfig, ExportConfig } from '../config/model.ts';
 import { UserError } from '../errors.ts';
 import type { EventSink } from '../events.ts';
@@ -24,6 +25,7 @@ export interface ObserveInput {
   sink: EventSink;
   refresh?: RefreshMode;
   signal?: AbortSignal;
+  clock?: Pick<Clock, 'now'>;
 }
 
 export interface ObservedList {
@@ -88,6 +90,7 @@ export async function observeList(input: ObserveInput): Promise<ObservedList> {
     listId: exp.listId,
     cacheDir: cacheDirFor(config.file),
     ...snapshotSettings(input.refresh, input.env),
+    ...(input.clock !== undefined ? { clock: input.clock } : {}),
     onPage: (done, total) => sink({ type: 'plan:progress', export: exp.name, phase: 'list', done, ...(total !== undefined ? { total } : {}) }),
     onReport: (r) => sink({ type: 'plan:list-read', export: exp.name, listId: exp.listId, mode: r.mode, fetched: r.fetched, members: r.members, ...(r.reason !== undefined ? { reason: r.reason } : {}) }),
     ...(signal ? { signal } : {}),

@@ -14,6 +14,7 @@
  * changed. `acsync apply`, `acsync watch` and `acsync demo` all come through `planRun` and `applyRun`.
  */
 import pMap from 'p-map';
+import { systemClock } from '../clock.ts';
 import type { Config, ExportConfig } from '../config/model.ts';
 import { toErrorReport, UserError, type ErrorReport } from '../errors.ts';
 import type { EngineEvent } from '../events.ts';
@@ -50,7 +51,8 @@ export function selectExports(config: Config, names?: string[]): ExportConfig[] 
 
 /** Stages 1 to 5 for one export. */
 export async function planExport(config: Config, exp: ExportConfig, options: RunOptions): Promise<PlannedExport> {
-  const started = Date.now();
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
   const env = options.env ?? process.env;
   const { sink, signal } = options;
   sink({ type: 'plan:start', export: exp.name, connection: exp.connection, listId: exp.listId });
@@ -63,6 +65,7 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
     api,
     env,
     sink,
+    clock,
     ...(options.refresh !== undefined ? { refresh: options.refresh } : {}),
     ...(signal !== undefined ? { signal } : {}),
   });
@@ -80,7 +83,7 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
     managedActive: list.managedActive,
     segmentSize,
     fingerprints: { segment: source.fingerprint(), list: list.fingerprint },
-    durationMs: Date.now() - started,
+    durationMs: clock.now() - started,
   };
 }
 
@@ -89,12 +92,13 @@ export async function planExports(config: Config, exports: ExportConfig[], optio
   return pMap(
     exports,
     async (exp): Promise<PlanOutcome> => {
-      const started = Date.now();
+      const clock = options.clock ?? systemClock;
+      const started = clock.now();
       try {
         const planned = await planExport(config, exp, options);
-        return { export: exp, planned, durationMs: Date.now() - started };
+        return { export: exp, planned, durationMs: clock.now() - started };
       } catch (err) {
-        return { export: exp, error: planError(err, options.signal), durationMs: Date.now() - started };
+        return { export: exp, error: planError(err, options.signal), durationMs: clock.now() - started };
       }
     },
     { concurrency: EXPORT_CONCURRENCY },

@@ -1,5 +1,6 @@
 /** What the pipeline's stages hand each other and return (engine/pipeline/run.ts calls them in order). */
 import type { ActiveCampaignApi } from '../activecampaign/api.ts';
+import type { SleepClock } from '../clock.ts';
 import type { ConnectionConfig, ExportConfig } from '../config/model.ts';
 import type { ErrorReport } from '../errors.ts';
 import type { EventSink } from '../events.ts';
@@ -18,6 +19,8 @@ export interface RunOptions {
   allowMassUnsubscribe?: boolean;
   /** How lists are read: through the local snapshot (auto), in full (and re-snapshotted), or without snapshot (off). */
   refresh?: RefreshMode;
+  /** Time (engine/clock.ts); the system's by default. */
+  clock?: SleepClock;
 }
 
 /** Everything planning learned about one export that applying it needs. */

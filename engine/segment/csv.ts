@@ -3,42 +3,65 @@
  * of records, one batch per read chunk, so the caller pays one await per chunk and not per row.
  */
 import { createReadStream } from 'node:fs';
-import type { TransformCallback } from 'node:stream';
-import { CsvError, Parser } from 'csv-parse';
+import { CsvError, parse, type InfoRecord, type Options, type Parser } from 'csv-parse';
 import { Utf8Guard, sniffBinary } from './bytes.ts';
 import { SegmentError } from './errors.ts';
 import { MAX_RECORD_BYTES, READ_CHUNK_BYTES, type SegmentRecord } from './record.ts';
 
 /**
- * csv-parse driven synchronously (write → records), remembering where each record starts. Overriding `push`
- * keeps records off the stream's readable buffer; overriding the transform callbacks keeps a parse error as data
- * instead of an asynchronous 'error' event.
+ * csv-parse through its public stream API, remembering where each record starts. Records are taken in
+ * `on_record`, which runs synchronously as `write` parses, and returned as `null` so they never queue in the
+ * stream's readable buffer; a parse error arrives as the stream's 'error' event and is kept as data.
  */
-class LineTrackingParser extends Parser {
+class LineTrackingParser {
   readonly records: string[][] = [];
   readonly lines: number[] = [];
   failure: CsvError | undefined;
+  readonly #parser: Parser;
   #prevEnd = 0;
   #prevEmpty = 0;
   /** csv-parse counts a CRLF inside a quoted field as two lines; this is how many it has counted too many. */
   #overcount = 0;
 
-  /** Line where the record being parsed (or just parsed) starts. */
-  startLine(): number {
-    return this.#prevEnd + 1 + (this.info.empty_lines - this.#prevEmpty);
+  constructor(options: Omit<Options, 'on_record'>) {
+    this.#parser = parse({ ...options, on_record: (record: string[], context: InfoRecord) => this.#take(record, context) });
+    this.#parser.on('error', (err) => {
+      if (err instanceof CsvError) this.failure ??= err;
+      else throw err;
+    });
   }
 
-  override push(record: unknown): boolean {
-    if (record === null) return super.push(null);
-    const fields = record as string[];
-    const start = this.startLine();
-    let end = this.info.lines - this.#overcount;
+  /** Line where the record being parsed (or just parsed) starts. */
+  startLine(): number {
+    return this.#prevEnd + 1 + (this.#parser.info.empty_lines - this.#prevEmpty);
+  }
+
+  write(chunk: Buffer): void {
+    if (this.failure === undefined) this.#parser.write(chunk);
+  }
+
+  /** Ends the input; resolves once every record is taken or parsing failed. */
+  end(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.failure !== undefined) return resolve();
+      // Destroyed by an error whose 'error' event is still on its way (it is emitted on the next tick).
+      if (this.#parser.destroyed) return void setImmediate(resolve);
+      this.#parser.once('error', () => resolve());
+      this.#parser.end(() => resolve());
+      // Nothing is ever read from the stream (records are taken in on_record): let it finish.
+      this.#parser.resume();
+    });
+  }
+
+  #take(fields: string[], context: InfoRecord): null {
+    const start = this.#prevEnd + 1 + (context.empty_lines - this.#prevEmpty);
+    let end = context.lines - this.#overcount;
     if (end > start) end -= this.#countQuotedCrlf(fields);
     this.#prevEnd = end;
-    this.#prevEmpty = this.info.empty_lines;
+    this.#prevEmpty = context.empty_lines;
     this.records.push(fields);
     this.lines.push(start);
-    return true;
+    return null;
   }
 
   #countQuotedCrlf(fields: string[]): number {
@@ -46,22 +69,6 @@ class LineTrackingParser extends Parser {
     for (const f of fields) for (let i = f.indexOf('\r\n'); i !== -1; i = f.indexOf('\r\n', i + 2)) n++;
     this.#overcount += n;
     return n;
-  }
-
-  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
-    const parent = Parser.prototype as unknown as { _transform(c: Buffer, e: BufferEncoding, cb: TransformCallback): void };
-    parent._transform.call(this, chunk, encoding, (err) => {
-      if (err) this.failure = err as CsvError;
-      callback();
-    });
-  }
-
-  override _flush(callback: TransformCallback): void {
-    const parent = Parser.prototype as unknown as { _flush(cb: TransformCallback): void };
-    parent._flush.call(this, (err) => {
-      if (err) this.failure = err as CsvError;
-      callback();
-    });
   }
 }
 
@@ -114,12 +121,14 @@ export async function* readCsvBatches(path: string, file: string, columns: reado
       first = false;
     }
     await guard.check(chunk);
+    // A parse error arrives a tick after the chunk that caused it (the stream's 'error' event).
+    if (parser.failure) throw fromCsvError(parser.failure, parser, file);
     parser.write(chunk);
     const batch = drain();
     if (batch.length > 0) yield batch;
   }
   await guard.finish();
-  await new Promise<void>((resolve) => parser.end(resolve));
+  await parser.end();
   const batch = drain();
   if (projection === undefined) {
     throw new SegmentError({

@@ -10,6 +10,7 @@
  * Everything else comes from the snapshot. The snapshot only ever saves requests: when it is missing, corrupt,
  * older than its maximum age, or disagrees with the count, the list is read in full (and the snapshot rewritten).
  */
+import { systemClock, type Clock } from '../clock.ts';
 import type { AcListMember, ActiveCampaignReader } from '../activecampaign/api.ts';
 import { readSnapshotMembers, SnapshotWriter, snapshotPath, verifySnapshot, type SnapshotHeader } from './file.ts';
 
@@ -47,7 +48,7 @@ export interface CachedReadOptions {
   maxAgeMs?: number;
   /** Defaults to SNAPSHOT_CLOCK_MARGIN_MS. */
   clockMarginMs?: number;
-  now?: () => number;
+  clock?: Pick<Clock, 'now'>;
   signal?: AbortSignal;
   onPage?: (done: number, total: number | undefined) => void;
   /** Told how the list was read, once at the end. */
@@ -56,7 +57,7 @@ export interface CachedReadOptions {
 
 /** The list's members in ascending id order, like ActiveCampaignReader.readListMembers, read as cheaply as is safe. */
 export async function* readListMembersCached(api: ActiveCampaignReader, o: CachedReadOptions): AsyncGenerator<AcListMember[]> {
-  const now = o.now ?? Date.now;
+  const now = (): number => (o.clock ?? systemClock).now();
   const signal = o.signal !== undefined ? { signal: o.signal } : {};
   if (o.refresh === 'off') {
     let members = 0;

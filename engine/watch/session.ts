@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Config, Diagnostic, ExportConfig, LoadResult } from '../config/model.ts';
 import type { EventSink } from '../events.ts';
 import type { RunResult } from '../model.ts';
-import { systemClock, type TimerClock, type TimerHandle } from './clock.ts';
+import { systemClock, type TimerClock, type TimerHandle } from '../clock.ts';
 import { toErrorReport } from '../errors.ts';
 import type { ExportSummary, RunReason, WatchEvent, WatchSink, WatchSummary, WatchedExportInfo } from './events.ts';
 import { createChokidarWatcher, type FileEventKind, type FileWatcher, type FileWatcherFactory } from './file-watcher.ts';
