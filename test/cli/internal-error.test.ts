@@ -1,15 +1,12 @@
 /** Our own bugs are reported as such through the real CLI: internal, with the stack and where to report it. */
-import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import type { ExportRunResult } from '../../engine/model.ts';
+import { csv, fastEmulator, jsonResult, Workspace, type CliRun } from '../helpers/workspace.ts';
 
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
 const BUG = pathToFileURL(path.resolve('test/helpers/bug-in-planner.ts')).href;
 /** tsx's loader, by absolute URL: the CLI runs in a scratch folder with no node_modules. */
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
@@ -28,14 +25,8 @@ afterAll(async () => {
   await emulator.stop();
 });
 
-async function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, ['--import', TSX, '--import', BUG, BIN, 'plan', ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function plan(args: string[]): Promise<CliRun> {
+  return ws.cli(['plan', ...args], { nodeArgs: ['--import', TSX, '--import', BUG] });
 }
 
 describe('an internal error (a TypeError inside the plan stage)', () => {
@@ -51,11 +42,7 @@ describe('an internal error (a TypeError inside the plan stage)', () => {
 
   it('is marked internal, with its stack, in the JSON result', async () => {
     const r = await plan(['--json']);
-    const result = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; result?: { exports: Array<{ error?: { kind: string; stack?: string } }> } })
-      .find((e) => e.type === 'result')?.result;
+    const result = jsonResult<{ exports: ExportRunResult[] }>(r.stdout);
     expect(result?.exports[0]?.error).toMatchObject({ kind: 'internal', stack: expect.stringMatching(/^TypeError: .*\n\s+at /) });
   });
 });

@@ -3,51 +3,20 @@
  * emulator: apply writes nothing while any selected export cannot be planned, and people are compared
  * case-insensitively at run time as `acsync validate` compares them.
  */
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EmulatorHandle } from '../../emulator/index.ts';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../engine/config/load.ts';
 import { runExports } from '../../engine/pipeline/run.ts';
-import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import type { ExportRunResult } from '../../engine/model.ts';
+import { csv, jsonResult, listMembers, useEmulatorWorkspace } from '../helpers/workspace.ts';
 
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
-
-let emulator: EmulatorHandle;
-let ws: Workspace;
-
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
-});
-afterEach(async () => {
-  await ws.dispose();
-});
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const setup = useEmulatorWorkspace();
 
 /** Two exports: `good` plans, `broken` maps a column its segment lacks. */
 async function oneGoodOneBroken(): Promise<void> {
-  await ws.write('good.csv', csv([['ana@contoso.example', 'Ana'], ['ben@contoso.example', 'Ben']]));
-  await ws.write('broken.csv', 'Mail,First\ncleo@contoso.example,Cleo\n');
-  await ws.config([
+  await setup.ws.write('good.csv', csv([['ana@contoso.example', 'Ana'], ['ben@contoso.example', 'Ben']]));
+  await setup.ws.write('broken.csv', 'Mail,First\ncleo@contoso.example,Cleo\n');
+  await setup.ws.config([
     { name: 'good', segment: 'good.csv', listId: 1, fields: false },
     { name: 'broken', segment: 'broken.csv', listId: 2, fields: false },
   ]);
@@ -56,46 +25,42 @@ async function oneGoodOneBroken(): Promise<void> {
 describe('apply writes nothing while any selected export cannot be planned', () => {
   it('through the engine (as watch calls it) and through `acsync apply`, alike', async () => {
     await oneGoodOneBroken();
-    const engine = await runExports(await ws.load(), { mode: 'apply', sink: () => {}, env: ws.env });
+    const engine = await runExports(await setup.ws.load(), { mode: 'apply', sink: () => {}, env: setup.ws.env });
     expect(engine.ok).toBe(false);
     const good = engine.exports.find((e) => e.export === 'good')!;
     const broken = engine.exports.find((e) => e.export === 'broken')!;
     expect(good.plan?.counts.create).toBe(2);
     expect(good.applied).toBeUndefined();
     expect(broken.error).toMatchObject({ kind: 'user', message: expect.stringMatching(/broken\.csv:1: columns Email, Last, Phone not found/), file: expect.stringMatching(/broken\.csv$/), line: 1 });
-    expect(await listMembers(emulator, 1)).toEqual([]);
-    expect(Object.keys(emulator.stats().byEndpoint).filter((k) => !k.startsWith('GET '))).toEqual([]);
+    expect(await listMembers(setup.emulator, 1)).toEqual([]);
+    expect(Object.keys(setup.emulator.stats().byEndpoint).filter((k) => !k.startsWith('GET '))).toEqual([]);
 
-    const viaCli = await cli(['apply', '--auto-approve', '--json']);
+    const viaCli = await setup.ws.cli(['apply', '--auto-approve', '--json']);
     expect(viaCli.code).toBe(1);
-    const result = viaCli.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; result?: { exports: Array<{ export: string; applied?: number; error?: { kind: string; message: string } }> } })
-      .find((e) => e.type === 'result')?.result;
+    const result = jsonResult<{ exports: ExportRunResult[] }>(viaCli.stdout);
     // The CLI runs in the workspace, the engine here in the repo: the same message, the file named from each cwd.
-    const shown = (e: { export: string; applied?: number; error?: { kind: string; message: string } }) => [e.export, e.applied, e.error?.kind, e.error?.message.replace(/^.*broken\.csv:/, 'broken.csv:')];
+    const shown = (e: ExportRunResult) => [e.export, e.applied, e.error?.kind, e.error?.message.replace(/^.*broken\.csv:/, 'broken.csv:')];
     expect(result?.exports.map(shown)).toEqual(engine.exports.map(shown));
-    expect(await listMembers(emulator, 1)).toEqual([]);
+    expect(await listMembers(setup.emulator, 1)).toEqual([]);
   });
 
   it('the same run with only the export that plans applies it', async () => {
     await oneGoodOneBroken();
-    const r = await runExports(await ws.load(), { mode: 'apply', exports: ['good'], sink: () => {}, env: ws.env });
+    const r = await runExports(await setup.ws.load(), { mode: 'apply', exports: ['good'], sink: () => {}, env: setup.ws.env });
     expect(r.ok).toBe(true);
-    expect((await listMembers(emulator, 1)).map((m) => m.email).sort()).toEqual(['ana@contoso.example', 'ben@contoso.example']);
+    expect((await listMembers(setup.emulator, 1)).map((m) => m.email).sort()).toEqual(['ana@contoso.example', 'ben@contoso.example']);
   });
 });
 
 describe('roles', () => {
   it('an admin written in another case is the same person at run time as in validate', async () => {
-    await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana']]));
-    const file = await ws.config([{ segment: 'seg.csv', fields: false }]);
+    await setup.ws.write('seg.csv', csv([['ana@contoso.example', 'Ana']]));
+    const file = await setup.ws.config([{ segment: 'seg.csv', fields: false }]);
     const yaml = await readFile(file, 'utf8');
     await writeFile(file, yaml.replace('admins: [ana@contoso.example]', 'admins: [Ana@Contoso.Example]'));
-    const loaded = await loadConfig(file, { cwd: ws.dir });
+    const loaded = await loadConfig(file, { cwd: setup.ws.dir });
     expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const r = await runExports(loaded.config!, { mode: 'apply', sink: () => {}, env: ws.env });
+    const r = await runExports(loaded.config!, { mode: 'apply', sink: () => {}, env: setup.ws.env });
     expect(r.exports[0]!.error).toBeUndefined();
     expect(r.exports[0]!.applied).toBe(1);
   });
