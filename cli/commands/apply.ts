@@ -75,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     signal: controller.signal,
     allowMassUnsubscribe: parsed.values['allow-mass-unsubscribe'] === true,
     ...(refresh !== undefined ? { refresh } : {}),
-    ...(saved !== undefined ? { savedPlan: saved } : { ...(flags.exports !== undefined ? { exports: flags.exports } : {}) }),
+    ...(saved !== undefined ? { savedPlan: saved } : { exports: flags.exports }),
   };
   try {
     // The engine decides what may be written (engine/pipeline/run.ts); this command only asks in between.
