@@ -3,28 +3,34 @@
  * of records, one batch per read chunk, so the caller pays one await per chunk and not per row.
  */
 import { createReadStream } from 'node:fs';
-import { CsvError, parse, type InfoRecord, type Options, type Parser } from 'csv-parse';
+import { CsvError, parse, type Options, type Parser } from 'csv-parse';
+import { InternalError } from '../errors.ts';
 import { Utf8Guard, sniffBinary } from './bytes.ts';
 import { SegmentError } from './errors.ts';
 import { MAX_RECORD_BYTES, READ_CHUNK_BYTES, type SegmentRecord } from './record.ts';
 
 /**
- * csv-parse through its public stream API, remembering where each record starts. Records are taken in
- * `on_record`, which runs synchronously as `write` parses, and returned as `null` so they never queue in the
- * stream's readable buffer; a parse error arrives as the stream's 'error' event and is kept as data.
+ * csv-parse through its public stream API, remembering where each record starts. In flowing mode a Transform
+ * emits each record as 'data' synchronously while `write` parses (nothing is buffered: every record is taken at
+ * once), so the parser's public `info` then describes that very record: its last line and the empty lines
+ * skipped so far. A parse error arrives as the stream's 'error' event and is kept as data.
  */
 class LineTrackingParser {
   readonly records: string[][] = [];
   readonly lines: number[] = [];
   failure: CsvError | undefined;
+  /** Set when a record arrived late, so its line is unknown: our bug, reported as such by the reader. */
+  broken: InternalError | undefined;
   readonly #parser: Parser;
+  #taken = 0;
   #prevEnd = 0;
   #prevEmpty = 0;
   /** csv-parse counts a CRLF inside a quoted field as two lines; this is how many it has counted too many. */
   #overcount = 0;
 
-  constructor(options: Omit<Options, 'on_record'>) {
-    this.#parser = parse({ ...options, on_record: (record: string[], context: InfoRecord) => this.#take(record, context) });
+  constructor(options: Options) {
+    this.#parser = parse(options);
+    this.#parser.on('data', (record: string[]) => this.#take(record));
     this.#parser.on('error', (err) => {
       if (err instanceof CsvError) this.failure ??= err;
       else throw err;
@@ -47,21 +53,22 @@ class LineTrackingParser {
       // Destroyed by an error whose 'error' event is still on its way (it is emitted on the next tick).
       if (this.#parser.destroyed) return void setImmediate(resolve);
       this.#parser.once('error', () => resolve());
-      this.#parser.end(() => resolve());
-      // Nothing is ever read from the stream (records are taken in on_record): let it finish.
-      this.#parser.resume();
+      this.#parser.once('end', () => resolve());
+      this.#parser.end();
     });
   }
 
-  #take(fields: string[], context: InfoRecord): null {
-    const start = this.#prevEnd + 1 + (context.empty_lines - this.#prevEmpty);
-    let end = context.lines - this.#overcount;
+  #take(fields: string[]): void {
+    const info = this.#parser.info;
+    // The line numbers are only right if this record is the one just parsed (see the class comment).
+    if (info.records !== ++this.#taken) this.broken ??= new InternalError(`csv: record ${this.#taken} arrived after the parser had moved on to record ${info.records}`);
+    const start = this.#prevEnd + 1 + (info.empty_lines - this.#prevEmpty);
+    let end = info.lines - this.#overcount;
     if (end > start) end -= this.#countQuotedCrlf(fields);
     this.#prevEnd = end;
-    this.#prevEmpty = context.empty_lines;
+    this.#prevEmpty = info.empty_lines;
     this.records.push(fields);
     this.lines.push(start);
-    return null;
   }
 
   #countQuotedCrlf(fields: string[]): number {
@@ -97,6 +104,7 @@ export async function* readCsvBatches(path: string, file: string, columns: reado
   let first = true;
 
   const drain = (): SegmentRecord[] => {
+    if (parser.broken) throw parser.broken;
     if (parser.failure) throw fromCsvError(parser.failure, parser, file);
     const { records, lines } = parser;
     let i = 0;
