@@ -6,5 +6,7 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // As bin/acsync.js starts apply and watch: the heap keeper (engine/heap.ts) needs V8's collector.
+    execArgv: ['--expose-gc'],
   },
 });

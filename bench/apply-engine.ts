@@ -4,7 +4,7 @@
  *   node --import tsx bench/apply-engine.ts <config>
  */
 import { loadConfig } from '../engine/config/load.ts';
-import { runExports } from '../engine/run.ts';
+import { runExports } from '../engine/pipeline/run.ts';
 
 const file = process.argv[2];
 if (file === undefined) throw new Error('usage: apply-engine.ts <config>');

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/index.ts';
 import { loadConfig } from '../engine/config/load.ts';
 import type { EngineEvent } from '../engine/events.ts';
-import { runExports } from '../engine/run.ts';
+import { runExports } from '../engine/pipeline/run.ts';
 import { writeSegmentCsv } from './segment-generate.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '10000' }, seed: { type: 'string', default: '7' } } });

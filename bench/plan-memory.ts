@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Planner } from '../engine/plan.ts';
 import { readDesiredContacts } from '../engine/segment/desired.ts';
+import { FileSegmentSource } from '../engine/segment/file-source.ts';
 import { GENERATED_MAPPING, writeSegmentCsv } from './segment-generate.ts';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '42' } } });
@@ -27,7 +28,7 @@ const live = () => {
 const base = live().heapUsed;
 let planner: Planner | undefined = new Planner([], { export: 'bench', connection: 'bench', listId: '1', onLeave: 'unsubscribe' });
 const t0 = performance.now();
-for await (const batch of readDesiredContacts(file, GENERATED_MAPPING)) for (const d of batch) planner.add(d);
+for await (const batch of readDesiredContacts(new FileSegmentSource(file), GENERATED_MAPPING)) for (const d of batch) planner.add(d);
 const plan = planner.finish();
 const ms = performance.now() - t0;
 const withPlanner = live();

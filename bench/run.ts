@@ -241,7 +241,7 @@ async function firstExports(): Promise<void> {
       // The same export through the engine alone, on a fresh account: how much of the RSS is the CLI's.
       const fresh = await emulator();
       const cfg = await writeBenchConfig(dir, { ac: fresh }, [{ name: 'first', connection: 'ac', segment: 'segment.csv', listId: 1 }]);
-      const { stdout } = await execFileP(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'apply-engine.ts'), cfg], { ...benchEnv({ ac: fresh }, limits), ...childEnv });
+      const { stdout } = await execFileP(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(root, 'bench', 'apply-engine.ts'), cfg], { ...benchEnv({ ac: fresh }, limits), ...childEnv });
       const engine = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { ok?: boolean; maxRssMb?: number };
       out(`   the same export through the engine alone (runExports, no CLI reporter): ok ${String(engine.ok)}, peak RSS ${engine.maxRssMb} MB ${mark((engine.maxRssMb ?? Infinity) < 700)}`);
       await fresh.stop();

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
 import { Planner } from '../engine/plan.ts';
 import { readDesiredContacts } from '../engine/segment/desired.ts';
+import { FileSegmentSource } from '../engine/segment/file-source.ts';
 import { GENERATED_MAPPING, generateObserved, writeSegmentCsv } from './segment-generate.ts';
 
 const { values: args } = parseArgs({
@@ -57,7 +58,7 @@ async function planPhase(): Promise<Record<string, number>> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const planner = new Planner(observed, { export: 'bench', connection: 'bench', listId: '1', onLeave: 'unsubscribe' });
-  for await (const batch of readDesiredContacts(file, GENERATED_MAPPING)) for (const d of batch) planner.add(d);
+  for await (const batch of readDesiredContacts(new FileSegmentSource(file), GENERATED_MAPPING)) for (const d of batch) planner.add(d);
   const plan = planner.finish();
   const ms = performance.now() - t0;
   return { ms, cpuMs: cpuMs(c0), observed: observed.length, ...plan.counts, maxRssMbBeforePlan: rssBefore, maxRssMb: maxRssMb() };

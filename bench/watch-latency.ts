@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/index.ts';
 import { loadConfig } from '../engine/config/load.ts';
-import { runExports } from '../engine/run.ts';
+import { runExports } from '../engine/pipeline/run.ts';
 import { startWatch } from '../engine/watch/session.ts';
 
 const { values: args } = parseArgs({

@@ -7,6 +7,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { processIo, type CliIo } from './io.ts';
+import { pleaseReportLine } from './report/bug-report.ts';
 
 export interface CommandModule {
   run(argv: string[], io: CliIo): Promise<number>;
@@ -89,7 +90,7 @@ if (isEntryPoint()) {
       // Ours, not the user's: show the stack and ask for a report. Errors that are the user's or the
       // remote's are turned into messages by the commands themselves.
       process.stderr.write(`acsync: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.stderr.write('This is a bug in acsync: please report it with the command you ran.\n');
+      process.stderr.write(`${pleaseReportLine()}\n`);
       process.exitCode = 1;
     },
   );

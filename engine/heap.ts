@@ -8,7 +8,6 @@
  * which the waits absorb, and bounds the peak at what is alive plus the slack.
  */
 import v8 from 'node:v8';
-import vm from 'node:vm';
 
 /** Garbage allowed to pile up before a full collection. */
 export const HEAP_SLACK_BYTES = 128 * 1024 * 1024;
@@ -17,22 +16,13 @@ const CHECK_EVERY_MS = 1_000;
 /** Below this, nothing is done: small runs never pay for a collection. */
 const MIN_HEAP_BYTES = 256 * 1024 * 1024;
 
-let cachedGc: (() => void) | null | undefined;
-
-/** V8's full collection, from --expose-gc when given, else exposed for this call only. Null when unavailable. */
+/**
+ * V8's full collection, when the process was started with --expose-gc (bin/acsync.js starts `apply` and `watch`
+ * that way; Node cannot turn the flag on once running). Null otherwise: the keeper then does nothing.
+ */
 function fullGc(): (() => void) | null {
-  if (cachedGc !== undefined) return cachedGc;
-  const global = globalThis as { gc?: () => void };
-  if (typeof global.gc === 'function') return (cachedGc = global.gc);
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as unknown;
-    v8.setFlagsFromString('--no-expose-gc');
-    cachedGc = typeof gc === 'function' ? (gc as () => void) : null;
-  } catch {
-    cachedGc = null;
-  }
-  return cachedGc;
+  const gc = (globalThis as { gc?: unknown }).gc;
+  return typeof gc === 'function' ? (gc as () => void) : null;
 }
 
 export interface HeapKeeperOptions {

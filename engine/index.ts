@@ -5,7 +5,8 @@
  */
 export { loadConfig, type LoadOptions } from './config/load.ts';
 export type { Config, ConnectionConfig, Diagnostic, ExportConfig } from './config/model.ts';
-export { planExports, planResult, runExports, selectExports, UserFacingError, type PlanOutcome, type PlannedExport, type RunOptions } from './run.ts';
+export { planExports, planResult, runExports, selectExports, type PlanOutcome, type PlannedExport, type RunOptions } from './pipeline/run.ts';
+export { UserError } from './errors.ts';
 export { readSavedPlan, SAVED_PLAN_FORMAT, SAVED_PLAN_VERSION, type SavedPlan } from './saved-plan.ts';
 export type { EngineEvent, EventSink } from './events.ts';
 export type { Change, ChangeAction, ChangeCounts, ExportPlan, ExportRunResult, RunResult } from './model.ts';

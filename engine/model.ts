@@ -2,6 +2,7 @@
  * The vocabulary shared by the segment reader, the planner, the executor and every reporter.
  * The same words (create, update, subscribe, …) appear in the UI, the JSON output and the tests.
  */
+import type { ErrorReport } from './errors.ts';
 
 /** Standard contact fields acsync maps. */
 export interface ContactFields {
@@ -54,15 +55,11 @@ export interface ObservedContact extends ContactFields {
 
 export type ChangeAction = 'create' | 'update' | 'subscribe' | 'resubscribe' | 'unsubscribe' | 'noop' | 'skip';
 
-export const CHANGE_ACTIONS: readonly ChangeAction[] = [
-  'create',
-  'update',
-  'subscribe',
-  'resubscribe',
-  'unsubscribe',
-  'noop',
-  'skip',
-];
+/** The actions that write to ActiveCampaign, in the order they are applied and shown. */
+export const WRITE_ACTIONS = ['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe'] as const satisfies readonly ChangeAction[];
+
+/** Every action, writes first. */
+export const CHANGE_ACTIONS = [...WRITE_ACTIONS, 'noop', 'skip'] as const satisfies readonly ChangeAction[];
 
 /** One field's before → after. `before` undefined means ActiveCampaign has no value. */
 export interface FieldChange {
@@ -102,13 +99,12 @@ export interface ExportPlan {
 }
 
 export function emptyCounts(): ChangeCounts {
-  return { create: 0, update: 0, subscribe: 0, resubscribe: 0, unsubscribe: 0, noop: 0, skip: 0 };
+  return Object.fromEntries(CHANGE_ACTIONS.map((a) => [a, 0])) as ChangeCounts;
 }
 
 /** True when applying the plan would change something in ActiveCampaign. */
 export function hasChanges(plan: ExportPlan): boolean {
-  const c = plan.counts;
-  return c.create + c.update + c.subscribe + c.resubscribe + c.unsubscribe > 0;
+  return WRITE_ACTIONS.some((a) => plan.counts[a] > 0);
 }
 
 /** The outcome of one export in a plan or apply run. */
@@ -125,8 +121,8 @@ export interface ExportRunResult {
   notSent?: number;
   /** Contacts whose change failed, with why (apply only). */
   failures?: Array<{ email: string; action: ChangeAction; reason: string }>;
-  /** A user-facing error that stopped this export (bad segment, 403, missing list...). */
-  error?: { message: string; hint?: string; file?: string; line?: number };
+  /** The error that stopped this export: the user's (bad segment, 403, missing list...), the remote's, or ours. */
+  error?: ErrorReport;
   durationMs: number;
 }
 

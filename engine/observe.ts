@@ -4,6 +4,7 @@
  */
 import type { AcContactTag, AcListMember } from './activecampaign/api.ts';
 import { unsubscribedByAcsync as acsyncUnsubscribedLast } from './consent.ts';
+import { STANDARD_FIELDS } from './contact-fields.ts';
 import type { ObservedContact } from './model.ts';
 
 export interface ObserveContext {
@@ -48,9 +49,7 @@ export function toObserved(member: AcListMember, ctx: ObserveContext): ObservedC
     fields,
   };
   if (member.listStatus === 2 && unsubscribedTag !== undefined && !unsubscribedByAcsync) observed.unsubscribedSinceAcsync = true;
-  if (member.firstName !== '') observed.firstName = member.firstName;
-  if (member.lastName !== '') observed.lastName = member.lastName;
-  if (member.phone !== '') observed.phone = member.phone;
+  for (const f of STANDARD_FIELDS) if (member[f.api] !== '') observed[f.name] = member[f.api];
   if (member.updatedAt !== undefined) observed.updatedAt = member.updatedAt;
   return observed;
 }

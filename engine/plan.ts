@@ -351,14 +351,3 @@ export function checkLimits(plan: ExportPlan, ctx: LimitContext): string | undef
     `+${n(c.create)} new, +${n(c.subscribe + c.resubscribe)} subscribed, -${n(c.unsubscribe)} unsubscribed)`
   );
 }
-
-/** One line of counts in the shared vocabulary: "3 to create, 1 to update, 2 skipped, 10 unchanged". */
-export function summarizeCounts(counts: ChangeCounts): string {
-  const parts: string[] = [];
-  for (const action of ['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe'] as const) {
-    if (counts[action] > 0) parts.push(`${counts[action]} to ${action}`);
-  }
-  if (counts.skip > 0) parts.push(`${counts.skip} skipped`);
-  parts.push(`${counts.noop} unchanged`);
-  return parts.join(', ');
-}

@@ -9,7 +9,7 @@ import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config/model.ts';
 import type { ExportPlan } from './model.ts';
-import type { PlannedExport, PlanOutcome } from './run.ts';
+import type { PlannedExport, PlanOutcome } from './pipeline/types.ts';
 
 export const SAVED_PLAN_FORMAT = 'acsync-plan';
 /** Bump when the shape changes; apply refuses versions it does not know. */

@@ -3,9 +3,9 @@
  * `acsync apply plan.json` applies a saved plan exactly, refusing before any write when its inputs changed.
  */
 import { runAbortController } from '../../engine/abort.ts';
-import { applyPlanned, planExports, selectExports, UserFacingError, type RunOptions } from '../../engine/run.ts';
-import { hasChanges, type RunResult } from '../../engine/model.ts';
-import { checkSavedPlan, readSavedPlan } from '../../engine/saved-plan.ts';
+import { UserError } from '../../engine/errors.ts';
+import { applyRun, changesPending, planRun, someExportFailedToPlan, type PlanRunOptions } from '../../engine/pipeline/run.ts';
+import { readSavedPlan } from '../../engine/saved-plan.ts';
 import path from 'node:path';
 import { COMMON_HELP, commonFlags, connectionNames, exitCode, loadOrReport, makeReporter, parseCommand, REFRESH_HELP, REFRESH_OPTION, refreshFlag, usageFailure } from '../exec.ts';
 import type { CliIo } from '../io.ts';
@@ -85,7 +85,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const offSignals = [io.onSignal('SIGINT', onSigint), io.onSignal('SIGTERM', onSigint)];
 
   const reporter = makeReporter('apply', flags, io, { connectionNames: connectionNames(config) });
-  const options: RunOptions = {
+  const options: PlanRunOptions = {
     mode: 'apply',
     env: io.env,
     sink: (e) => {
@@ -95,23 +95,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     signal: controller.signal,
     allowMassUnsubscribe: parsed.values['allow-mass-unsubscribe'] === true,
     ...(refresh !== undefined ? { refresh } : {}),
+    ...(saved !== undefined ? { savedPlan: saved } : { exports: flags.exports }),
   };
   try {
-    const names = saved !== undefined ? saved.exports.map((e) => e.export) : flags.exports;
-    const exports = selectExports(config, names);
-    const outcomes = await planExports(config, exports, options);
-    if (saved !== undefined) {
-      const problems = await checkSavedPlan(saved, config, outcomes);
-      if (problems.length > 0) {
-        await reporter.close();
-        reporter.notice(`acsync apply: the saved plan ${planFile} is stale; nothing was applied:\n${problems.map((p) => `  - ${p}`).join('\n')}\n  hint: run \`acsync plan --out ${planFile}\` again and review it`);
-        return 1;
-      }
-      // checkSavedPlan proved the fresh plan equal to the saved one: what was shown is what is applied.
+    // The engine decides what may be written (engine/pipeline/run.ts); this command only asks in between.
+    const run = await planRun(config, options);
+    if (run.staleProblems.length > 0) {
+      await reporter.close();
+      reporter.notice(`acsync apply: the saved plan ${planFile} is stale; nothing was applied:\n${run.staleProblems.map((p) => `  - ${p}`).join('\n')}\n  hint: run \`acsync plan --out ${planFile}\` again and review it`);
+      return 1;
     }
-    const planFailed = outcomes.some((o) => o.error !== undefined);
-    const pending = outcomes.some((o) => o.planned !== undefined && hasChanges(o.planned.plan));
-    if (!planFailed && pending && saved === undefined && parsed.values['auto-approve'] !== true) {
+    if (!someExportFailedToPlan(run) && changesPending(run) && !run.fromSavedPlan && parsed.values['auto-approve'] !== true) {
       const interactive = io.isTTY.stdin && io.isTTY.stderr && !flags.json;
       if (!interactive) {
         await reporter.close();
@@ -125,20 +119,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return answer === 'interrupted' ? 130 : 1;
       }
     }
-    let result: RunResult;
-    if (planFailed) {
-      // Nothing is applied when any export could not be planned: a half-applied run is harder to reason about.
-      result = { mode: 'apply', ok: false, changesPending: pending, exports: outcomes.map((o) => ({ export: o.export.name, connection: o.export.connection, listId: o.export.listId, durationMs: o.durationMs, ...(o.planned ? { plan: o.planned.plan } : {}), ...(o.error ? { error: o.error } : {}) })) };
-    } else {
-      result = await applyPlanned(outcomes, options);
-    }
+    const result = await applyRun(run, options);
     reporter.result(result);
     await reporter.close();
     if (interrupted) return 130;
     return exitCode(result, false);
   } catch (err) {
     await reporter.close();
-    if (err instanceof UserFacingError) {
+    if (err instanceof UserError) {
       reporter.notice(`acsync apply: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`);
       return 1;
     }

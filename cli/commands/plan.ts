@@ -1,5 +1,6 @@
 /** `acsync plan`: shows what would change in each ActiveCampaign list, and why. Reads only; never writes. */
-import { planExports, planResult, selectExports, UserFacingError } from '../../engine/run.ts';
+import { UserError } from '../../engine/errors.ts';
+import { planExports, planResult, selectExports } from '../../engine/pipeline/run.ts';
 import {
   COMMON_HELP,
   commonFlags,
@@ -80,7 +81,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return exitCode(result, parsed.values['detailed-exitcode'] === true);
   } catch (err) {
     await reporter.close();
-    if (err instanceof UserFacingError) {
+    if (err instanceof UserError) {
       reporter.notice(`acsync plan: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`);
       return 1;
     }

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../engine/config/load.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
-import { runExports } from '../../engine/run.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import type { WatchSummary } from '../../engine/watch/events.ts';
 import { DEBOUNCE_MS, SHUTDOWN_GRACE_MS, startWatch, type WatchSession } from '../../engine/watch/session.ts';
 import { makeReporter, refreshFlag } from '../exec.ts';

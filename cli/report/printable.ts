@@ -5,9 +5,7 @@
  * sequences, DEL, C1 controls and Unicode bidirectional overrides are shown as \u escapes instead.
  */
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters to escape
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: as above, newline and tab included
 const UNSAFE_IN_VALUE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 const asEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -18,7 +16,6 @@ export function printable(value: string): string {
   return UNSAFE_IN_VALUE.test(value) ? value.replace(UNSAFE_IN_VALUE, asEscape) : value;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: SGR colour sequences, the only ones acsync writes to logs
 const SGR = /\u001b\[[0-9;]*m/g;
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { ExportRunResult, RunResult } from '../../engine/model.ts';
 import { CHANGES_SHOWN_PER_KIND } from './actions.ts';
+import { internalErrorLines } from './bug-report.ts';
 import { emailShower } from './mask.ts';
 import { alignTable, num } from './plan-text.ts';
 import { formatDuration } from './progress.ts';
@@ -26,6 +27,7 @@ export function renderExportErrors(exports: readonly ExportRunResult[], opts: Pi
     const where = e.error.file === undefined ? '' : p('dim', ` (${e.error.file}${e.error.line !== undefined ? `:${e.error.line}` : ''})`);
     lines.push(`${p(['bold', 'red'], '✗')} ${p('bold', e.export)}: ${e.error.message}${where}`);
     if (e.error.hint !== undefined && e.error.hint !== '') lines.push(`  ${p('cyan', 'hint:')} ${e.error.hint}`);
+    lines.push(...internalErrorLines(e.error));
   }
   return lines;
 }

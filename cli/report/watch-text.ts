@@ -2,6 +2,7 @@
  * The words of `acsync watch` for people: one line per session event that matters in a log, and the closing
  * summary. Every watch output (plain lines, the notices under the Ink screen) says the same thing with these.
  */
+import { internalErrorLines } from './bug-report.ts';
 import path from 'node:path';
 import { formatDiagnostics } from '../diagnostics.ts';
 import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
@@ -48,7 +49,10 @@ export function formatWatchLine(e: WatchSessionEvent, cwd: string = process.cwd(
     case 'watch:run-done': {
       const where = e.error?.file !== undefined ? ` (${e.error.file}${e.error.line !== undefined ? `:${e.error.line}` : ''})` : '';
       if (e.error !== undefined)
-        return `${e.export}: run ${e.run} failed after ${seconds(e.durationMs)}: ${e.error.message}${where}${e.error.hint ? `\n  hint: ${e.error.hint}` : ''}`;
+        return [
+          `${e.export}: run ${e.run} failed after ${seconds(e.durationMs)}: ${e.error.message}${where}${e.error.hint ? `\n  hint: ${e.error.hint}` : ''}`,
+          ...internalErrorLines(e.error),
+        ].join('\n');
       const counts = e.result?.plan?.counts;
       const parts = counts
         ? (['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe', 'skip'] as const).filter((a) => counts[a] > 0).map((a) => `${counts[a]} ${a}`)

@@ -1,6 +1,6 @@
 /**
  * The one interface through which the engine talks to ActiveCampaign. The undici client in client.ts
- * implements it; the planner never needs it and the executor (engine/apply.ts) is the only caller that writes.
+ * implements it; the planner never needs it and the executor (engine/apply/) is the only caller that writes.
  * Shapes here are already parsed (ids as strings, numbers as numbers), not the wire format.
  */
 
@@ -128,7 +128,11 @@ export interface RequestStats {
   waitedMs: number;
 }
 
-export interface ActiveCampaignApi {
+/**
+ * What planning may do with ActiveCampaign: read. The pipeline's observe stage gets only this port, so the
+ * type system says the planner never writes.
+ */
+export interface ActiveCampaignReader {
   /** The connection id this client serves (for messages and events). */
   readonly connection: string;
   /** Checks the key works (403 -> AuthError naming the connection, never the key). */
@@ -139,20 +143,25 @@ export interface ActiveCampaignApi {
   listFields(signal?: AbortSignal): Promise<AcField[]>;
   /** Tags whose names are exactly these (missing names are absent from the map). */
   findTags(names: string[], signal?: AbortSignal): Promise<Map<string, AcTag>>;
-  /** The tag with this name, created when it does not exist. */
-  ensureTag(name: string, signal?: AbortSignal): Promise<AcTag>;
   /** Every member of the list (all statuses), by id ascending, 100 per page with keyset paging. */
   readListMembers(listId: string, options?: ReadMembersOptions): AsyncIterable<AcListMember[]>;
   /** A contact's membership of one list and its tags, read now (the executor re-checks consent with it). */
   readMembership(contactId: string, listId: string, signal?: AbortSignal): Promise<AcMembership>;
   /** The contact with this email (case-insensitive, verified against the returned email), if any. */
   findContactByEmail(email: string, signal?: AbortSignal): Promise<{ id: string; email: string } | undefined>;
-  /** Queues a bulk import (1..250 contacts, < 400,000 bytes). Validation failures throw BulkValidationError. */
-  bulkImport(contacts: BulkContact[], options: { excludeAutomations: boolean; signal?: AbortSignal }): Promise<{ batchId: string }>;
   /** One poll of a bulk batch. */
   bulkStatus(batchId: string, signal?: AbortSignal): Promise<BulkBatchInfo>;
+  stats(): RequestStats;
+}
+
+/** What only the apply stage (engine/apply/) gets: every write, plus the reads it needs between writes. */
+export interface ActiveCampaignWriter extends ActiveCampaignReader {
+  /** The tag with this name, created when it does not exist. */
+  ensureTag(name: string, signal?: AbortSignal): Promise<AcTag>;
   /** Batches outstanding in the account's import queue (GET /import/bulk_import), all integrations together. */
   bulkQueueLength?(signal?: AbortSignal): Promise<number>;
+  /** Queues a bulk import (1..250 contacts, < 400,000 bytes). Validation failures throw BulkValidationError. */
+  bulkImport(contacts: BulkContact[], options: { excludeAutomations: boolean; signal?: AbortSignal }): Promise<{ batchId: string }>;
   /**
    * Creates or updates one contact by email (POST /contact/sync). Only the keys given are sent: an empty value
    * would erase what ActiveCampaign has. For a handful of contacts this is faster than a bulk import.
@@ -164,5 +173,7 @@ export interface ActiveCampaignApi {
   addContactTag(contactId: string, tagId: string, signal?: AbortSignal): Promise<string>;
   /** Detaches a tag (DELETE /contactTags/{id}). A 404 (already gone) is not an error. */
   removeContactTag(contactTagId: string, signal?: AbortSignal): Promise<void>;
-  stats(): RequestStats;
 }
+
+/** The whole client (engine/activecampaign/client.ts implements it): both ports. */
+export type ActiveCampaignApi = ActiveCampaignWriter;

@@ -3,6 +3,7 @@
  * loopback (the bundled emulator): an API key sent in clear over a network is a leaked key.
  */
 import { isIPv4 } from 'node:net';
+import { hostnameProblem } from '../config/hostname.ts';
 
 /** ActiveCampaign API v3 lives under this path on the account's API host (developers.activecampaign.com/reference/url). */
 export const API_PATH = '/api/3';
@@ -16,8 +17,11 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 export class HostnameError extends Error {
-  constructor(hostname: string, problem: string) {
-    super(`The connection hostname '${hostname}' ${problem}. Give the host of the API URL only, e.g. 'youraccount.api-us1.com' (or '127.0.0.1:4010' for the emulator).`);
+  readonly fault = 'user';
+  constructor(hostname: string, problem: { message: string; hint?: string }) {
+    // Credentials in a hostname are secrets: such a hostname is not repeated.
+    const shown = hostname.includes('@') ? '' : ` '${hostname}'`;
+    super(`The connection hostname${shown} is not usable: ${problem.message}. ${problem.hint ?? "Give the host of the API URL only, e.g. 'youraccount.api-us1.com' (or '127.0.0.1:4010' for the emulator)"}.`);
     this.name = 'HostnameError';
   }
 }
@@ -25,14 +29,13 @@ export class HostnameError extends Error {
 /** The API base URL for a connection hostname (`host` or `host:port`, no scheme, no path). */
 export function resolveBaseUrl(hostname: string): URL {
   const trimmed = hostname.trim();
-  if (trimmed === '') throw new HostnameError(hostname, 'is empty');
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) throw new HostnameError(hostname, 'includes a scheme (https://)');
-  if (/[/?#@\s]/.test(trimmed)) throw new HostnameError(hostname, 'includes a path, query, credentials or spaces');
+  const problem = hostnameProblem(trimmed);
+  if (problem !== undefined) throw new HostnameError(hostname, problem);
   let probe: URL;
   try {
     probe = new URL(`http://${trimmed}`);
   } catch {
-    throw new HostnameError(hostname, 'is not a valid host name');
+    throw new HostnameError(hostname, { message: 'not a valid hostname' });
   }
   const scheme = isLoopbackHost(probe.hostname) ? 'http' : 'https';
   return new URL(`${scheme}://${probe.host}${API_PATH}`);

@@ -27,10 +27,9 @@ export {
 export { PAGE_SIZE } from './read-members.ts';
 import { PAGE_SIZE } from './read-members.ts';
 
-/** At most 250 contacts per bulk import (developers.activecampaign.com/reference/bulk-import-contacts). */
-export const BULK_MAX_CONTACTS = 250;
-/** Bulk import payloads must be under 400,000 bytes (activecampaign-api.md §3). */
-export const BULK_MAX_PAYLOAD_BYTES = 400_000;
+// Each ActiveCampaign limit is defined once, in limits.ts.
+import { BULK_IMPORT_MAX_BYTES as BULK_MAX_PAYLOAD_BYTES, BULK_IMPORT_MAX_CONTACTS as BULK_MAX_CONTACTS } from './limits.ts';
+export { BULK_MAX_CONTACTS, BULK_MAX_PAYLOAD_BYTES };
 /** An address no importer accepts (a space in it): the payload of the one probe that settles failureReasons' base. */
 const BASE_PROBE_EMAIL = 'acsync index probe@invalid';
 

@@ -6,7 +6,7 @@
  * per-minute window. Waiters are served first come, first served, except that a bulk import waiting for its
  * per-minute window does not hold back ordinary requests behind it (polls and reads go on while imports wait).
  */
-import { sleep } from './sleep.ts';
+import { systemClock, type SleepClock } from '../clock.ts';
 
 /** 5 requests per second per account (developers.activecampaign.com/reference/rate-limits). */
 export const REQUESTS_PER_SECOND = 5;
@@ -41,16 +41,9 @@ export const ACTIVECAMPAIGN_LIMITS: Readonly<RateLimits> = {
   bulkSinglePerMinute: BULK_SINGLE_IMPORTS_PER_MINUTE,
 };
 
-/** Time, injectable so tests can drive the budget without waiting. `sleep` rejects when the signal aborts. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep,
-};
+/** Time, injectable so tests can drive the budget without waiting: the engine's one clock (engine/clock.ts). */
+export type Clock = SleepClock;
+export { systemClock };
 
 export interface RateBudgetStats {
   /** Requests let through, by kind. */

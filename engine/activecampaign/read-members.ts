@@ -12,8 +12,9 @@ import { NetworkError, ResponseFormatError, ResponseTooLargeError } from './erro
 import type { CallSpec, Transport } from './transport.ts';
 import { idGreater, int, isObject, objects, str, type JsonObject } from './wire.ts';
 
-/** `limit` is capped at 100 by ActiveCampaign (developers.activecampaign.com/reference/pagination). */
-export const PAGE_SIZE = 100;
+import { PAGE_SIZE } from './limits.ts';
+
+export { PAGE_SIZE };
 /** A read stops with an error once this far past what meta.total announced (10%, and at least 10 pages). */
 const PAST_TOTAL_SLACK = (total: number): number => Math.max(10 * PAGE_SIZE, Math.ceil(total * 0.1));
 /** filters[updated_after] is sent this much earlier than asked, at whole seconds (docs/activecampaign-api.md). */
@@ -56,7 +57,7 @@ export async function* readMembers(t: Transport, clock: AccountClock, listId: st
     };
     if (opts.updatedAfter !== undefined) query['filters[updated_after]'] = formatUpdatedAfter(opts.updatedAfter, clock.offset);
     const spec: CallSpec = { method: 'GET', path: '/contacts', kind: 'GET /contacts', query, signal: opts.signal };
-    let result;
+    let result: Awaited<ReturnType<typeof t.call>>;
     try {
       result = await t.call(spec);
     } catch (err) {

@@ -177,8 +177,8 @@ function recordOf(v: unknown): Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-/** The shape the schema guarantees once it has passed (optional fields may be absent). */
-interface RawConfig {
+/** The shape the schema guarantees once it has passed (optional fields may be absent); test/config/schema-types.test.ts holds it to schemas/acsync.schema.json. */
+export interface RawConfig {
   version: 1;
   roles: { admins: string[]; contributors?: string[] };
   connections: Record<string, Omit<ConnectionConfig, 'id' | 'apiKeyEnv' | 'usableBy' | 'dataPrivacyConsent'> & {

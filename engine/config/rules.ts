@@ -4,7 +4,9 @@
  * in one run; each rule therefore checks the shapes it relies on and stays quiet about what the schema reports.
  */
 import { Cron } from 'croner';
+import { hostnameProblem } from './hostname.ts';
 import { problem, type Problem } from './problem.ts';
+import { mayUseConnection, personKey, roleOf as roleOfPerson, type Role, type Roles } from './roles.ts';
 import { closest } from './schema.ts';
 import { childPath, type SourceIndex } from './source-index.ts';
 
@@ -13,10 +15,6 @@ export const CONFIG_VERSION = 1;
 
 const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 const BARE_ENV_REF = /^\$([A-Za-z_][A-Za-z0-9_]*)$/;
-const HOST_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
-const HOSTNAME = new RegExp(`^(?:${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::([0-9]{1,5}))?$`);
-/** Highest TCP port number (RFC 793: ports are 16-bit). */
-const MAX_PORT = 65_535;
 const LOOKS_LIKE_EMAIL = /^[^@\s]+@[^@\s]+$/;
 
 type Rec = Record<string, unknown>;
@@ -76,17 +74,15 @@ export function ruleProblems(data: unknown, index: SourceIndex): Problem[] {
     people.forEach((p, i) => {
       if (typeof p !== 'string') return;
       if (isPlaceholderEmail(p)) warn(`roles.${list}.${i}`, `${p} is the placeholder acsync init writes`, 'replace it with the email of a real person');
-      const key = p.trim().toLowerCase();
+      const key = personKey(p);
       if (list === 'contributors' && admins.has(key)) {
         warn(`roles.contributors.${i}`, `${p} is also an admin`, 'admins can do everything contributors can: remove them from contributors');
       }
       set.add(key);
     });
   }
-  const roleOf = (email: string): 'admin' | 'contributor' | undefined => {
-    const key = email.trim().toLowerCase();
-    return admins.has(key) ? 'admin' : contributors.has(key) ? 'contributor' : undefined;
-  };
+  const known: Roles = { admins: [...admins], contributors: [...contributors] };
+  const roleOf = (email: string): Role | undefined => roleOfPerson(known, email);
 
   const connections = new Map(entries(data.connections));
   for (const [id, c] of connections) {
@@ -142,7 +138,7 @@ export function ruleProblems(data: unknown, index: SourceIndex): Problem[] {
       const role = roleOf(e.owner);
       if (role === undefined) {
         err(`${at}.owner`, `owner ${e.owner} is not listed in roles`, 'add this person to roles.admins or roles.contributors');
-      } else if (role === 'contributor' && conn !== undefined && (conn.usableBy ?? 'admins') === 'admins') {
+      } else if (conn !== undefined && !mayUseConnection(role, conn.usableBy === 'admins-and-contributors' ? 'admins-and-contributors' : 'admins')) {
         err(
           `${at}.owner`,
           `owner ${e.owner} is a contributor, but connection '${connId}' is usable by admins only`,
@@ -184,24 +180,6 @@ export function ruleProblems(data: unknown, index: SourceIndex): Problem[] {
 function normaliseListId(v: unknown): string | undefined {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 1) return String(v);
   if (typeof v === 'string' && /^[1-9][0-9]*$/.test(v)) return v;
-  return undefined;
-}
-
-/** Explains what is wrong with a hostname, echoing only the host part (a hostname is not a secret). */
-export function hostnameProblem(raw: string): { message: string; hint?: string } | undefined {
-  const value = raw.trim();
-  if (/\s/.test(value) || value === '') {
-    return { message: value === '' ? 'hostname is empty' : 'hostname must not contain spaces', hint: 'hostname only, without https://, e.g. contoso.api-us1.com' };
-  }
-  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value);
-  const rest = scheme ? value.slice(scheme[0].length) : value;
-  const slash = rest.search(/[/?#]/);
-  const host = slash === -1 ? rest : rest.slice(0, slash);
-  if (scheme) return { message: 'hostname only, without https:// (or any scheme)', hint: `write hostname: ${host}` };
-  if (slash !== -1) return { message: 'hostname only, without a path', hint: `write hostname: ${host}` };
-  const m = HOSTNAME.exec(value);
-  if (!m) return { message: 'not a valid hostname', hint: 'hostname only (letters, digits, dots, dashes), with an optional :port, e.g. contoso.api-us1.com' };
-  if (m[1] !== undefined && (Number(m[1]) < 1 || Number(m[1]) > MAX_PORT)) return { message: `port ${m[1]} is out of range`, hint: `ports are 1 to ${MAX_PORT}` };
   return undefined;
 }
 

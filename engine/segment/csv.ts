@@ -3,42 +3,72 @@
  * of records, one batch per read chunk, so the caller pays one await per chunk and not per row.
  */
 import { createReadStream } from 'node:fs';
-import type { TransformCallback } from 'node:stream';
-import { CsvError, Parser } from 'csv-parse';
+import { CsvError, parse, type Options, type Parser } from 'csv-parse';
+import { InternalError } from '../errors.ts';
 import { Utf8Guard, sniffBinary } from './bytes.ts';
 import { SegmentError } from './errors.ts';
 import { MAX_RECORD_BYTES, READ_CHUNK_BYTES, type SegmentRecord } from './record.ts';
 
 /**
- * csv-parse driven synchronously (write → records), remembering where each record starts. Overriding `push`
- * keeps records off the stream's readable buffer; overriding the transform callbacks keeps a parse error as data
- * instead of an asynchronous 'error' event.
+ * csv-parse through its public stream API, remembering where each record starts. In flowing mode a Transform
+ * emits each record as 'data' synchronously while `write` parses (nothing is buffered: every record is taken at
+ * once), so the parser's public `info` then describes that very record: its last line and the empty lines
+ * skipped so far. A parse error arrives as the stream's 'error' event and is kept as data.
  */
-class LineTrackingParser extends Parser {
+class LineTrackingParser {
   readonly records: string[][] = [];
   readonly lines: number[] = [];
   failure: CsvError | undefined;
+  /** Set when a record arrived late, so its line is unknown: our bug, reported as such by the reader. */
+  broken: InternalError | undefined;
+  readonly #parser: Parser;
+  #taken = 0;
   #prevEnd = 0;
   #prevEmpty = 0;
   /** csv-parse counts a CRLF inside a quoted field as two lines; this is how many it has counted too many. */
   #overcount = 0;
 
-  /** Line where the record being parsed (or just parsed) starts. */
-  startLine(): number {
-    return this.#prevEnd + 1 + (this.info.empty_lines - this.#prevEmpty);
+  constructor(options: Options) {
+    this.#parser = parse(options);
+    this.#parser.on('data', (record: string[]) => this.#take(record));
+    this.#parser.on('error', (err) => {
+      if (err instanceof CsvError) this.failure ??= err;
+      else throw err;
+    });
   }
 
-  override push(record: unknown): boolean {
-    if (record === null) return super.push(null);
-    const fields = record as string[];
-    const start = this.startLine();
-    let end = this.info.lines - this.#overcount;
+  /** Line where the record being parsed (or just parsed) starts. */
+  startLine(): number {
+    return this.#prevEnd + 1 + (this.#parser.info.empty_lines - this.#prevEmpty);
+  }
+
+  write(chunk: Buffer): void {
+    if (this.failure === undefined) this.#parser.write(chunk);
+  }
+
+  /** Ends the input; resolves once every record is taken or parsing failed. */
+  end(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.failure !== undefined) return resolve();
+      // Destroyed by an error whose 'error' event is still on its way (it is emitted on the next tick).
+      if (this.#parser.destroyed) return void setImmediate(resolve);
+      this.#parser.once('error', () => resolve());
+      this.#parser.once('end', () => resolve());
+      this.#parser.end();
+    });
+  }
+
+  #take(fields: string[]): void {
+    const info = this.#parser.info;
+    // The line numbers are only right if this record is the one just parsed (see the class comment).
+    if (info.records !== ++this.#taken) this.broken ??= new InternalError(`csv: record ${this.#taken} arrived after the parser had moved on to record ${info.records}`);
+    const start = this.#prevEnd + 1 + (info.empty_lines - this.#prevEmpty);
+    let end = info.lines - this.#overcount;
     if (end > start) end -= this.#countQuotedCrlf(fields);
     this.#prevEnd = end;
-    this.#prevEmpty = this.info.empty_lines;
+    this.#prevEmpty = info.empty_lines;
     this.records.push(fields);
     this.lines.push(start);
-    return true;
   }
 
   #countQuotedCrlf(fields: string[]): number {
@@ -46,22 +76,6 @@ class LineTrackingParser extends Parser {
     for (const f of fields) for (let i = f.indexOf('\r\n'); i !== -1; i = f.indexOf('\r\n', i + 2)) n++;
     this.#overcount += n;
     return n;
-  }
-
-  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
-    const parent = Parser.prototype as unknown as { _transform(c: Buffer, e: BufferEncoding, cb: TransformCallback): void };
-    parent._transform.call(this, chunk, encoding, (err) => {
-      if (err) this.failure = err as CsvError;
-      callback();
-    });
-  }
-
-  override _flush(callback: TransformCallback): void {
-    const parent = Parser.prototype as unknown as { _flush(cb: TransformCallback): void };
-    parent._flush.call(this, (err) => {
-      if (err) this.failure = err as CsvError;
-      callback();
-    });
   }
 }
 
@@ -82,13 +96,15 @@ function compilePicker(names: readonly string[], indexes: number[]): Projection[
 }
 
 /** Reads `path` (shown to the user as `file`) and yields the `columns` of each record. */
-export async function* readCsvBatches(path: string, file: string, columns: readonly string[]): AsyncGenerator<SegmentRecord[]> {
+/** `onChunk` sees every byte read, in order (the file source fingerprints what it streamed with it). */
+export async function* readCsvBatches(path: string, file: string, columns: readonly string[], onChunk?: (chunk: Buffer) => void): AsyncGenerator<SegmentRecord[]> {
   const parser = new LineTrackingParser({ bom: true, skip_empty_lines: true, max_record_size: MAX_RECORD_BYTES });
   const guard = new Utf8Guard(path, file);
   let projection: Projection | undefined;
   let first = true;
 
   const drain = (): SegmentRecord[] => {
+    if (parser.broken) throw parser.broken;
     if (parser.failure) throw fromCsvError(parser.failure, parser, file);
     const { records, lines } = parser;
     let i = 0;
@@ -107,17 +123,20 @@ export async function* readCsvBatches(path: string, file: string, columns: reado
   };
 
   for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+    onChunk?.(chunk);
     if (first) {
       sniffBinary(chunk, file);
       first = false;
     }
     await guard.check(chunk);
+    // A parse error arrives a tick after the chunk that caused it (the stream's 'error' event).
+    if (parser.failure) throw fromCsvError(parser.failure, parser, file);
     parser.write(chunk);
     const batch = drain();
     if (batch.length > 0) yield batch;
   }
   await guard.finish();
-  await new Promise<void>((resolve) => parser.end(resolve));
+  await parser.end();
   const batch = drain();
   if (projection === undefined) {
     throw new SegmentError({
@@ -131,6 +150,15 @@ export async function* readCsvBatches(path: string, file: string, columns: reado
 
 /** Checks the header and finds the requested columns in it. */
 function project(header: string[], columns: readonly string[], file: string, line: number): Projection {
+  const seen = checkHeader(header, columns, file, line);
+  return { values: compilePicker(columns, columns.map((c) => seen.get(c)!)) };
+}
+
+/**
+ * The header rules (no column named twice, every requested column present), as the reader and the file source's
+ * check (before any request) both apply them. Returns each column's index by name.
+ */
+export function checkHeader(header: readonly string[], columns: readonly string[], file: string, line: number): Map<string, number> {
   const names = header.map((h) => h.trim());
   const seen = new Map<string, number>();
   for (const [i, name] of names.entries()) {
@@ -167,7 +195,7 @@ function project(header: string[], columns: readonly string[], file: string, lin
       hint: 'fix the column names under `mapping:` in the config (names are case-sensitive) or the header of the file',
     });
   }
-  return { values: compilePicker(columns, columns.map((c) => seen.get(c)!)) };
+  return seen;
 }
 
 /** At most this many header names are quoted in a message. */

@@ -3,13 +3,9 @@ import type { MappingConfig } from '../config/model.ts';
 import type { DesiredContact } from '../model.ts';
 import { SegmentError } from './errors.ts';
 import { MAX_PROFILES_PER_EXPORT, mappedColumns, normalizeProfile, type SkippedRow } from './normalize.ts';
-import { readSegmentBatches } from './read.ts';
+import type { SegmentSource } from './source.ts';
 
 export interface ReadDesiredOptions {
-  /** The file as the user should see it in messages. */
-  displayFile?: string;
-  /** Folders the segment must be in (segmentRoots()). */
-  roots?: readonly string[];
   /** Override of MAX_PROFILES_PER_EXPORT (tests). */
   maxProfiles?: number;
 }
@@ -19,11 +15,11 @@ export interface ReadDesiredOptions {
  * than the connector allows is an error, not a skip: exporting the first million and silently dropping the rest
  * would be worse than exporting none.
  */
-export async function* readDesiredContacts(path: string, mapping: MappingConfig, options: ReadDesiredOptions = {}): AsyncGenerator<Array<DesiredContact | SkippedRow>> {
+export async function* readDesiredContacts(source: SegmentSource, mapping: MappingConfig, options: ReadDesiredOptions = {}): AsyncGenerator<Array<DesiredContact | SkippedRow>> {
   const max = options.maxProfiles ?? MAX_PROFILES_PER_EXPORT;
-  const file = options.displayFile ?? path;
+  const file = source.display;
   let count = 0;
-  for await (const batch of readSegmentBatches(path, { columns: mappedColumns(mapping), displayFile: file, ...(options.roots ? { roots: options.roots } : {}) })) {
+  for await (const batch of source.records(mappedColumns(mapping))) {
     if (count + batch.length > max) {
       throw new SegmentError({
         message: `the segment has more than ${max.toLocaleString('en-US')} profiles (profile ${(max + 1).toLocaleString('en-US')} is at line ${batch[max - count]!.line})`,

@@ -39,7 +39,8 @@ const BOM = [0xef, 0xbb, 0xbf] as const;
 
 const isSpace = (b: number) => b === SPACE || b === LF || b === CR || b === TAB;
 
-export async function* readJsonArrayBatches(path: string, file: string, columns: readonly string[]): AsyncGenerator<SegmentRecord[]> {
+/** `onChunk` sees every byte read, in order (the file source fingerprints what it streamed with it). */
+export async function* readJsonArrayBatches(path: string, file: string, columns: readonly string[], onChunk?: (chunk: Buffer) => void): AsyncGenerator<SegmentRecord[]> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const projector = new JsonProjector(columns);
   let state = S.Start;
@@ -95,6 +96,7 @@ export async function* readJsonArrayBatches(path: string, file: string, columns:
   };
 
   for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+    onChunk?.(chunk);
     let i = 0;
     if (first) {
       sniffBinary(chunk, file);

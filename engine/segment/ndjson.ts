@@ -1,20 +1,15 @@
 /** Streams an NDJSON / JSON Lines segment: one JSON object per line, blank lines ignored. */
-import { createReadStream } from 'node:fs';
+import { readLines } from '../lines.ts';
 import { sniffBinary } from './bytes.ts';
 import { SegmentError } from './errors.ts';
 import { JsonProjector, toRecord, isPlainObject, jsonErrorPosition, jsonErrorText, missingKeysError } from './json-values.ts';
 import { MAX_RECORD_BYTES, READ_CHUNK_BYTES, type SegmentRecord } from './record.ts';
 
-const NEWLINE = 0x0a;
-
-export async function* readNdjsonBatches(path: string, file: string, columns: readonly string[]): AsyncGenerator<SegmentRecord[]> {
+/** `onChunk` sees every byte read, in order (the file source fingerprints what it streamed with it). */
+export async function* readNdjsonBatches(path: string, file: string, columns: readonly string[], onChunk?: (chunk: Buffer) => void): AsyncGenerator<SegmentRecord[]> {
   // fatal: a wrong byte is an error naming the line, never a silent U+FFFD in someone's name.
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   const projector = new JsonProjector(columns);
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let line = 1;
-  let first = true;
 
   const parseLine = (bytes: Buffer, n: number, out: SegmentRecord[]): void => {
     let text: string;
@@ -56,46 +51,29 @@ export async function* readNdjsonBatches(path: string, file: string, columns: re
     out.push(toRecord(n, projector.project(value, text)));
   };
 
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
-    if (first) {
-      sniffBinary(chunk, file);
-      first = false;
-    }
+  const batches = readLines(path, {
+    chunkBytes: READ_CHUNK_BYTES,
+    maxLineBytes: MAX_RECORD_BYTES,
+    tooLong: (n) => tooLong(file, n),
+    onChunk: (chunk, first) => {
+      onChunk?.(chunk);
+      if (first) sniffBinary(chunk, file);
+    },
+  });
+  for await (const { lines, firstLine } of batches) {
     const out: SegmentRecord[] = [];
-    let start = 0;
-    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-      let bytes = chunk.subarray(start, nl);
-      if (pending.length > 0) {
-        bytes = Buffer.concat([...pending, bytes]);
-        pending = [];
-        pendingBytes = 0;
-      }
-      checkSize(bytes.length, file, line);
-      parseLine(bytes, line, out);
-      line++;
-      start = nl + 1;
-    }
-    if (start < chunk.length) {
-      pending.push(chunk.subarray(start));
-      pendingBytes += chunk.length - start;
-      checkSize(pendingBytes, file, line);
-    }
+    for (let k = 0; k < lines.length; k++) parseLine(lines[k]!, firstLine + k, out);
     if (out.length > 0) yield out;
   }
-  const out: SegmentRecord[] = [];
-  if (pending.length > 0) parseLine(Buffer.concat(pending), line, out);
-  if (out.length > 0) yield out;
   const error = missingKeysError(projector, file);
   if (error) throw error;
 }
 
-function checkSize(bytes: number, file: string, line: number): void {
-  if (bytes > MAX_RECORD_BYTES) {
-    throw new SegmentError({
-      message: `line ${line} is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MB`,
-      file,
-      line,
-      hint: 'each line must hold one profile; check that the file really is NDJSON (one object per line)',
-    });
-  }
+function tooLong(file: string, line: number): never {
+  throw new SegmentError({
+    message: `line ${line} is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MB`,
+    file,
+    line,
+    hint: 'each line must hold one profile; check that the file really is NDJSON (one object per line)',
+  });
 }

@@ -2,6 +2,7 @@
  * Normalisation of one segment record into the contact acsync wants in ActiveCampaign, or a skip with the reason
  * and row. Duplicates are found by the planner (it already indexes every email, so it needs no second index).
  */
+import { STANDARD_FIELDS } from '../contact-fields.ts';
 import type { MappingConfig } from '../config/model.ts';
 import type { DesiredContact } from '../model.ts';
 
@@ -30,7 +31,7 @@ export function isSkippedRow(x: DesiredContact | SkippedRow): x is SkippedRow {
 
 /** The distinct columns a mapping reads, email first. */
 export function mappedColumns(mapping: MappingConfig): string[] {
-  const cols = [mapping.email, mapping.firstName, mapping.lastName, mapping.phone, ...Object.values(mapping.fields)];
+  const cols = [mapping.email, ...STANDARD_FIELDS.map((f) => mapping[f.name]), ...Object.values(mapping.fields)];
   return [...new Set(cols.filter((c): c is string => c !== undefined))];
 }
 

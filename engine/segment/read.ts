@@ -23,6 +23,8 @@ export interface ReadSegmentOptions {
   displayFile?: string;
   /** Folders the file must be in, after following links (segmentRoots()); any folder when absent. */
   roots?: readonly string[];
+  /** Sees every byte read, in order (to fingerprint what was streamed). */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 const FORMATS: Record<string, SegmentFormat> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json' };
@@ -38,23 +40,14 @@ export function segmentFormat(path: string): SegmentFormat | undefined {
  */
 export async function* readSegmentBatches(path: string, options: ReadSegmentOptions): AsyncGenerator<SegmentRecord[]> {
   const file = options.displayFile ?? path;
-  const located = await locateSegmentFile(path, options.roots ?? [parse(resolve(path)).root]);
-  if ('problem' in located) throw new SegmentError({ message: located.problem.message, file, hint: located.problem.hint });
-  const real = located.path;
-  const format = segmentFormat(path);
-  if (format === undefined) {
-    throw new SegmentError({
-      message: `unsupported segment file type '${extname(path) || '(none)'}'`,
-      file,
-      hint: 'a segment must be .csv, .ndjson, .jsonl or .json',
-    });
-  }
+  const { format, real } = await checkSegmentFile(path, file, options.roots);
+  const { columns, onChunk } = options;
   const batches =
     format === 'csv'
-      ? readCsvBatches(real, file, options.columns)
+      ? readCsvBatches(real, file, columns, onChunk)
       : format === 'ndjson'
-        ? readNdjsonBatches(real, file, options.columns)
-        : readJsonArrayBatches(real, file, options.columns);
+        ? readNdjsonBatches(real, file, columns, onChunk)
+        : readJsonArrayBatches(real, file, columns, onChunk);
   try {
     yield* batches;
   } catch (err) {
@@ -65,6 +58,25 @@ export async function* readSegmentBatches(path: string, options: ReadSegmentOpti
 /** One record at a time: convenient for tests and small files; the batch form is the fast path. */
 export async function* readSegment(path: string, options: ReadSegmentOptions): AsyncGenerator<SegmentRecord> {
   for await (const batch of readSegmentBatches(path, options)) yield* batch;
+}
+
+/**
+ * Checks, reading no byte of it, that `path` may be read as a segment (inside `roots` after following links, a
+ * regular file: engine/segment/locate.ts) and is of a known format; returns the format and the real path.
+ * Throws SegmentError. Without `roots`, any folder is allowed.
+ */
+export async function checkSegmentFile(path: string, file: string, roots?: readonly string[]): Promise<{ format: SegmentFormat; real: string }> {
+  const located = await locateSegmentFile(path, roots ?? [parse(resolve(path)).root]);
+  if ('problem' in located) throw new SegmentError({ message: located.problem.message, file, hint: located.problem.hint });
+  const format = segmentFormat(path);
+  if (format === undefined) {
+    throw new SegmentError({
+      message: `unsupported segment file type '${extname(path) || '(none)'}'`,
+      file,
+      hint: 'a segment must be .csv, .ndjson, .jsonl or .json',
+    });
+  }
+  return { format, real: located.path };
 }
 
 /** File-system failures while reading become user-facing errors; anything else is ours and passes through. */

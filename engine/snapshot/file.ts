@@ -9,10 +9,11 @@
  *   {"end":true,"count":1,"sha256":"…"}
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AcListMember } from '../activecampaign/api.ts';
+import { readLines } from '../lines.ts';
 
 export const SNAPSHOT_FORMAT = 'acsync-list-snapshot';
 /** Bumped whenever the member shape changes: an older file is then ignored (a full read replaces it). */
@@ -223,11 +224,5 @@ const READ_CHUNK_BYTES = 1 << 20;
 
 /** The file's lines (without their \n), one array per read chunk. */
 async function* lineBatches(file: string): AsyncGenerator<string[]> {
-  let rest = '';
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES })) {
-    const lines = (rest + (chunk as string)).split('\n');
-    rest = lines.pop() ?? '';
-    yield lines;
-  }
-  if (rest !== '') yield [rest];
+  for await (const { lines } of readLines(file, { chunkBytes: READ_CHUNK_BYTES })) yield lines.map((l) => l.toString('utf8'));
 }

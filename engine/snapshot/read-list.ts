@@ -10,7 +10,8 @@
  * Everything else comes from the snapshot. The snapshot only ever saves requests: when it is missing, corrupt,
  * older than its maximum age, or disagrees with the count, the list is read in full (and the snapshot rewritten).
  */
-import type { AcListMember, ActiveCampaignApi } from '../activecampaign/api.ts';
+import { systemClock, type Clock } from '../clock.ts';
+import type { AcListMember, ActiveCampaignReader } from '../activecampaign/api.ts';
 import { readSnapshotMembers, SnapshotWriter, snapshotPath, verifySnapshot, type SnapshotHeader } from './file.ts';
 
 export type RefreshMode = 'auto' | 'full' | 'off';
@@ -47,16 +48,16 @@ export interface CachedReadOptions {
   maxAgeMs?: number;
   /** Defaults to SNAPSHOT_CLOCK_MARGIN_MS. */
   clockMarginMs?: number;
-  now?: () => number;
+  clock?: Pick<Clock, 'now'>;
   signal?: AbortSignal;
   onPage?: (done: number, total: number | undefined) => void;
   /** Told how the list was read, once at the end. */
   onReport?: (report: ListReadReport) => void;
 }
 
-/** The list's members in ascending id order, like ActiveCampaignApi.readListMembers, read as cheaply as is safe. */
-export async function* readListMembersCached(api: ActiveCampaignApi, o: CachedReadOptions): AsyncGenerator<AcListMember[]> {
-  const now = o.now ?? Date.now;
+/** The list's members in ascending id order, like ActiveCampaignReader.readListMembers, read as cheaply as is safe. */
+export async function* readListMembersCached(api: ActiveCampaignReader, o: CachedReadOptions): AsyncGenerator<AcListMember[]> {
+  const now = (): number => (o.clock ?? systemClock).now();
   const signal = o.signal !== undefined ? { signal: o.signal } : {};
   if (o.refresh === 'off') {
     let members = 0;
@@ -113,7 +114,7 @@ interface Changes {
   fetched: number;
 }
 
-async function readChanges(api: ActiveCampaignApi, listId: string, header: SnapshotHeader, signal: AbortSignal | undefined): Promise<Changes> {
+async function readChanges(api: ActiveCampaignReader, listId: string, header: SnapshotHeader, signal: AbortSignal | undefined): Promise<Changes> {
   const s = signal !== undefined ? { signal } : {};
   const updates = new Map<string, AcListMember>();
   const inactive = new Set<string>();

@@ -3,6 +3,7 @@
  * The `type` strings are part of the JSON vocabulary of `acsync watch --json`; `at` is epoch milliseconds.
  */
 import type { Diagnostic } from '../config/model.ts';
+import type { ErrorReport } from '../errors.ts';
 import type { EngineEvent } from '../events.ts';
 import type { ExportRunResult } from '../model.ts';
 
@@ -19,12 +20,8 @@ export interface WatchedExportInfo {
 }
 
 /** A run that finished with a user-facing problem: what went wrong and what to do. */
-export interface RunError {
-  message: string;
-  hint?: string;
-  file?: string;
-  line?: number;
-}
+/** Why a run failed: the user's, the remote's or our fault (engine/errors.ts). */
+export type RunError = ErrorReport;
 
 export interface ExportSummary {
   name: string;

@@ -3,7 +3,7 @@
  * clock, so tests fire a schedule by moving a fake clock rather than waiting for the wall clock.
  */
 import { Cron } from 'croner';
-import type { TimerClock, TimerHandle } from './clock.ts';
+import type { TimerClock, TimerHandle } from '../clock.ts';
 
 /** Node's setTimeout holds at most 2^31-1 ms (about 24.8 days; longer delays fire at once): longer waits re-arm. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -9,8 +9,9 @@ import { runAbortController } from '../abort.ts';
 import type { Config, Diagnostic, ExportConfig, LoadResult } from '../config/model.ts';
 import type { EventSink } from '../events.ts';
 import type { RunResult } from '../model.ts';
-import { systemClock, type TimerClock, type TimerHandle } from './clock.ts';
-import type { ExportSummary, RunError, RunReason, WatchEvent, WatchSink, WatchSummary, WatchedExportInfo } from './events.ts';
+import { systemClock, type TimerClock, type TimerHandle } from '../clock.ts';
+import { toErrorReport } from '../errors.ts';
+import type { ExportSummary, RunReason, WatchEvent, WatchSink, WatchSummary, WatchedExportInfo } from './events.ts';
 import { createChokidarWatcher, type FileEventKind, type FileWatcher, type FileWatcherFactory } from './file-watcher.ts';
 import { RunQueue, type RunState } from './run-queue.ts';
 import { localTimeZone, Schedule } from './schedule.ts';
@@ -29,7 +30,7 @@ export const DEBOUNCE_MAX_MS = 2_000;
  */
 export const SHUTDOWN_GRACE_MS = 30_000;
 
-/** The engine's entry point, as watch mode calls it (engine/run.ts `runExports`). */
+/** The engine's entry point, as watch mode calls it (engine/pipeline/run.ts `runExports`). */
 export type RunExportsFn = (
   config: Config,
   options: { mode: 'plan' | 'apply'; exports?: string[]; sink: EventSink; signal?: AbortSignal; env?: NodeJS.ProcessEnv },
@@ -263,10 +264,10 @@ export class WatchSession {
       const ok = r !== undefined && r.error === undefined && (r.failed ?? 0) === 0;
       event = { type: 'watch:run-done', at: this.now(), export: name, run, ok, durationMs: this.now() - started, ...(r !== undefined ? { result: r } : {}) };
       if (r?.error !== undefined) event.error = r.error;
-      else if (r === undefined) event.error = { message: `the engine returned no result for export '${name}'` };
+      else if (r === undefined) event.error = { kind: 'internal', message: `the engine returned no result for export '${name}'` };
     } catch (err) {
       // A failed run is reported and the watch goes on: the next change or schedule tries again.
-      event = { type: 'watch:run-done', at: this.now(), export: name, run, ok: false, durationMs: this.now() - started, error: runError(err) };
+      event = { type: 'watch:run-done', at: this.now(), export: name, run, ok: false, durationMs: this.now() - started, error: toErrorReport(err) };
     }
     const t = this.tallies.get(name);
     if (t !== undefined) {
@@ -385,14 +386,3 @@ function info(exp: ExportConfig): WatchedExportInfo {
   };
 }
 
-function runError(err: unknown): RunError {
-  if (err instanceof Error) {
-    const e = err as Error & { hint?: unknown; file?: unknown; line?: unknown };
-    const out: RunError = { message: e.message };
-    if (typeof e.hint === 'string') out.hint = e.hint;
-    if (typeof e.file === 'string') out.file = e.file;
-    if (typeof e.line === 'number') out.line = e.line;
-    return out;
-  }
-  return { message: String(err) };
-}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../engine/config/load.ts';
 import type { ExportPlan, RunResult } from '../../engine/model.ts';
-import { runExports } from '../../engine/run.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import { managedTag, unsubscribedTag } from '../../engine/tags.ts';
 import { ContractAccount, contractTarget, realAccountSkipReason, type ContractTarget } from './account.ts';
 

@@ -34,7 +34,10 @@ describe(`open questions (${realAccountSkipReason() === undefined ? 'real Active
     let file = process.env['ACSYNC_CONTRACT_RESULTS'];
     if (file === undefined || file === '') {
       if (real) file = path.resolve('docs/contract-results.md');
-      else file = path.join((tmp = await mkdtemp(path.join(os.tmpdir(), 'acsync-probes-'))), 'contract-results.md');
+      else {
+        tmp = await mkdtemp(path.join(os.tmpdir(), 'acsync-probes-'));
+        file = path.join(tmp, 'contract-results.md');
+      }
     }
     await writeFile(file, resultsTable(results, real ? 'a real ActiveCampaign account' : 'the emulator (reference profile)', new Date()));
     const table = await readFile(file, 'utf8');

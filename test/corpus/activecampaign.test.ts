@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import type { RunResult } from '../../engine/model.ts';
-import { runExports } from '../../engine/run.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
 import { startBrokenActiveCampaign, type BrokenServer, type CannedAnswer } from './broken-activecampaign.ts';
 

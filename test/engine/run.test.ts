@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { ExportPlan, RunResult } from '../../engine/model.ts';
-import { runExports } from '../../engine/run.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import { managedTag, unsubscribedTag } from '../../engine/tags.ts';
 import { csv, fastEmulator, listMembers, MovableClock, Workspace } from '../helpers/workspace.ts';
 

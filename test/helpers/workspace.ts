@@ -3,9 +3,13 @@
  * loopback with scaled-up limits (so the suite stays fast), and a way to read what the list holds over the
  * emulator's real HTTP API, as a person would look in ActiveCampaign.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../emulator/index.ts';
 import type { EmulatorOptions } from '../../emulator/types.ts';
 import { loadConfig } from '../../engine/config/load.ts';
@@ -20,6 +24,36 @@ export async function fastEmulator(options: EmulatorOptions = {}): Promise<Emula
 }
 
 /**
+ * The usual test setup: one fast emulator for the file, reset before each test, and a fresh workspace pointing at
+ * it for each test. Read `emulator` and `ws` inside tests (they are set by the hooks).
+ */
+export function withEmulatorWorkspace(options: EmulatorOptions = {}): { readonly emulator: EmulatorHandle; readonly ws: Workspace } {
+  let emulator: EmulatorHandle | undefined;
+  let ws: Workspace | undefined;
+  beforeAll(async () => {
+    emulator = await fastEmulator(options);
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+  beforeEach(async () => {
+    emulator!.reset();
+    ws = await Workspace.create(emulator!);
+  });
+  afterEach(async () => {
+    await ws?.dispose();
+  });
+  return {
+    get emulator() {
+      return emulator!;
+    },
+    get ws() {
+      return ws!;
+    },
+  };
+}
+
+/**
  * A clock for the emulator that tests move on instead of sleeping: ActiveCampaign's dates have one-second
  * resolution, and what acsync may do (a re-subscribe, engine/consent.ts) depends on which came first.
  */
@@ -29,6 +63,24 @@ export class MovableClock {
   advance(seconds: number): void {
     this.#offsetMs += seconds * 1000;
   }
+}
+
+const execFileP = promisify(execFile);
+const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The `result` of a CLI run with --json (one JSON object a line). */
+export function jsonResult<T>(stdout: string): T | undefined {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; result?: T })
+    .find((e) => e.type === 'result')?.result;
 }
 
 export interface ExportSpec {
@@ -101,6 +153,20 @@ export class Workspace {
     const r = await loadConfig(path.join(this.dir, 'acsync.yaml'), { cwd: this.dir });
     if (r.config === undefined) throw new Error(`test config invalid: ${JSON.stringify(r.diagnostics)}`);
     return r.config;
+  }
+
+  /**
+   * The real CLI in this workspace as a subprocess, as CI runs it (CI=true, no colour). `nodeArgs` go before the
+   * bin (e.g. `--import` of a module that plants a fault).
+   */
+  async cli(args: string[], o: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<CliRun> {
+    try {
+      const r = await execFileP(process.execPath, [...(o.nodeArgs ?? []), BIN, ...args], { cwd: this.dir, env: { ...this.env, CI: 'true', NO_COLOR: '1', ...o.env } });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
   }
 
   async dispose(): Promise<void> {

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { acTime, unsubscribedByAcsync } from '../../engine/consent.ts';
-import { applyPlanned, planExports, selectExports } from '../../engine/run.ts';
+import { applyRun, planRun } from '../../engine/pipeline/run.ts';
 import { unsubscribedTag } from '../../engine/tags.ts';
 import { csv, fastEmulator, listMembers, MovableClock, Workspace } from '../helpers/workspace.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
@@ -134,8 +134,8 @@ describe('an opt-out is never re-subscribed', { timeout: 90_000 }, () => {
     await ws.write('seg.csv', csv(PEOPLE));
     const config = await ws.load();
     const options = { mode: 'apply' as const, sink: () => {}, env: ws.env };
-    const planned = await planExports(config, selectExports(config), options);
-    expect(planned[0]!.planned!.plan.counts.resubscribe).toBe(1);
+    const planned = await planRun(config, options);
+    expect(planned.outcomes[0]!.planned!.plan.counts.resubscribe).toBe(1);
 
     // Between the plan and the apply, Dan re-subscribes through a form and unsubscribes himself.
     clock.advance(HOUR);
@@ -143,7 +143,7 @@ describe('an opt-out is never re-subscribed', { timeout: 90_000 }, () => {
     clock.advance(HOUR);
     emulator.marketer.unsubscribe({ email: DAN }, 1);
 
-    const result = await applyPlanned(planned, options);
+    const result = await applyRun(planned, options);
     expect(result.exports[0]!.failures).toEqual([
       { email: DAN, action: 'resubscribe', reason: expect.stringContaining("not re-subscribed: ActiveCampaign now shows a subscribe or unsubscribe after acsync's own unsubscribe") },
     ]);

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { runExports } from '../../engine/run.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import { managedTag, unsubscribedTag } from '../../engine/tags.ts';
 import { csv, Workspace } from '../helpers/workspace.ts';
 

@@ -13,7 +13,7 @@
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import type { FaultConfig } from '../../emulator/types.ts';
 import type { RunResult } from '../../engine/model.ts';
-import { runExports } from '../../engine/run.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import { managedTag, unsubscribedTag } from '../../engine/tags.ts';
 import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
 import { mulberry32 as prng } from '../../emulator/prng.ts';

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import type { RunResult } from '../../engine/model.ts';
-import { runExports } from '../../engine/run.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import { managedTag } from '../../engine/tags.ts';
 import { csv, fastEmulator, listMembers, Workspace, type ExportSpec } from '../helpers/workspace.ts';
 import { runCliInProcess } from '../helpers/cli.ts';

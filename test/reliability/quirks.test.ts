@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { QUIRK_NAMES, type QuirkName, type QuirksOption } from '../../emulator/quirks.ts';
 import { startEmulator } from '../../emulator/index.ts';
-import { runExports } from '../../engine/run.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import { unsubscribedTag } from '../../engine/tags.ts';
 import { csv, FAST_LIMITS, fastEmulator, listMembers, MovableClock, Workspace } from '../helpers/workspace.ts';
 import { crashTrial } from './crash-trial.ts';
@@ -18,7 +18,7 @@ import { runFaultScenario } from './fault-scenario.ts';
  * Sideloads are 20 kB a contact here (the 120 kB default is tested through the client) to keep the suite quick.
  */
 const SUITE_OFF: QuirkName[] = ['sdateOnEveryChange', 'exclusionList'];
-export const SUITE_QUIRKS: QuirksOption = {
+const SUITE_QUIRKS: QuirksOption = {
   ...Object.fromEntries(QUIRK_NAMES.filter((q) => !SUITE_OFF.includes(q)).map((q) => [q, true])),
   sideloadBytesPerContact: 20_000,
 };

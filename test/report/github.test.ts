@@ -42,7 +42,7 @@ const result: RunResult = {
   exports: [
     { export: 'vip-customers', connection: 'contoso', listId: '3', plan: VIP_PLAN, durationMs: 10 },
     { export: 'lapsed-buyers', connection: 'contoso', listId: '7', plan: QUIET_PLAN, durationMs: 10 },
-    { export: 'broken|pipe', connection: 'contoso', listId: '9', error: { message: 'list 9 not found', hint: 'check listId' }, durationMs: 10 },
+    { export: 'broken|pipe', connection: 'contoso', listId: '9', error: { kind: 'remote', message: 'list 9 not found', hint: 'check listId' }, durationMs: 10 },
   ],
 };
 

@@ -68,7 +68,7 @@ describe('lines reporter', () => {
       exports: [
         { export: 'vip-customers', connection: 'contoso', listId: '3', plan: VIP_PLAN, durationMs: 5 },
         { export: 'lapsed-buyers', connection: 'contoso', listId: '7', plan: QUIET_PLAN, durationMs: 5 },
-        { export: 'broken', connection: 'contoso', listId: '9', error: { message: 'list 9 not found', hint: 'check listId' }, durationMs: 5 },
+        { export: 'broken', connection: 'contoso', listId: '9', error: { kind: 'remote', message: 'list 9 not found', hint: 'check listId' }, durationMs: 5 },
       ],
     });
     await reporter.close();

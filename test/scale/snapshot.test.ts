@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import type { ExportPlan } from '../../engine/model.ts';
-import { runExports } from '../../engine/run.ts';
+import { runExports } from '../../engine/pipeline/run.ts';
 import { cacheDirFor, snapshotPath } from '../../engine/snapshot/file.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { managedTag } from '../../engine/tags.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MappingConfig } from '../../engine/config/model.ts';
 import { readDesiredContacts } from '../../engine/segment/desired.ts';
+import { FileSegmentSource } from '../../engine/segment/file-source.ts';
 import { emailProblem, mappedColumns, normalizeProfile } from '../../engine/segment/normalize.ts';
 import { SegmentError } from '../../engine/segment/read.ts';
 import { scratch } from './helpers.ts';
@@ -71,7 +72,7 @@ describe('readDesiredContacts', () => {
 
   it('normalises every row of the segment in order', async () => {
     const out = [];
-    for await (const batch of readDesiredContacts(file('s.csv', csv), mapping)) out.push(...batch);
+    for await (const batch of readDesiredContacts(new FileSegmentSource(file('s.csv', csv)), mapping)) out.push(...batch);
     expect(out.map((c) => [c.row, 'reasonCode' in c ? c.reasonCode : c.key])).toEqual([
       [2, 'a@x.com'],
       [3, 'invalid-email'],
@@ -82,7 +83,7 @@ describe('readDesiredContacts', () => {
   it('refuses a segment over the profile limit, naming the line of the first profile too many', async () => {
     const path = file('s2.csv', csv);
     const run = async () => {
-      for await (const batch of readDesiredContacts(path, mapping, { maxProfiles: 3, displayFile: 'seg.csv' })) void batch;
+      for await (const batch of readDesiredContacts(new FileSegmentSource(path, 'seg.csv'), mapping, { maxProfiles: 3 })) void batch;
     };
     await expect(run()).rejects.toThrow(SegmentError);
     await expect(run()).rejects.toMatchObject({
@@ -92,7 +93,7 @@ describe('readDesiredContacts', () => {
       hint: expect.stringMatching(/split the segment into several exports/),
     });
     let n = 0;
-    for await (const batch of readDesiredContacts(path, mapping, { maxProfiles: 4 })) n += batch.length;
+    for await (const batch of readDesiredContacts(new FileSegmentSource(path), mapping, { maxProfiles: 4 })) n += batch.length;
     expect(n).toBe(4);
   });
 });

@@ -93,7 +93,7 @@ describe('WatchView', () => {
       { type: 'watch:run-start', at: T0, export: 'vip', reasons: ['initial'], run: 1 },
       { type: 'apply:start', export: 'vip', total: 40 },
       { type: 'watch:run-start', at: T0, export: 'lapsed', reasons: ['initial'], run: 2 },
-      { type: 'watch:run-done', at: T0 + 1200, export: 'lapsed', run: 2, ok: false, durationMs: 1200, error: { message: 'connect ECONNREFUSED', hint: 'is the emulator running?' } },
+      { type: 'watch:run-done', at: T0 + 1200, export: 'lapsed', run: 2, ok: false, durationMs: 1200, error: { kind: 'remote', message: 'connect ECONNREFUSED', hint: 'is the emulator running?' } },
     ]);
     const out = frame(s, T0 + 5 * 60_000 + 4_000, ['08:00:01 acsync.yaml reloaded: no export changed']);
     expect(out).toContain('acsync watch · acsync.yaml · applying changes');

@@ -1,6 +1,6 @@
 /** Test doubles for watch mode's effects: a manual clock, a file watcher driven by hand, a controllable run. */
 import type { Config, ExportConfig, LoadResult } from '../../engine/config/model.ts';
-import type { TimerClock, TimerHandle } from '../../engine/watch/clock.ts';
+import type { TimerClock, TimerHandle } from '../../engine/clock.ts';
 import type { WatchSessionEvent } from '../../engine/watch/events.ts';
 import type { FileEventKind, FileWatcher, FileWatcherFactory } from '../../engine/watch/file-watcher.ts';
 import type { RunExportsFn } from '../../engine/watch/session.ts';

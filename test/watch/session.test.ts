@@ -115,11 +115,11 @@ describe('watch session: file changes', () => {
   it('a failed run (thrown or reported) is reported and the watch goes on', async () => {
     const { runs, write, events, session } = await setup();
     await write(VIP);
-    runs.finish('vip', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { hint: 'is ActiveCampaign reachable?' }));
+    runs.finish('vip', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { fault: 'remote', hint: 'is ActiveCampaign reachable?' }));
     await session.settled();
     await write(VIP);
     const bad = okResult('vip');
-    bad.exports[0]!.error = { message: 'segments/vip.csv:3: not valid CSV', file: 'segments/vip.csv', line: 3 };
+    bad.exports[0]!.error = { kind: 'user', message: 'segments/vip.csv:3: not valid CSV', file: 'segments/vip.csv', line: 3 };
     delete bad.exports[0]!.applied;
     runs.finish('vip', bad);
     await session.settled();

@@ -1,0 +1,24 @@
+/** The unrolled hot paths (normaliser, planner, payloads) handle every standard field of the descriptor table. */
+import { describe, expect, it } from 'vitest';
+import { toEntry, toSyncContact } from '../../engine/apply/payloads.ts';
+import { STANDARD_FIELDS } from '../../engine/contact-fields.ts';
+import type { MappingConfig } from '../../engine/config/model.ts';
+import { diffFields } from '../../engine/plan.ts';
+import { normalizeProfile } from '../../engine/segment/normalize.ts';
+
+describe.each(STANDARD_FIELDS)('standard field $name', (f) => {
+  const mapping: MappingConfig = { email: 'E', [f.name]: 'COL', fields: {} };
+  const value = f.name === 'phone' ? '+351 912 345 678' : 'Zoë';
+
+  it('is read from its mapped column', () => {
+    expect(normalizeProfile({ E: 'a@x.example', COL: value }, mapping, 2)).toMatchObject({ [f.name]: value });
+  });
+  it('is compared by the planner', () => {
+    expect(diffFields({ email: 'a@x.example', key: 'a@x.example', row: 2, [f.name]: value }, { email: 'a@x.example' })).toEqual([{ field: f.name, after: value }]);
+  });
+  it('is sent under its bulk and API names', () => {
+    const change = { action: 'update' as const, email: 'a@x.example', key: 'a@x.example', after: { email: 'a@x.example', [f.name]: value } };
+    expect(toEntry({ listId: '1', fieldIds: new Map() }, change).contact).toMatchObject({ [f.bulk]: value });
+    expect(toSyncContact(change, new Map())).toMatchObject({ [f.api]: value });
+  });
+});
