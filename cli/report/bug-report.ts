@@ -5,7 +5,10 @@ import type { ErrorReport } from '../../engine/errors.ts';
 /** The issue tracker from package.json (`bugs`, else a GitHub `repository`), if it names one. */
 export function bugsUrl(): string | undefined {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bugs?: string | { url?: string }; repository?: string | { url?: string } };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      bugs?: string | { url?: string };
+      repository?: string | { url?: string };
+    };
     const bugs = typeof pkg.bugs === 'string' ? pkg.bugs : pkg.bugs?.url;
     if (bugs !== undefined && bugs !== '') return bugs;
     const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;

@@ -137,24 +137,28 @@ describe('acsync watch against the emulator', () => {
     E2E_TIMEOUT_MS,
   );
 
-  it('a run that cannot plan writes nothing and reports what `acsync apply` reports for the same export', async () => {
-    // Watch runs each export as its own run (as `acsync apply --export NAME` would): the engine's rule, nothing
-    // written while a selected export cannot plan, holds for each run (engine/pipeline/run.ts).
-    await ws.write('good.csv', csv([['ana@contoso.example', 'Ana']]));
-    await ws.write('broken.csv', 'Mail,First\nben@contoso.example,Ben\n');
-    await ws.config([
-      { name: 'good', segment: 'good.csv', listId: 1, fields: false },
-      { name: 'broken', segment: 'broken.csv', listId: 2, fields: false },
-    ]);
-    const s = await start();
-    await eventually(() => (runsDone().length === 2 ? true : undefined), 'both initial runs');
-    await s.settled();
-    const broken = runsDone().find((r) => r.export === 'broken')!;
-    const apply = await runExports(await ws.load(), { mode: 'apply', exports: ['broken'], sink: () => {}, env: ws.env });
-    expect(broken.ok).toBe(false);
-    expect(broken.error).toEqual(apply.exports[0]!.error);
-    expect(broken.error).toMatchObject({ kind: 'user', line: 1 });
-    expect(await listMembers(emulator, 2)).toEqual([]);
-    expect(runsDone().find((r) => r.export === 'good')).toMatchObject({ ok: true, result: { applied: 1 } });
-  }, E2E_TIMEOUT_MS);
+  it(
+    'a run that cannot plan writes nothing and reports what `acsync apply` reports for the same export',
+    async () => {
+      // Watch runs each export as its own run (as `acsync apply --export NAME` would): the engine's rule, nothing
+      // written while a selected export cannot plan, holds for each run (engine/pipeline/run.ts).
+      await ws.write('good.csv', csv([['ana@contoso.example', 'Ana']]));
+      await ws.write('broken.csv', 'Mail,First\nben@contoso.example,Ben\n');
+      await ws.config([
+        { name: 'good', segment: 'good.csv', listId: 1, fields: false },
+        { name: 'broken', segment: 'broken.csv', listId: 2, fields: false },
+      ]);
+      const s = await start();
+      await eventually(() => (runsDone().length === 2 ? true : undefined), 'both initial runs');
+      await s.settled();
+      const broken = runsDone().find((r) => r.export === 'broken')!;
+      const apply = await runExports(await ws.load(), { mode: 'apply', exports: ['broken'], sink: () => {}, env: ws.env });
+      expect(broken.ok).toBe(false);
+      expect(broken.error).toEqual(apply.exports[0]!.error);
+      expect(broken.error).toMatchObject({ kind: 'user', line: 1 });
+      expect(await listMembers(emulator, 2)).toEqual([]);
+      expect(runsDone().find((r) => r.export === 'good')).toMatchObject({ ok: true, result: { applied: 1 } });
+    },
+    E2E_TIMEOUT_MS,
+  );
 });
