@@ -121,6 +121,12 @@ export class LinesReporter implements Reporter {
         else if (n === CHANGES_SHOWN_PER_KIND + 1) this.err(p('dim', `  ${e.export}: more failures; all of them are listed at the end`));
         break;
       }
+      case 'batch:waiting':
+        // ActiveCampaign gives no ETA for its import queue: say how long it has been, never a guess.
+        this.err(
+          `${e.export}: batch ${e.id} ${e.status === 'waiting' ? 'queued' : e.status} at ActiveCampaign for ${formatDuration(e.waitedMs)}${e.outstanding !== undefined ? ` (${num(e.outstanding)} batches outstanding in the account)` : ''}`,
+        );
+        break;
       case 'ratelimit:wait':
         if (e.reason !== 'budget')
           this.err(`${p('yellow', 'rate limited')} by ActiveCampaign on ${e.connection}: waiting ${formatDuration(e.ms)} (${e.reason})`);

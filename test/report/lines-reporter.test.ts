@@ -28,6 +28,21 @@ describe('lines reporter', () => {
     vi.useRealTimers();
   });
 
+  it('says how long a batch has been queued at ActiveCampaign, never an ETA', () => {
+    const { stderr, reporter } = setup();
+    reporter.event({
+      type: 'batch:waiting',
+      export: 'vip-customers',
+      id: 'vip-customers#3',
+      batchId: 'b-1',
+      waitedMs: 360_000,
+      status: 'waiting',
+      outstanding: 333,
+    });
+    expect(stderr.lines().at(-1)).toBe('vip-customers: batch vip-customers#3 queued at ActiveCampaign for 6m 00s (333 batches outstanding in the account)');
+    expect(stderr.lines().join('\n')).not.toMatch(/ETA/);
+  });
+
   it('prints a heartbeat every 10 s while an export is at work, and stops when it is done', async () => {
     const { stderr, reporter } = setup();
     reporter.event({ type: 'plan:start', export: 'vip-customers', connection: 'contoso', listId: '3' });

@@ -10,17 +10,22 @@ import { runExports } from '../../engine/pipeline/run.ts';
 import { cacheDirFor, snapshotPath } from '../../engine/snapshot/file.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { managedTag } from '../../engine/tags.ts';
-import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { csv, fastEmulator, MovableClock, Workspace } from '../helpers/workspace.ts';
 
 const MEMBERS = 600;
-/** Above the snapshot's minimum clock margin (2 s, udate has one-second resolution). */
-const SETTLE_MS = 2_300;
+/**
+ * How long before the first plan the list was seeded, on the emulator's clock: a real list's contacts are older
+ * than any margin the incremental read keeps (the snapshot's 2 s, and the second earlier that filters[updated_after]
+ * is sent at, engine/activecampaign/read-members.ts). Moving the emulator's clock replaces a sleep.
+ */
+const SEEDED_AGO_S = 60;
+const clock = new MovableClock();
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
 beforeAll(async () => {
-  emulator = await fastEmulator();
+  emulator = await fastEmulator({ now: clock.now });
 });
 afterAll(async () => {
   await emulator.stop();
@@ -38,6 +43,7 @@ const tier = (i: number) => (i % 3 === 0 ? 'Gold' : 'Silver');
 
 /** A list acsync already manages, and a segment with 1% of it changed, one newcomer and one leaver. */
 async function setUp(): Promise<void> {
+  clock.advance(-SEEDED_AGO_S);
   emulator.seed({
     contacts: Array.from({ length: MEMBERS }, (_, i) => ({
       email: email(i),
@@ -55,7 +61,7 @@ async function setUp(): Promise<void> {
   await ws.write('seg.csv', csv(rows));
   await ws.config([{ segment: 'seg.csv', onLeave: 'unsubscribe' }]);
   // Seeded contacts must be older than the snapshot's clock margin, as a real list's are.
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  clock.advance(SEEDED_AGO_S);
 }
 
 const contactReads = (): number => emulator.stats().byEndpoint['GET /api/3/contacts'] ?? 0;
