@@ -64,8 +64,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   if (saved !== undefined && parsed.values.config === undefined) flags.config = saved.config.file;
   const config = await loadOrReport(flags.config, configReporter, io);
+  if (config === undefined) {
+    await configReporter.close();
+    return 1;
+  }
+  // Approval is needed unless a saved plan or --auto-approve gives it: without a terminal to ask in, say so now,
+  // before a plan that can take half an hour on a large list, and before any request.
+  const interactive = io.isTTY.stdin && io.isTTY.stderr && !flags.json;
+  if (saved === undefined && parsed.values['auto-approve'] !== true && !interactive) {
+    configReporter.notice(`acsync apply: ${NO_TTY_MESSAGE}`);
+    await configReporter.close();
+    return 1;
+  }
+
   await configReporter.close();
-  if (config === undefined) return 1;
 
   const controller = runAbortController();
   const tally = new ApplyTally();
@@ -106,12 +118,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 1;
     }
     if (!someExportFailedToPlan(run) && changesPending(run) && !run.fromSavedPlan && parsed.values['auto-approve'] !== true) {
-      const interactive = io.isTTY.stdin && io.isTTY.stderr && !flags.json;
-      if (!interactive) {
-        await reporter.close();
-        reporter.notice(`acsync apply: ${NO_TTY_MESSAGE}`);
-        return 1;
-      }
       const answer = await confirm('Apply these changes to ActiveCampaign?', { stdin: io.stdin, stdout: io.stderr });
       if (answer !== 'yes') {
         await reporter.close();

@@ -68,9 +68,12 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
   });
 
   it('refuses to apply without a terminal or --auto-approve, and writes nothing', async () => {
+    const before = JSON.stringify(emulator.stats().byEndpoint);
     const r = await sub(['apply']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--auto-approve');
+    // Refused before planning: not one request (a large list would otherwise be read in full first).
+    expect(JSON.stringify(emulator.stats().byEndpoint)).toBe(before);
     expect(await listMembers(emulator, 1)).toHaveLength(0);
   });
 
