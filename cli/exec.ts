@@ -3,6 +3,7 @@
  * reporter for the command's I/O, loading the config (its diagnostics through that reporter), and turning a
  * RunResult into an exit code.
  */
+import { closest } from './suggest.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../engine/config/load.ts';
 import type { Config } from '../engine/config/model.ts';
@@ -15,8 +16,8 @@ import { REFRESH_MODES, type RefreshMode } from '../engine/snapshot/read-list.ts
 /** `--refresh` for the commands that read lists (plan, apply, watch). */
 export const REFRESH_OPTION = { refresh: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 
-export const REFRESH_HELP = `      --refresh MODE      how lists are read: auto (default: through the local snapshot when it is fresh),
-                          full (read every member and rewrite the snapshot), off (every member, no snapshot)`;
+export const REFRESH_HELP = `      --refresh MODE            how lists are read: auto (default: through the local snapshot when it is fresh),
+                                full (read every member and rewrite the snapshot), off (every member, no snapshot)`;
 
 /** The --refresh value, or undefined when not given (then ACSYNC_REFRESH, then auto). */
 export function refreshFlag(values: Record<string, unknown>): RefreshMode | undefined {
@@ -39,14 +40,15 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
-export const COMMON_HELP = `  -c, --config PATH       the config file (default: ./acsync.yaml)
-      --export NAME       only this export (repeatable); default: every enabled export
-      --json              one JSON event per line on stdout (see cli/report/JSON-EVENTS.md)
-      --full              list every change (long lists are cut to the first 20 per kind)
-      --no-color          no colour (also when NO_COLOR is set)
-      --mask-emails       show a***@contoso.example in every output (default in CI: see the README)
-      --no-mask-emails    show emails in full
-  -h, --help              this help`;
+export const COMMON_HELP = `Common options:
+  -c, --config PATH             the config file (default: ./acsync.yaml)
+      --export NAME             only this export (repeatable); default: every enabled export
+      --json                    one JSON event per line on stdout (see cli/report/JSON-EVENTS.md)
+      --full                    list every change (long lists are cut to the first 20 per kind)
+      --no-color                no colour (also when NO_COLOR is set)
+      --mask-emails             show a***@contoso.example in every output (default in CI: see the README)
+      --no-mask-emails          show emails in full
+  -h, --help                    this help`;
 
 export interface CommonFlags {
   config: string;
@@ -62,11 +64,53 @@ export class UsageError extends Error {}
 
 /** Parses argv with the common options plus the command's own; unknown flags are a UsageError. */
 export function parseCommand<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], extra: T, allowPositionals = false) {
+  const options = { ...COMMON_OPTIONS, ...extra };
+  const longNames = Object.keys(options);
   try {
-    return parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...extra }, allowPositionals, strict: true });
+    return parseArgs({ args: terraformSpellings(argv), options, allowPositionals, strict: true });
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(usageMessage(err, longNames));
   }
+}
+
+/**
+ * Terraform's single-dash spellings of long options (`-auto-approve`, `-out=plan.json`, `-detailed-exitcode`), which
+ * our users type from habit, read as the double-dash ones. A single letter (`-c FILE`) stays a short option;
+ * nothing after `--` is touched.
+ */
+export function terraformSpellings(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  let rest = false;
+  for (const arg of argv) {
+    if (rest || arg === '--') {
+      rest = true;
+      out.push(arg);
+      continue;
+    }
+    // A single dash and a word is a long option as Terraform spells it, known or not (an unknown one is then
+    // reported whole, "-out", not as the short option "-o").
+    const m = /^-([a-z][a-z-]+)(=.*)?$/.exec(arg);
+    out.push(m !== null ? `--${m[1]!}${m[2] ?? ''}` : arg);
+  }
+  return out;
+}
+
+/** node:util's parse errors in our words: what was wrong, and the option that was probably meant. */
+function usageMessage(err: unknown, longNames: readonly string[]): string {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const typed = /'(-[^']*)'/.exec(message)?.[1] ?? '';
+    const name = typed.replace(/^-+/, '').replace(/=.*$/, '');
+    const meant = closest(name, longNames);
+    return `unknown option ${typed}${meant !== undefined ? `; did you mean --${meant}?` : ''}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const typed = /'([^']*)'/.exec(message)?.[1];
+    return typed === undefined ? 'this command takes no arguments' : `unexpected argument '${typed}'`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return message.replace(/^Option '([^']+)'/, 'option $1').replace(/\.$/, '');
+  return message;
 }
 
 export function commonFlags(values: Record<string, unknown>, env: NodeJS.ProcessEnv): CommonFlags {

@@ -7,6 +7,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { processIo, type CliIo } from './io.ts';
+import { closest } from './suggest.ts';
 import { pleaseReportLine } from './report/bug-report.ts';
 
 export interface CommandModule {
@@ -46,6 +47,10 @@ export function usage(): string {
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined && COMMANDS[rest[0]] !== undefined) {
+    // `acsync help plan` is `acsync plan --help`.
+    return main([rest[0], '--help'], io);
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(usage() + '\n');
     return name === undefined ? 1 : 0;
@@ -58,7 +63,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
   const entry = COMMANDS[name];
   if (entry === undefined) {
-    io.stderr.write(`acsync: unknown command '${name}'\n\n${usage()}\n`);
+    const meant = closest(name.replace(/^-+/, ''), Object.keys(COMMANDS));
+    io.stderr.write(`acsync: unknown command '${name}'${meant !== undefined ? `; did you mean '${meant}'?` : ''}\n\n${usage()}\n`);
     return 1;
   }
   const mod = await entry.load();

@@ -21,11 +21,14 @@ With PLAN_FILE (from \`acsync plan --out\`), applies exactly that plan without a
 any write when the config, a segment file or the ActiveCampaign list changed since it was made.
 
 Options:
-${COMMON_HELP}
       --auto-approve            do not ask for confirmation (needed without a terminal)
       --allow-mass-unsubscribe  apply even when an export would unsubscribe more than its maxUnsubscribe,
                                 or when its segment is empty or shrank by more than half
 ${REFRESH_HELP}
+
+${COMMON_HELP}
+
+Terraform's spellings work too: -auto-approve.
 `;
 
 /** How long SIGINT waits for batches already sent before giving up on them (ACSYNC_STOP_GRACE, in seconds, changes it). */

@@ -25,12 +25,15 @@ Reads each enabled export's segment file and its ActiveCampaign list, and shows 
 who is created, updated, subscribed, re-subscribed, unsubscribed, left alone or skipped, and why.
 
 Options:
-${COMMON_HELP}
-      --detailed-exitcode exit 0: no changes, 2: changes pending, 1: error (as terraform does)
-      --out FILE          save the plan (JSON, mode 0600: it holds personal data) for \`acsync apply FILE\`
-      --pr-comment        on GitHub Actions (pull_request events): the plan as one comment on the pull request,
-                          updated on every push; always masked (needs GITHUB_TOKEN with pull-requests: write)
+      --detailed-exitcode       exit 0: no changes, 2: changes pending, 1: error (as terraform does)
+      --out FILE                save the plan (JSON, mode 0600: it holds personal data) for \`acsync apply FILE\`
+      --pr-comment              on GitHub Actions (pull_request events): the plan as one comment on the pull request,
+                                updated on every push; always masked (needs GITHUB_TOKEN with pull-requests: write)
 ${REFRESH_HELP}
+
+${COMMON_HELP}
+
+Terraform's spellings work too: -out=FILE, -detailed-exitcode.
 `;
 
 const parse = (argv: string[]) =>

@@ -49,7 +49,7 @@ Options:
       --json          one JSON event per line on stdout (watch:* events and the engine's events)
       --no-color      no colours (also when NO_COLOR is set)
       --mask-emails   show a***@contoso.example in the output (default when CI is set)
-      --no-mask-emails  show emails in full
+      --no-mask-emails show emails in full
   -h, --help          this help
 
 Output: an updating screen on stderr in a terminal; otherwise append-only lines: the result of each run and the
