@@ -96,6 +96,13 @@ export interface ExportPlan {
   /** Every change except noop (noops are only counted: a 1M-contact list with no changes stays small). */
   changes: Change[];
   counts: ChangeCounts;
+  /**
+   * Contacts acsync subscribed that left the segment and stay on the list because of `onLeave: keep` (counted as
+   * unchanged): the plan says so instead of "the list matches the segment".
+   */
+  leftKept?: number;
+  /** What will stop `apply` for this export (a safety guard) and how to pass it, known at plan time. */
+  blockedBy?: string[];
 }
 
 export function emptyCounts(): ChangeCounts {

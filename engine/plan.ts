@@ -134,11 +134,15 @@ export class Planner {
     if (this.#finished) throw new Error('Planner.finish() called twice');
     this.#finished = true;
     const leavers: ObservedContact[] = [];
+    let leftKept = 0;
     for (let i = 0; i < this.#observed.length; i++) {
       if (this.#claimedBy[i] !== 0) continue;
       const o = this.#observed[i]!;
-      if (this.#opts.onLeave === 'keep' || o.listStatus === 2 || o.listStatus === 3) this.#counts.noop++;
-      else leavers.push(o);
+      if (o.listStatus === 2 || o.listStatus === 3) this.#counts.noop++;
+      else if (this.#opts.onLeave === 'keep') {
+        this.#counts.noop++;
+        if (o.managed) leftKept++;
+      } else leavers.push(o);
     }
     leavers.sort(byId);
     for (const o of leavers) {
@@ -147,7 +151,9 @@ export class Planner {
       else this.#record({ action: 'skip', ...base, reasonCode: 'not-managed', reason: REASONS.notManaged });
     }
     const { export: name, connection, listId } = this.#opts;
-    return { export: name, connection, listId, changes: this.#changes, counts: this.#counts };
+    const plan: ExportPlan = { export: name, connection, listId, changes: this.#changes, counts: this.#counts };
+    if (leftKept > 0) plan.leftKept = leftKept;
+    return plan;
   }
 
   #newcomer(d: DesiredContact): void {

@@ -119,8 +119,23 @@ export function renderExportPlan(plan: ExportPlan, opts: PlanTextOptions): strin
     });
     if (g.hidden > 0) lines.push(p('dim', `    … and ${num(g.hidden)} more (use --full)`));
   }
-  if (groups.length === 0) lines.push(p('dim', '  no changes: the list matches the segment'));
+  if (groups.length === 0) lines.push(p('dim', `  ${noChangesLine(plan)}`));
+  else if (plan.leftKept !== undefined) lines.push('', p('dim', `  ${leftKeptLine(plan.leftKept)}`));
+  for (const problem of plan.blockedBy ?? [])
+    lines.push('', `  ${p(['bold', 'red'], '!')} ${p('red', `apply will refuse this export: ${problem}`)}`, `    ${BLOCKED_HINT}`);
   return lines.join('\n');
+}
+
+/** How to pass a guard, shown under each one the plan already knows will stop apply. */
+export const BLOCKED_HINT = 'check the segment; if it is right, run apply with --allow-mass-unsubscribe';
+
+/** The line of an export with no changes: the list matches, or some left and are kept on purpose. */
+export function noChangesLine(plan: Pick<ExportPlan, 'leftKept'>): string {
+  return plan.leftKept === undefined ? 'no changes: the list matches the segment' : `no changes: ${leftKeptLine(plan.leftKept)}`;
+}
+
+export function leftKeptLine(n: number): string {
+  return `${num(n)} ${n === 1 ? 'contact' : 'contacts'} acsync subscribed left the segment and ${n === 1 ? 'stays' : 'stay'} on the list (onLeave: keep)`;
 }
 
 /** Beyond this, emails are not padded: one very long address should not push every note off the screen. */

@@ -5,7 +5,7 @@ import { Box, Text } from 'ink';
 import type { Change, ExportPlan } from '../../engine/model.ts';
 import { ACTION_LOOK, LISTED_ACTIONS } from '../report/actions.ts';
 import { emailShower, maskFieldChange } from '../report/mask.ts';
-import { changeNote, connectionLabel, groupChanges, num } from '../report/plan-text.ts';
+import { BLOCKED_HINT, changeNote, connectionLabel, groupChanges, leftKeptLine, noChangesLine, num } from '../report/plan-text.ts';
 import { FieldDiff } from './FieldDiff.tsx';
 
 export interface PlanViewOptions {
@@ -46,7 +46,24 @@ export function ExportPlanView({ plan, options }: { plan: ExportPlan; options: P
           </Box>
         );
       })}
-      {groups.length === 0 ? <Text dimColor>  no changes: the list matches the segment</Text> : null}
+      {groups.length === 0 ? <Text dimColor>  {noChangesLine(plan)}</Text> : null}
+      {groups.length > 0 && plan.leftKept !== undefined ? (
+        <Box marginTop={1}>
+          <Text dimColor>  {leftKeptLine(plan.leftKept)}</Text>
+        </Box>
+      ) : null}
+      {(plan.blockedBy ?? []).map((problem) => (
+        <Box key={problem} flexDirection="column" marginTop={1}>
+          <Text>
+            {'  '}
+            <Text bold color="red">
+              !
+            </Text>{' '}
+            <Text color="red">apply will refuse this export: {problem}</Text>
+          </Text>
+          <Text>    {BLOCKED_HINT}</Text>
+        </Box>
+      ))}
     </Box>
   );
 }

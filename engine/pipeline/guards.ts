@@ -2,7 +2,7 @@
 import type { PlannedExport } from './types.ts';
 
 /** What stops this export's apply (empty: it may go), unless the user allows mass unsubscribes. */
-export function guardProblems(p: PlannedExport): string[] {
+export function guardProblems(p: Pick<PlannedExport, 'config' | 'plan' | 'managedActive' | 'segmentSize'>): string[] {
   const problems: string[] = [];
   const unsub = p.plan.counts.unsubscribe;
   if (unsub > 0 && p.managedActive > 0 && unsub > p.config.maxUnsubscribe * p.managedActive) {

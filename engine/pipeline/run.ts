@@ -23,6 +23,7 @@ import { hasChanges, type ExportRunResult, type RunResult } from '../model.ts';
 import { checkSavedPlan, type SavedPlan } from '../saved-plan.ts';
 import { applyExport } from './apply-export.ts';
 import { checkLocal } from './check-local.ts';
+import { guardProblems } from './guards.ts';
 import { segmentRoots } from '../segment/locate.ts';
 import { connect } from './connect.ts';
 import { observeList } from './observe-list.ts';
@@ -72,6 +73,9 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   });
   const desired = readSegment(source, exp, sink);
   const { plan, segmentSize } = await planExportChanges({ config, exp, connection, observed: list.observed, desired });
+  // The guards apply will run, run now: a plan that apply would refuse says so, and how to pass it.
+  const blockedBy = guardProblems({ config: exp, plan, managedActive: list.managedActive, segmentSize });
+  if (blockedBy.length > 0 && hasChanges(plan)) plan.blockedBy = blockedBy;
   sink({ type: 'plan:done', export: exp.name, plan });
   return {
     config: exp,
