@@ -23,7 +23,12 @@ export function PlanSummaryView({ plans, connectionNames, unplanned = 0 }: { pla
   // A wrapped table is unreadable: in a narrow terminal the column titles shrink to the action symbols, and then the
   // connection goes (each export's header above already names it).
   let lines = table(actions.map((a) => ACTION_LOOK[a].title), true);
-  if (!fits(lines)) lines = table(symbols, true);
+  let legend: string | undefined;
+  if (!fits(lines)) {
+    lines = table(symbols, true);
+    // Symbols alone say nothing to a first-time reader: a legend under the table, one line.
+    legend = actions.map((a) => `${ACTION_LOOK[a].symbol} ${ACTION_LOOK[a].title}`).join('  ');
+  }
   if (!fits(lines)) lines = table(symbols, false);
   const [head = '', ...rows] = lines;
   const sentence = planSentence(plans, unplanned);
@@ -33,6 +38,7 @@ export function PlanSummaryView({ plans, connectionNames, unplanned = 0 }: { pla
       {rows.map((r, i) => (
         <Text key={i}>  {r}</Text>
       ))}
+      {legend !== undefined ? <Text dimColor>  {legend}</Text> : null}
       <Box marginTop={1}>
         {isAllClear(sentence) ? <Text bold color="green">{sentence}</Text> : unplanned > 0 ? <Text bold color="red">{sentence}</Text> : <Text bold>{sentence}</Text>}
       </Box>

@@ -142,11 +142,13 @@ describe('InkReporter: plan', () => {
     });
     await close(r);
     const screen = term.screen();
-    expect(screen.split('\n').slice(-6)).toEqual([
+    expect(screen.split('\n').slice(-7)).toEqual([
       // 100 columns: the action titles would not fit, their symbols do.
       '  export         list  connection         +  ~  >  »  -  !    =',
       '  vip-customers     3  Contoso Marketing  2  1  1  1  1  2  120',
       '  lapsed-buyers     7  Contoso Marketing  2  0  0  0  0  0   54',
+      // The symbols get a legend (issue 16, item 11).
+      '  + create  ~ update  > subscribe  » resubscribe  - unsubscribe  ! skip  = unchanged',
       '',
       // The last line of the screen is the Plan sentence (wrapped at a word): no blank line, no spinner after it.
       'Plan: 4 to create, 1 to update, 1 to subscribe, 1 to resubscribe, 1 to unsubscribe (2 skipped, 174',

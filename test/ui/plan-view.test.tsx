@@ -66,6 +66,8 @@ describe('PlanSummaryView', () => {
       '  export         list  connection         +  ~  >  »  -  !    =',
       '  vip-customers     3  Contoso Marketing  2  1  1  1  1  2  120',
       '  lapsed-buyers     7  Contoso Marketing  0  0  0  0  0  0   54',
+      // The symbols get a legend (issue 16, item 11).
+      '  + create  ~ update  > subscribe  » resubscribe  - unsubscribe  ! skip  = unchanged',
       '',
       // The sentence wraps at a word, like any text in a narrow terminal.
       'Plan: 2 to create, 1 to update, 1 to subscribe, 1 to resubscribe, 1 to unsubscribe (2 skipped, 174',
