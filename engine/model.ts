@@ -1,3 +1,4 @@
+import type { SegmentOrigin } from './segment/sources/source.ts';
 /**
  * The vocabulary shared by the segment reader, the planner, the executor and every reporter.
  * The same words (create, update, subscribe, …) appear in the UI, the JSON output and the tests.
@@ -98,6 +99,8 @@ export interface ExportPlan {
   /** Every change except noop (noops are only counted: a 1M-contact list with no changes stays small). */
   changes: Change[];
   counts: ChangeCounts;
+  /** Where the segment came from (engine, files, query hash, rows read, read time). */
+  source?: SegmentOrigin;
 }
 
 export function emptyCounts(): ChangeCounts {

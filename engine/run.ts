@@ -15,10 +15,9 @@ import type { EngineEvent, EventSink } from './events.ts';
 import { hasChanges, type ExportPlan, type ExportRunResult, type ObservedContact, type RunResult } from './model.ts';
 import { toObserved } from './observe.ts';
 import { checkLimits, Planner } from './plan.ts';
-import { readDesiredContacts } from './segment/desired.ts';
+import { readDesiredFromSource } from './segment/sources/desired.ts';
+import { openSegmentSource } from './segment/sources/open.ts';
 import { isSkippedRow } from './segment/normalize.ts';
-import { sha256File } from './saved-plan.ts';
-import path from 'node:path';
 import { managedTag, unsubscribedTag } from './tags.ts';
 import { cacheDirFor } from './snapshot/file.ts';
 import { keepHeapCompact } from './heap.ts';
@@ -251,17 +250,23 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   }
 
   const planner = new Planner(observed, { export: exp.name, connection: exp.connection, listId: exp.listId, onLeave: exp.onLeave });
-  const segmentFingerprint = await sha256File(exp.segmentPath).catch(() => '');
-  const displayFile = path.relative(process.cwd(), exp.segmentPath) || exp.segmentPath;
+  // The segment, from its source (engine/segment/sources): a file, a glob or folder, a CDM folder, or a query.
+  const source = await openSegmentSource(config, exp, env);
   let segmentRows = 0;
-  for await (const batch of readDesiredContacts(exp.segmentPath, exp.mapping, { displayFile })) {
-    for (const item of batch) {
-      if (!isSkippedRow(item)) segmentRows++;
-      planner.add(item);
+  try {
+    for await (const batch of readDesiredFromSource(source, exp.mapping, options.signal ? { signal: options.signal } : {})) {
+      for (const item of batch) {
+        if (!isSkippedRow(item)) segmentRows++;
+        planner.add(item);
+      }
+      sink({ type: 'plan:progress', export: exp.name, phase: 'segment', done: segmentRows });
     }
-    sink({ type: 'plan:progress', export: exp.name, phase: 'segment', done: segmentRows });
+  } finally {
+    await source.close();
   }
+  const segmentFingerprint = source.fingerprint();
   const plan = planner.finish();
+  plan.source = source.origin();
   // Duplicates were valid rows too; the segment's size is its distinct contacts.
   const segmentSize = segmentRows - plan.changes.filter((c) => c.reasonCode === 'duplicate-email').length;
   const limitProblem = checkLimits(plan, { ...(connection.contactLimit !== undefined ? { contactLimit: connection.contactLimit } : {}), currentActive: planner.observedActive });

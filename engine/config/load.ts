@@ -7,9 +7,11 @@ import { isUtf8 } from 'node:buffer';
 import { firstInvalidUtf8 } from '../segment/bytes.ts';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { parseDuration } from './duration.ts';
 import type {
   Config,
   ConnectionConfig,
+  DatabaseConfig,
   Diagnostic,
   ExportConfig,
   LoadResult,
@@ -30,6 +32,7 @@ export const CONFIG_DEFAULTS = {
   enabled: true,
   maxUnsubscribe: 0.1,
   excludeAutomations: false,
+  statementTimeout: '5m',
 } as const;
 
 export interface LoadOptions {
@@ -154,13 +157,14 @@ async function segmentProblems(data: unknown, index: SourceIndex, folder: string
   const out: Problem[] = [];
   for (const [name, e] of Object.entries(recordOf(recordOf(data).exports))) {
     const segment = recordOf(e).segment;
-    if (typeof segment !== 'string' || segment === '') continue;
+    // Globs are expanded when the segment is read; queries are checked by validate --connect.
+    if (typeof segment !== 'string' || segment === '' || /[*?[]/.test(segment)) continue;
     const at = `exports.${name}.segment`;
     const info = await stat(path.resolve(folder, segment)).catch(() => undefined);
     if (info === undefined) {
       out.push(problem('warning', at, index.at(at), `segment file ${segment} does not exist`, 'plan and apply read it: create it, or fix the path (it is relative to the config file)'));
-    } else if (!info.isFile()) {
-      out.push(problem('warning', at, index.at(at), `segment ${segment} is not a file`, 'name a .csv, .ndjson, .jsonl or .json file'));
+    } else if (!info.isFile() && !info.isDirectory()) {
+      out.push(problem('warning', at, index.at(at), `segment ${segment} is not a file or folder`, 'name a .csv, .ndjson, .jsonl, .json or .parquet file, a glob, or a folder'));
     }
   }
   return out;
@@ -179,10 +183,12 @@ interface RawConfig {
     usableBy?: UsableBy;
     dataPrivacyConsent?: boolean;
   }>;
+  databases?: Record<string, { type: 'postgres' | 'duckdb'; url?: string; path?: string; statementTimeout?: string }>;
   exports: Record<string, {
     connection: string;
     owner: string;
-    segment: string;
+    segment: string | { query: string; database?: string };
+    poll?: string;
     listId: number | string;
     mapping: Omit<MappingConfig, 'fields'> & { fields?: Record<string, string> };
     onLeave?: OnLeave;
@@ -210,16 +216,32 @@ function build(raw: RawConfig, file: string, displayFile: string, index: SourceI
       ...(c.contactLimit !== undefined ? { contactLimit: c.contactLimit } : {}),
     };
   }
-  const exports: Record<string, ExportConfig> = {};
   const folder = path.dirname(file);
+  const databases: Record<string, DatabaseConfig> = {};
+  for (const [id, d] of Object.entries(raw.databases ?? {})) {
+    const urlEnv = apiKeyEnvName(d.url);
+    databases[id] = {
+      id,
+      type: d.type,
+      ...(urlEnv !== undefined ? { urlEnv } : {}),
+      ...(d.path !== undefined ? { path: path.resolve(folder, d.path) } : {}),
+      statementTimeoutMs: parseDuration(d.statementTimeout ?? CONFIG_DEFAULTS.statementTimeout)!,
+    };
+  }
+  const exports: Record<string, ExportConfig> = {};
   for (const [name, e] of Object.entries(raw.exports)) {
     const m = e.mapping;
+    const seg = e.segment;
+    const pollMs = e.poll !== undefined ? parseDuration(e.poll) : undefined;
     exports[name] = {
       name,
       connection: e.connection,
       owner: e.owner,
-      segment: e.segment,
-      segmentPath: path.resolve(folder, e.segment),
+      // A query is labelled by where it runs; the query itself is in segmentQuery (and in the plan's source).
+      segment: typeof seg === 'string' ? seg : seg.database !== undefined ? `query on ${seg.database}` : 'query (duckdb)',
+      segmentPath: typeof seg === 'string' ? path.resolve(folder, seg) : folder,
+      ...(typeof seg !== 'string' ? { segmentQuery: { query: seg.query, ...(seg.database !== undefined ? { database: seg.database } : {}) } } : {}),
+      ...(pollMs !== undefined ? { pollMs } : {}),
       listId: String(e.listId),
       mapping: {
         email: m.email,
@@ -243,6 +265,7 @@ function build(raw: RawConfig, file: string, displayFile: string, index: SourceI
     version: 1,
     roles: { admins: [...raw.roles.admins], contributors: [...(raw.roles.contributors ?? [])] },
     connections,
+    ...(Object.keys(databases).length > 0 ? { databases } : {}),
     exports,
     locations: index.all(),
   };
