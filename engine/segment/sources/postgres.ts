@@ -54,6 +54,8 @@ export class PostgresSource implements SegmentSource {
   readonly #o: PostgresSourceOptions;
   readonly #secrets: string[];
   #client: Pg.Client | undefined;
+  #lost: Promise<never> | undefined;
+  #closing = false;
   #hasher: RowHasher | undefined;
   #rows = 0;
   #readMs = 0;
@@ -82,13 +84,21 @@ export class PostgresSource implements SegmentSource {
       keepAlive: true,
       types: TEXT_TYPES,
     });
-    // A connection that drops while idle emits 'error' on the client; the read in progress reports it.
-    client.on('error', () => {});
+    // A connection the server ends emits 'error' or 'end' on the client, and pg-cursor may then never settle its
+    // read: with nothing else pending, node would exit quietly mid-plan. Every read races this instead.
+    this.#lost = new Promise<never>((_, reject) => {
+      client.on('error', (err) => reject(err));
+      client.on('end', () => {
+        if (!this.#closing) reject(Object.assign(new Error('the server ended the connection'), { code: 'ECONNRESET' }));
+      });
+    });
+    this.#lost.catch(() => {});
     try {
       await client.connect();
       // UTC and ISO: timestamps come back comparable across servers and readable by ActiveCampaign.
       await client.query("set timezone = 'UTC'; set datestyle = 'ISO, YMD'; set intervalstyle = 'iso_8601'");
     } catch (err) {
+      this.#closing = true;
       await client.end().catch(() => {});
       throw this.#error(err, 'connect');
     }
@@ -105,7 +115,7 @@ export class PostgresSource implements SegmentSource {
   async #describe(client: Pg.Client): Promise<Pg.FieldDef[]> {
     const prefix = 'select * from (\n';
     try {
-      const r = await client.query({ text: `${prefix}${stripSemicolons(this.#o.query)}\n) as acsync_segment limit 0`, rowMode: 'array' });
+      const r = await Promise.race([client.query({ text: `${prefix}${stripSemicolons(this.#o.query)}\n) as acsync_segment limit 0`, rowMode: 'array' }), this.#lost!]);
       return r.fields;
     } catch (err) {
       throw this.#error(err, 'describe', prefix.length);
@@ -130,7 +140,7 @@ export class PostgresSource implements SegmentSource {
       for (;;) {
         let rows: unknown[][];
         try {
-          rows = (await cursor.read(CURSOR_ROWS)) as unknown[][];
+          rows = (await Promise.race([cursor.read(CURSOR_ROWS), this.#lost!])) as unknown[][];
         } catch (err) {
           throw this.#error(err, 'read');
         }
@@ -151,7 +161,7 @@ export class PostgresSource implements SegmentSource {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      await cursor.close().catch(() => {});
+      await Promise.race([cursor.close(), this.#lost!]).catch(() => {});
       this.#readMs = Date.now() - started;
     }
   }
@@ -171,6 +181,7 @@ export class PostgresSource implements SegmentSource {
   async close(): Promise<void> {
     const c = this.#client;
     this.#client = undefined;
+    this.#closing = true;
     await c?.end().catch(() => {});
   }
 
