@@ -231,7 +231,8 @@ export const SEGMENT_EXTENSIONS = ['.csv', '.ndjson', '.jsonl', '.json', '.parqu
 
 /** Why a `segment:` path cannot be a segment, or undefined: a file or glob needs a known ending; no ending is a folder. */
 export function segmentPathProblem(segment: string): string | undefined {
-  const base = segment.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '';
+  // A CDM metadata file may name its entity: lake/ci-export/model.json#VipCustomers.
+  const base = (segment.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '').replace(/^(model\.json|.*\.manifest\.cdm\.json)#.*$/i, '$1');
   const lower = base.toLowerCase();
   if (SEGMENT_EXTENSIONS.some((x) => lower.endsWith(x))) return undefined;
   // A folder (no dot in its last part, or a glob that matches folders) is read as a partitioned or CDM folder.
