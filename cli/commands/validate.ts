@@ -5,27 +5,31 @@
 import { parseArgs } from 'node:util';
 import { countLine, formatDiagnostics } from '../diagnostics.ts';
 import { loadConfig } from '../../engine/config/load.ts';
+import { connectDiagnostics } from '../../engine/segment/sources/check.ts';
 
 export const DEFAULT_CONFIG_FILE = 'acsync.yaml';
 
-const USAGE = `Usage: acsync validate [-c|--config PATH] [--json] [--no-color]
+const USAGE = `Usage: acsync validate [-c|--config PATH] [--connect] [--json] [--no-color]
 
 Checks the config file (default ./${DEFAULT_CONFIG_FILE}) and reports every problem as
 file:line:column severity path: message. Exits 0 when the file is valid (warnings allowed), 1 when not.
 
 Options:
   -c, --config PATH  the config file to check (default ./${DEFAULT_CONFIG_FILE})
+      --connect      also open each segment source: connect to its database, prepare each query
+                     without running it, and check that every mapped column exists
       --json         one JSON object per diagnostic, then a result object (one per line)
       --no-color     no colours (also when NO_COLOR is set or stdout is not a terminal)
   -h, --help         this help`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { config?: string; json?: boolean; 'no-color'?: boolean; help?: boolean };
+  let values: { config?: string; connect?: boolean; json?: boolean; 'no-color'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         config: { type: 'string', short: 'c' },
+        connect: { type: 'boolean' },
         json: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -43,7 +47,13 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const file = values.config ?? DEFAULT_CONFIG_FILE;
-  const { config, diagnostics } = await loadConfig(file, { checks: { env: process.env, segmentFiles: true } });
+  const loaded = await loadConfig(file, { checks: { env: process.env, segmentFiles: true } });
+  const diagnostics = loaded.diagnostics;
+  if (values.connect && loaded.config !== undefined) {
+    diagnostics.push(...(await connectDiagnostics(loaded.config, process.env)));
+    diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+  }
+  const config = diagnostics.some((d) => d.severity === 'error') ? undefined : loaded.config;
   const valid = config !== undefined;
 
   if (values.json) {

@@ -159,4 +159,19 @@ describe('SQL in the embedded DuckDB', { timeout: 120_000 }, () => {
     expect(only.code, only.stdout + only.stderr).toBe(0);
     expect(await listMembers(emulator, 3)).toHaveLength(1);
   });
+
+  it('validate --connect binds the query without running it and checks the mapped columns', async () => {
+    await writeParquet(ws, 'p.parquet', [['ana@contoso.example', 'Ana', null, 1]]);
+    const yaml = await writeConfig(ws, [
+      { name: 'q', segment: "\n      query: select \"Email\", \"First\" from 'p.parquet'", listId: 1 },
+      { name: 'files', segment: "'*.parquet'", listId: 2, mapping: ['      email: Email', '      phone: Phone'] },
+    ]);
+    const text = await import('node:fs/promises').then((f) => f.readFile(yaml, 'utf8'));
+    expect((await runCli(ws, ['validate'])).code).toBe(0);
+    const r = await runCli(ws, ['validate', '--connect']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`acsync.yaml:${lineOf(text, 'lastName: Last')}:17 error exports.q.mapping.lastName: the segment has no column Last; it has 'Email', 'First'`);
+    expect(r.stdout).toContain(`exports.files.mapping.phone: the segment has no column Phone; it has 'Email', 'First', 'Last', 'Tier'`);
+    expect(r.stdout).not.toContain('exports.q.mapping.email');
+  });
 });

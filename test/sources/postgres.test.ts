@@ -175,4 +175,26 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
     expect(u.password).not.toBe('');
     for (const list of [1, 2, 3, 4, 5, 6, 7]) expect(await listMembers(emulator, list)).toHaveLength(0);
   });
+
+  it('validate stays offline; validate --connect prepares each query and reports a missing column at its mapping line', async () => {
+    const yaml = await writeConfig(
+      ws,
+      [
+        { name: 'loyal', segment: `\n      database: warehouse\n      query: select email, first_name from ${SCHEMA}.loyal_customers`, listId: 1, mapping: ['      email: email', '      firstName: first_name', '      lastName: surname'] },
+        { name: 'typo', segment: `\n      database: warehouse\n      query: select email from ${SCHEMA}.no_such_table`, listId: 2, mapping: ['      email: email'] },
+      ],
+      WAREHOUSE,
+    );
+    const text = await readFile(yaml, 'utf8');
+    // No database variable, no server needed: PR checks have no credentials.
+    const offline = await runCli(ws, ['validate'], { WAREHOUSE_URL: '' });
+    expect(offline.code, offline.stdout).toBe(0);
+    const before = Number((await admin.query("select count(*) from pg_stat_activity where application_name = 'acsync'")).rows[0].count);
+    const r = await runCli(ws, ['validate', '--connect'], env());
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`acsync.yaml:${lineOf(text, 'lastName: surname')}:17 error exports.loyal.mapping.lastName: the segment has no column surname; it has 'email', 'first_name'`);
+    expect(r.stdout).toMatch(new RegExp(`acsync.yaml:${lineOf(text, 'no_such_table')}:\\d+ error exports.typo.segment: .*relation "${SCHEMA}.no_such_table" does not exist`));
+    expectNoSecret(r.stdout + r.stderr, server.url);
+    expect(before).toBe(0);
+  });
 });
