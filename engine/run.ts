@@ -266,7 +266,7 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   }
   const segmentFingerprint = source.fingerprint();
   const plan = planner.finish();
-  plan.source = source.origin();
+  plan.source = { ...source.origin(), fingerprint: segmentFingerprint };
   // Duplicates were valid rows too; the segment's size is its distinct contacts.
   const segmentSize = segmentRows - plan.changes.filter((c) => c.reasonCode === 'duplicate-email').length;
   const limitProblem = checkLimits(plan, { ...(connection.contactLimit !== undefined ? { contactLimit: connection.contactLimit } : {}), currentActive: planner.observedActive });

@@ -24,6 +24,8 @@ export interface SegmentOrigin {
   rowsRead: number;
   /** Time spent reading, from open to the last row. */
   readMs: number;
+  /** The fingerprint of the rows read (sha256 hex): watch's `poll:` compares it with the next read. */
+  fingerprint?: string;
 }
 
 export interface SegmentSource {
