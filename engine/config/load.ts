@@ -150,6 +150,12 @@ function envProblems(data: unknown, index: SourceIndex, env: NodeJS.ProcessEnv):
     const at = `connections.${id}.apiKey`;
     out.push(problem('warning', at, index.at(at), `environment variable ${name} is not set: plan and apply will need it`, `export ${name}=<the ActiveCampaign API key>`));
   }
+  for (const [id, d] of Object.entries(recordOf(recordOf(data).databases))) {
+    const name = apiKeyEnvName(recordOf(d).url);
+    if (name === undefined || (env[name] ?? '').trim() !== '') continue;
+    const at = `databases.${id}.url`;
+    out.push(problem('warning', at, index.at(at), `environment variable ${name} is not set: plan and apply will need it for database '${id}'`, `export ${name}=postgres://user:password@host:5432/dbname`));
+  }
   return out;
 }
 

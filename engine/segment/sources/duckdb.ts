@@ -165,13 +165,6 @@ export class DuckDbSource implements SegmentSource {
     };
   }
 
-  async watchPaths(): Promise<string[]> {
-    if (this.#o.files !== undefined) return this.#o.files.absolute;
-    if (this.#o.databaseFile !== undefined) return [this.#o.databaseFile];
-    // A query over files: the files it reads, as DuckDB resolves them (read_parquet('lake/*.parquet') and the like).
-    return queryFiles(this.#o.sql, this.#o.cwd);
-  }
-
   async close(): Promise<void> {
     this.#connection?.closeSync();
     this.#instance?.closeSync();
@@ -222,20 +215,4 @@ function stripSemicolons(sql: string): string {
 
 function firstLine(err: unknown): string {
   return ((err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '').trim();
-}
-
-/**
- * The files a query reads through read_parquet/read_csv/read_json('...') and friends, glob-expanded: what watch
- * follows. A path built at run time is not found, and then watch re-runs on schedule only.
- */
-async function queryFiles(sql: string, cwd: string): Promise<string[]> {
-  const { expandPath } = await import('./files.ts');
-  const out = new Set<string>();
-  for (const m of sql.matchAll(/\bread_(?:parquet|csv|csv_auto|json|json_auto|ndjson)\s*\(\s*'([^']+)'/gi)) {
-    for (const f of await expandPath(m[1]!, cwd)) out.add(f);
-  }
-  for (const m of sql.matchAll(/\bfrom\s+'([^']+\.(?:parquet|csv|json|ndjson|jsonl)(?:\.gz)?)'/gi)) {
-    for (const f of await expandPath(m[1]!, cwd)) out.add(f);
-  }
-  return [...out].sort();
 }

@@ -210,9 +210,5 @@ export class FileSource implements SegmentSource {
     return { engine: 'file', files: [this.label], fileCount: 1, rowsRead: this.#rows, readMs: this.#readMs };
   }
 
-  async watchPaths(): Promise<string[]> {
-    return [this.#path];
-  }
-
   async close(): Promise<void> {}
 }

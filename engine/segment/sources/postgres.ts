@@ -174,10 +174,6 @@ export class PostgresSource implements SegmentSource {
     return { engine: 'postgres', queryHash: shortHash(this.#o.query), database: this.#o.database, rowsRead: this.#rows, readMs: this.#readMs };
   }
 
-  async watchPaths(): Promise<string[]> {
-    return [];
-  }
-
   async close(): Promise<void> {
     const c = this.#client;
     this.#client = undefined;

@@ -1,7 +1,8 @@
 /**
  * A segment source: where the rows of a segment come from. A file format (CSV, Parquet, a CDM folder) or an
  * engine (DuckDB, PostgreSQL) is one module behind this interface; the planner only ever sees the records it
- * streams, normalised exactly as CSV rows are (engine/segment/normalize.ts). Adding an engine (BigQuery,
+ * streams, normalised exactly as CSV rows are (engine/segment/normalize.ts). What watch mode listens to is decided
+ * from the config alone (watch-paths.ts), without opening a source. Adding an engine (BigQuery,
  * Snowflake...) is one new module that implements it and one line in open.ts.
  */
 import type { SegmentRecord } from '../record.ts';
@@ -43,8 +44,6 @@ export interface SegmentSource {
   fingerprint(): string;
   /** Where the rows came from, with the counts of the last `batches` run. */
   origin(): SegmentOrigin;
-  /** Files whose change changes the segment (watch re-runs the export then); [] for a database. */
-  watchPaths(): Promise<string[]>;
   /** Releases connections and engines; safe to call twice. */
   close(): Promise<void>;
 }
