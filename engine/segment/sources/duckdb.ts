@@ -41,6 +41,12 @@ export interface DuckDbSourceOptions {
 }
 
 const TIMESTAMP_TYPES = new Set([12, 20, 21, 22, 31]);
+/** LIST, STRUCT, MAP, UNION, ARRAY (DuckDBTypeId): read as JSON text. */
+const NESTED_TYPES = new Set([24, 25, 26, 28, 33]);
+
+function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
 
 export class DuckDbSource implements SegmentSource {
   readonly label: string;
@@ -73,6 +79,8 @@ export class DuckDbSource implements SegmentSource {
       });
     }
     this.#connection = await this.#instance.connect();
+    // Timestamps with a time zone are read as text in UTC (values.ts makes them ISO with Z).
+    await this.#connection.run("set TimeZone = 'UTC'");
     return this.#connection;
   }
 
@@ -80,18 +88,20 @@ export class DuckDbSource implements SegmentSource {
     return (await this.#describe()).names;
   }
 
-  async #describe(): Promise<{ names: string[]; kinds: ValueKind[] }> {
+  async #describe(): Promise<{ names: string[]; kinds: ValueKind[]; nested: boolean[] }> {
     const conn = await this.#connect();
     try {
       // Preparing binds the query (names, types, files exist) without running it.
       const prepared = await conn.prepare(stripSemicolons(this.#o.sql));
       const names: string[] = [];
       const kinds: ValueKind[] = [];
+      const nested: boolean[] = [];
       for (let i = 0; i < prepared.columnCount; i++) {
         names.push(prepared.columnName(i));
         kinds.push(TIMESTAMP_TYPES.has(prepared.columnTypeId(i)) ? 'timestamp' : 'other');
+        nested.push(NESTED_TYPES.has(prepared.columnTypeId(i)));
       }
-      return { names, kinds };
+      return { names, kinds, nested };
     } catch (err) {
       throw this.#queryError(err);
     }
@@ -100,11 +110,10 @@ export class DuckDbSource implements SegmentSource {
   async *batches(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentRecord[]> {
     const started = Date.now();
     this.#rows = 0;
-    const { names, kinds } = await this.#describe();
+    const { names, kinds, nested } = await this.#describe();
     const missing = columns.filter((c) => !names.includes(c));
     if (missing.length > 0) throw missingColumnsError(this.#o.site, missing, names, this.#o.what);
     const index = columns.map((c) => names.indexOf(c));
-    const driver = this.#driver!;
     const conn = this.#connection!;
     const hasher = new RowHasher(`duckdb:${this.#o.kind}`, columns);
     this.#hasher = hasher;
@@ -115,9 +124,14 @@ export class DuckDbSource implements SegmentSource {
     timer.unref?.();
     const deadline = Date.now() + this.#o.statementTimeoutMs;
     try {
+      // One JSON array of text per row: the driver hands over one value a row instead of one per cell, which is
+      // what costs most (bench: 1M rows x 6 columns, 12 s cell by cell, 4 s this way). DuckDB's text of each type
+      // is what values.ts documents; nested values as JSON; timestamps (in UTC) made ISO below.
+      const cells = index.map((i) => (nested[i] ? `to_json(${ident(names[i]!)})::varchar` : `${ident(names[i]!)}::varchar`));
+      const sql = `select to_json([${cells.join(', ')}]::varchar[])::varchar from (${stripSemicolons(this.#o.sql)}\n) as acsync_segment`;
       let result: DuckDB.DuckDBResult;
       try {
-        result = await conn.stream(stripSemicolons(this.#o.sql));
+        result = await conn.stream(sql);
       } catch (err) {
         timedOut = Date.now() >= deadline;
         throw timedOut ? this.#timeoutError() : this.#queryError(err);
@@ -131,12 +145,13 @@ export class DuckDbSource implements SegmentSource {
           throw this.#queryError(err);
         }
         if (chunk === null || chunk.rowCount === 0) break;
-        const cols = index.map((i) => chunk.convertColumnValues(i, driver.JsonDuckDBValueConverter));
+        const encoded = chunk.getColumnValues(0) as string[];
         const n = chunk.rowCount;
         const batch: SegmentRecord[] = new Array(n);
         for (let r = 0; r < n; r++) {
+          const cellsOfRow = JSON.parse(encoded[r]!) as Array<string | null>;
           const values: Record<string, string | undefined> = {};
-          for (let c = 0; c < columns.length; c++) values[columns[c]!] = toSegmentText(cols[c]![r], kinds[index[c]!]);
+          for (let c = 0; c < columns.length; c++) values[columns[c]!] = toSegmentText(cellsOfRow[c], kinds[index[c]!]);
           batch[r] = { line: ++this.#rows, values };
         }
         hasher.add(batch, columns);
