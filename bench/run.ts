@@ -7,6 +7,7 @@
  *   change    a 1% change of a 1,000,000-member list: with a full list read, then through the snapshot
  *   accounts  two accounts at once, each with its own budget
  *   startup   each command's start from the packed package against `node -e 0` (bench/startup.ts)
+ *   sources   (only with --only sources) 1M rows from Parquet via DuckDB and from PostgreSQL, planned (bench/sources-plan.ts)
  * Apply runs the real CLI (`node bin/acsync.js apply --auto-approve`) in a child process against emulators in
  * this process, all limits (per second and bulk) scaled up by one factor, and the client told the same limits.
  * Sizes are multiplied by --scale.
@@ -96,6 +97,17 @@ async function planCompute(): Promise<void> {
   out(`acsync read+normalise+plan: ${sec(plan['ms']!)} wall, ${sec(plan['cpuMs']!)} cpu, peak RSS ${plan['maxRssMb']} MB (observed list alone: ${plan['maxRssMbBeforePlan']} MB)`);
   out(`ratio ${ratio.toFixed(2)}x (cpu ${(plan['cpuMs']! / parse['cpuMs']!).toFixed(2)}x)   targets: < 10 s ${mark(plan['ms']! < 10_000)}, < 3x ${mark(ratio < 3)}`);
   out(`plan: ${plan['update']} updates, ${plan['create']} creates, ${plan['unsubscribe']} unsubscribes, ${plan['noop']} noops, ${plan['skip']} skips`);
+  out();
+}
+
+// -------------------------------------------------------------------------------------------- segment sources
+
+/** Issue 14: Parquet through DuckDB and PostgreSQL, planned against a list of the same size (bench/sources-plan.ts). */
+async function segmentSources(): Promise<void> {
+  const rows = n(PLAN_PROFILES);
+  out(`== segment sources: ${fmt(rows)} rows from Parquet (DuckDB) and PostgreSQL against a ${fmt(rows)}-member list, ${CHANGE_RATE * 100}% changed`);
+  const { stdout } = await execFileP(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'sources-plan.ts'), `--rows=${rows}`, `--changed=${CHANGE_RATE}`, `--seed=${seed}`]);
+  out(stdout.trimEnd());
   out();
 }
 
@@ -337,6 +349,7 @@ try {
   if (sections.has('change')) await onePercentChange();
   if (sections.has('accounts')) await twoAccounts();
   if (sections.has('startup')) await startupBench({ root, work, rounds: Math.max(1, Number(args.rounds)), out });
+  if (sections.has('sources')) await segmentSources();
   out(`total benchmark time ${min(performance.now() - benchStarted)}`);
 } finally {
   for (const e of emulators) await e.stop();

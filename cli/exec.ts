@@ -6,7 +6,7 @@
 import { closest } from './suggest.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../engine/config/load.ts';
-import type { Config } from '../engine/config/model.ts';
+import type { Config, Diagnostic } from '../engine/config/model.ts';
 import type { RunResult } from '../engine/model.ts';
 import type { CliIo } from './io.ts';
 import { maskEmails, streamColors } from './report/output-policy.ts';
@@ -167,10 +167,21 @@ export async function loadOrReport(
   file: string,
   reporter: Reporter,
   io: CliIo,
-  opts: { checks?: { env: NodeJS.ProcessEnv; segmentFiles: boolean }; always?: boolean } = {},
+  opts: {
+    checks?: { env: NodeJS.ProcessEnv; segmentFiles: boolean };
+    always?: boolean;
+    /** More checks of a valid config (validate --connect): their errors make the config invalid too. */
+    extra?: (config: Config) => Promise<Diagnostic[]>;
+  } = {},
 ): Promise<Config | undefined> {
   const result = await loadConfig(file, { cwd: io.cwd, ...(opts.checks !== undefined ? { checks: opts.checks } : {}) });
-  const { config, diagnostics } = result;
+  const diagnostics = [...result.diagnostics];
+  let config = result.config;
+  if (config !== undefined && opts.extra !== undefined) {
+    diagnostics.push(...(await opts.extra(config)));
+    diagnostics.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    if (diagnostics.some((d) => d.severity === 'error')) config = undefined;
+  }
   if (opts.always === true || diagnostics.length > 0 || config === undefined) {
     reporter.config({ file: config?.displayFile ?? file, diagnostics, ...(config !== undefined ? { valid: counts(config) } : {}) });
   }

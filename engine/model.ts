@@ -1,3 +1,4 @@
+import type { SegmentOrigin } from './segment/sources/source.ts';
 /**
  * The vocabulary shared by the segment reader, the planner, the executor and every reporter.
  * The same words (create, update, subscribe, …) appear in the UI, the JSON output and the tests.
@@ -103,6 +104,8 @@ export interface ExportPlan {
   leftKept?: number;
   /** What will stop `apply` for this export (a safety guard) and how to pass it, known at plan time. */
   blockedBy?: string[];
+  /** Where the segment came from (engine, files, query hash, rows read, read time). */
+  source?: SegmentOrigin;
 }
 
 export function emptyCounts(): ChangeCounts {

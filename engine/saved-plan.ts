@@ -49,6 +49,15 @@ function canonicalJson(value: unknown): string {
   });
 }
 
+/**
+ * A plan as saved and fresh plans are compared: the changes and counts (and what the plan says of them), without
+ * where the segment came from, whose read time differs on every read (its fingerprint is compared on its own).
+ */
+function comparable(plan: ExportPlan): Omit<ExportPlan, 'source'> {
+  const { source: _source, ...rest } = plan;
+  return rest;
+}
+
 function plansChecksum(exports: readonly SavedExportPlan[]): string {
   return createHash('sha256').update(canonicalJson(exports.map((e) => ({ export: e.export, listId: e.listId, plan: e.plan })))).digest('hex');
 }
@@ -143,7 +152,7 @@ export async function checkSavedPlan(saved: SavedPlan, config: Config, outcomes:
     if (o.planned.fingerprints.list !== s.fingerprints.list) problems.push(`ActiveCampaign list ${s.listId} of export '${s.export}' changed since the plan was made`);
     // Same inputs give the same plan (the planner is pure): a difference means the saved changes are not what
     // acsync computes, and apply must do what it shows, so it applies the fresh plan only when they agree.
-    else if (canonicalJson(o.planned.plan) !== canonicalJson(s.plan)) problems.push(`the saved changes of export '${s.export}' differ from what acsync computes from the same inputs`);
+    else if (canonicalJson(comparable(o.planned.plan)) !== canonicalJson(comparable(s.plan))) problems.push(`the saved changes of export '${s.export}' differ from what acsync computes from the same inputs`);
   });
   return problems;
 }

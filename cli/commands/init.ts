@@ -22,6 +22,20 @@ Options:
 
 export const CONFIG_FILE = 'acsync.yaml';
 export const SEGMENT_FILE = path.join('segments', 'customers.csv');
+export const GITIGNORE_FILE = '.gitignore';
+
+/** Customer data and acsync's local state stay out of the config repository (the connector's data-privacy advice). */
+export const STARTER_GITIGNORE = `# acsync: keep customer data and local state out of Git.
+# Segment data holds personal data: read it where it lives (a warehouse query, a data-lake folder), not from Git.
+segments/
+lake/
+*.parquet
+*.csv.gz
+*.ndjson.gz
+# List snapshots and saved plans hold personal data too.
+.acsync/
+plan.json
+`;
 
 /** The starter config; `schemaRef` is where editors find the JSON Schema (relative to the config). */
 export function starterConfig(schemaRef: string): string {
@@ -129,11 +143,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`acsync init: cannot write into ${shown('.')}: ${why}\n`);
     return 1;
   }
+  // An existing .gitignore is the user's: left as it is (init never overwrites), with the advice printed instead.
+  const gitignore = await writeFile(path.join(dir, GITIGNORE_FILE), STARTER_GITIGNORE, { flag: 'wx' }).then(
+    () => true,
+    () => false,
+  );
 
   const cfg = shown(CONFIG_FILE);
   io.stdout.write(
     [
-      `Created ${cfg} and ${shown(SEGMENT_FILE)}.`,
+      `Created ${cfg} and ${shown(SEGMENT_FILE)}${gitignore ? `, and ${shown(GITIGNORE_FILE)} (keeps segment data and .acsync/ out of Git)` : ''}.`,
+      ...(gitignore ? [] : [`${shown(GITIGNORE_FILE)} exists: add segments/, lake/ and .acsync/ to it to keep customer data out of Git.`]),
       'Next:',
       `  1. edit ${cfg}: your hostname, your people under roles, your list id and column names`,
       '  2. an administrator reads the data privacy note in it and sets dataPrivacyConsent: true',

@@ -102,6 +102,7 @@ export function renderExportPlan(plan: ExportPlan, opts: PlanTextOptions): strin
   const show = emailShower(opts.maskEmails);
   const lines: string[] = [];
   lines.push(`${p('bold', plan.export)} ${p('dim', '→')} list ${plan.listId} ${p('dim', 'on')} ${connectionLabel(plan, opts.connectionNames)}`);
+  if (plan.source !== undefined) lines.push(p('dim', `  segment: ${describeSource(plan.source)}`));
   lines.push(`  ${countsRow(plan, p)}`);
   const groups = groupChanges(plan, opts);
   for (const g of groups) {
@@ -136,6 +137,18 @@ export function noChangesLine(plan: Pick<ExportPlan, 'leftKept'>): string {
 
 export function leftKeptLine(n: number): string {
   return `${num(n)} ${n === 1 ? 'contact' : 'contacts'} acsync subscribed left the segment and ${n === 1 ? 'stays' : 'stay'} on the list (onLeave: keep)`;
+}
+
+/** Where a segment came from, in one line: "duckdb, 2 files (lake/a.parquet, ...), query 1f2e..., 1,204 rows read in 0.3 s". */
+export function describeSource(o: NonNullable<ExportPlan['source']>): string {
+  const parts: string[] = [o.engine === 'file' ? 'file' : o.database !== undefined ? `${o.engine} database ${o.database}` : o.engine];
+  if (o.files !== undefined && o.engine !== 'file') {
+    const n = o.fileCount ?? o.files.length;
+    parts.push(`${num(n)} ${n === 1 ? 'file' : 'files'} (${o.files.slice(0, 2).join(', ')}${n > 2 ? ', …' : ''})`);
+  }
+  if (o.queryHash !== undefined) parts.push(`query ${o.queryHash}`);
+  parts.push(`${num(o.rowsRead)} ${o.rowsRead === 1 ? 'row' : 'rows'} read in ${(o.readMs / 1000).toFixed(1)} s`);
+  return parts.join(', ');
 }
 
 /** Beyond this, emails are not padded: one very long address should not push every note off the screen. */

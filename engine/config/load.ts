@@ -9,9 +9,11 @@ import { registerSecret } from '../secrets.ts';
 import { locateSegmentFile, segmentRoots } from '../segment/locate.ts';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { parseDuration } from './duration.ts';
 import type {
   Config,
   ConnectionConfig,
+  DatabaseConfig,
   Diagnostic,
   ExportConfig,
   LoadResult,
@@ -32,6 +34,7 @@ export const CONFIG_DEFAULTS = {
   enabled: true,
   maxUnsubscribe: 0.1,
   excludeAutomations: false,
+  statementTimeout: '5m',
 } as const;
 
 export interface LoadOptions {
@@ -151,6 +154,12 @@ function envProblems(data: unknown, index: SourceIndex, env: NodeJS.ProcessEnv):
     const at = `connections.${id}.apiKey`;
     out.push(problem('warning', at, index.at(at), `environment variable ${name} is not set: plan and apply will need it`, `export ${name}=<the ActiveCampaign API key>`));
   }
+  for (const [id, d] of Object.entries(recordOf(recordOf(data).databases))) {
+    const name = apiKeyEnvName(recordOf(d).url);
+    if (name === undefined || (env[name] ?? '').trim() !== '') continue;
+    const at = `databases.${id}.url`;
+    out.push(problem('warning', at, index.at(at), `environment variable ${name} is not set: plan and apply will need it for database '${id}'`, `export ${name}=postgres://user:password@host:5432/dbname`));
+  }
   return out;
 }
 
@@ -160,14 +169,19 @@ async function segmentProblems(data: unknown, index: SourceIndex, configFile: st
   const roots = segmentRoots(configFile, env);
   for (const [name, e] of Object.entries(recordOf(recordOf(data).exports))) {
     const segment = recordOf(e).segment;
-    if (typeof segment !== 'string' || segment === '') continue;
+    // Globs are expanded when the segment is read; queries are checked by validate --connect.
+    if (typeof segment !== 'string' || segment === '' || /[*?[]/.test(segment)) continue;
     const at = `exports.${name}.segment`;
-    const located = await locateSegmentFile(path.resolve(folder, segment), roots);
+    // A glob is checked file by file when it is read; a CDM metadata file may name its entity (model.json#Entity).
+    if (/[*?[]/.test(segment)) continue;
+    const located = await locateSegmentFile(path.resolve(folder, segment.replace(/#[^/\\]*$/, '')), roots);
     if (!('problem' in located)) continue;
     // A file not there yet may be written by a pipeline before plan runs (PR checks often have no data): a
-    // warning. A path outside the config's folder, or something that is not a regular file, is an error.
+    // warning. A path outside the config's folder, or something that is neither a regular file nor a folder of
+    // partitions, is an error.
     const { kind, message, hint } = located.problem;
     if (kind === 'missing') out.push(problem('warning', at, index.at(at), `segment file ${segment} does not exist`, 'plan and apply read it: create it, or fix the path (it is relative to the config file)'));
+    else if (kind === 'not-regular' && message.startsWith('is a directory')) continue;
     else out.push(problem('error', at, index.at(at), `segment ${segment}: ${message}`, hint));
   }
   return out;
@@ -186,10 +200,12 @@ export interface RawConfig {
     usableBy?: UsableBy;
     dataPrivacyConsent?: boolean;
   }>;
+  databases?: Record<string, { type: 'postgres' | 'duckdb'; url?: string; path?: string; statementTimeout?: string }>;
   exports: Record<string, {
     connection: string;
     owner: string;
-    segment: string;
+    segment: string | { query: string; database?: string };
+    poll?: string;
     listId: number | string;
     mapping: Omit<MappingConfig, 'fields'> & { fields?: Record<string, string> };
     onLeave?: OnLeave;
@@ -217,16 +233,32 @@ function build(raw: RawConfig, file: string, displayFile: string, index: SourceI
       ...(c.contactLimit !== undefined ? { contactLimit: c.contactLimit } : {}),
     };
   }
-  const exports: Record<string, ExportConfig> = {};
   const folder = path.dirname(file);
+  const databases: Record<string, DatabaseConfig> = {};
+  for (const [id, d] of Object.entries(raw.databases ?? {})) {
+    const urlEnv = apiKeyEnvName(d.url);
+    databases[id] = {
+      id,
+      type: d.type,
+      ...(urlEnv !== undefined ? { urlEnv } : {}),
+      ...(d.path !== undefined ? { path: path.resolve(folder, d.path) } : {}),
+      statementTimeoutMs: parseDuration(d.statementTimeout ?? CONFIG_DEFAULTS.statementTimeout)!,
+    };
+  }
+  const exports: Record<string, ExportConfig> = {};
   for (const [name, e] of Object.entries(raw.exports)) {
     const m = e.mapping;
+    const seg = e.segment;
+    const pollMs = e.poll !== undefined ? parseDuration(e.poll) : undefined;
     exports[name] = {
       name,
       connection: e.connection,
       owner: e.owner,
-      segment: e.segment,
-      segmentPath: path.resolve(folder, e.segment),
+      // A query is labelled by where it runs; the query itself is in segmentQuery (and in the plan's source).
+      segment: typeof seg === 'string' ? seg : seg.database !== undefined ? `query on ${seg.database}` : 'query (duckdb)',
+      segmentPath: typeof seg === 'string' ? path.resolve(folder, seg) : folder,
+      ...(typeof seg !== 'string' ? { segmentQuery: { query: seg.query, ...(seg.database !== undefined ? { database: seg.database } : {}) } } : {}),
+      ...(pollMs !== undefined ? { pollMs } : {}),
       listId: String(e.listId),
       mapping: {
         email: m.email,
@@ -250,6 +282,7 @@ function build(raw: RawConfig, file: string, displayFile: string, index: SourceI
     version: 1,
     roles: { admins: [...raw.roles.admins], contributors: [...(raw.roles.contributors ?? [])] },
     connections,
+    ...(Object.keys(databases).length > 0 ? { databases } : {}),
     exports,
     locations: index.all(),
   };

@@ -44,6 +44,26 @@ export interface ConnectionConfig {
   contactLimit?: number;
 }
 
+/** A database segment queries run on (`databases.<id>`). */
+export interface DatabaseConfig {
+  /** The key under `databases:`. */
+  id: string;
+  type: 'postgres' | 'duckdb';
+  /** postgres: the environment variable holding the URL (from `url: ${NAME}`); the URL itself is never stored here. */
+  urlEnv?: string;
+  /** duckdb: the database file, resolved against the config file's folder (absolute); in-memory when absent. */
+  path?: string;
+  /** Statement timeout in milliseconds. */
+  statementTimeoutMs: number;
+}
+
+/** A segment that is the result of an SQL query (`segment: {query, database?}`). */
+export interface SegmentQueryConfig {
+  query: string;
+  /** The key under `databases:`; absent for the embedded DuckDB. */
+  database?: string;
+}
+
 export interface MappingConfig {
   /** Profile column holding the email (required). */
   email: string;
@@ -59,10 +79,17 @@ export interface ExportConfig {
   name: string;
   connection: string;
   owner: string;
-  /** The segment path as written in the config (relative to the config file). */
+  /** The segment path as written in the config (relative to the config file); for a query, a short label. */
   segment: string;
-  /** The segment path resolved against the config file's folder (absolute). */
+  /**
+   * The segment path resolved against the config file's folder (absolute): a file, a glob or a folder. For a
+   * query segment, the config file's folder (the embedded DuckDB's working directory).
+   */
   segmentPath: string;
+  /** Present when the segment is an SQL query rather than a path. */
+  segmentQuery?: SegmentQueryConfig;
+  /** Watch mode: how often (ms) a query segment on a database is re-read, applied only when its rows changed. */
+  pollMs?: number;
   /** ActiveCampaign list id, as a string (ActiveCampaign ids are strings on the wire). */
   listId: string;
   mapping: MappingConfig;
@@ -88,6 +115,8 @@ export interface Config {
   version: 1;
   roles: { admins: string[]; contributors: string[] };
   connections: Record<string, ConnectionConfig>;
+  /** `databases:` by id; absent or empty when the config has none. */
+  databases?: Record<string, DatabaseConfig>;
   exports: Record<string, ExportConfig>;
   /** Source positions by dotted path (same form as Diagnostic.path), so later stages can point at the YAML. */
   locations: Record<string, SourcePos>;

@@ -55,7 +55,7 @@ export function renderReference(schema: SchemaNode = loadSchema()): string {
 }
 
 /** How the reference names the user-chosen keys of each map (`connections.<id>`). */
-const MAP_KEYS: Record<string, string> = { connections: '<id>', exports: '<name>' };
+const MAP_KEYS: Record<string, string> = { connections: '<id>', databases: '<id>', exports: '<name>' };
 
 /** An object property that gets its own table: a fixed-shape object, or a map whose values are objects. */
 function childObject(prop: SchemaNode, schema: SchemaNode): { isMap: boolean; node: SchemaNode } | undefined {

@@ -115,6 +115,20 @@ export function ruleProblems(data: unknown, index: SourceIndex): Problem[] {
     }
   }
 
+  const databases = new Map(entries(data.databases));
+  for (const [id, d] of databases) {
+    const at = `databases.${id}`;
+    if (d.url !== undefined) {
+      const trouble = envRefProblem(d.url, 'url', 'WAREHOUSE_URL', 'a literal URL is not allowed in the config file (it holds the password)', 'if this URL was ever committed, change the database password');
+      if (trouble) err(`${at}.url`, trouble.message, trouble.hint);
+    }
+    if (d.type === 'postgres' && d.url === undefined) {
+      err(at, `database '${id}' (type postgres) has no url`, 'write url: ${WAREHOUSE_URL} and set that environment variable to postgres://user:password@host:5432/dbname');
+    }
+    if (d.type === 'postgres' && d.path !== undefined) err(`${at}.path`, 'path is for type duckdb', 'a postgres database is reached through url: ${NAME}');
+    if (d.type === 'duckdb' && d.url !== undefined) err(`${at}.url`, 'url is for type postgres', 'a duckdb database is a file: write path: warehouse.duckdb (relative to this config file), or leave it out for an in-memory database');
+  }
+
   const listWriters = new Map<string, { name: string; line: number }>();
   for (const [name, e] of entries(data.exports)) {
     const at = `exports.${name}`;
@@ -145,6 +159,25 @@ export function ruleProblems(data: unknown, index: SourceIndex): Problem[] {
           `make an admin the owner, or set usableBy: admins-and-contributors on connection '${connId}'`,
         );
       }
+    }
+
+    if (typeof e.segment === 'string' && e.segment.trim() !== '') {
+      const trouble = segmentPathProblem(e.segment);
+      if (trouble) err(`${at}.segment`, trouble, 'name a .csv, .ndjson, .jsonl, .json or .parquet file (optionally .gz for CSV and NDJSON), a glob such as lake/vip/*.parquet, or a folder');
+    } else if (isRec(e.segment)) {
+      const db = e.segment.database;
+      if (typeof db === 'string' && !databases.has(db) && !(isRec(data.databases) && db in data.databases)) {
+        const known = [...databases.keys()];
+        const guess = closest(db, known);
+        err(
+          `${at}.segment.database`,
+          `unknown database '${db}'`,
+          guess !== undefined ? `did you mean '${guess}'?` : known.length > 0 ? `defined databases: ${known.join(', ')}` : 'define it under databases: (or leave database out to run the query in the embedded DuckDB)',
+        );
+      }
+    }
+    if (e.poll !== undefined && !(isRec(e.segment) && typeof e.segment.database === 'string')) {
+      warn(`${at}.poll`, 'poll only applies to a query on a database', 'watch re-reads file segments (and embedded DuckDB queries over files) when the files change: remove poll');
     }
 
     const tz = typeof e.timezone === 'string' ? e.timezone : undefined;
@@ -183,18 +216,38 @@ function normaliseListId(v: unknown): string | undefined {
   return undefined;
 }
 
+/** Segment file names acsync reads, by their (lower-cased) ending. */
+export const SEGMENT_EXTENSIONS = ['.csv', '.ndjson', '.jsonl', '.json', '.parquet', '.csv.gz', '.ndjson.gz', '.jsonl.gz'] as const;
+
+/** Why a `segment:` path cannot be a segment, or undefined: a file or glob needs a known ending; no ending is a folder. */
+export function segmentPathProblem(segment: string): string | undefined {
+  // A CDM metadata file may name its entity: lake/ci-export/model.json#VipCustomers.
+  const base = (segment.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '').replace(/^(model\.json|.*\.manifest\.cdm\.json)#.*$/i, '$1');
+  const lower = base.toLowerCase();
+  if (SEGMENT_EXTENSIONS.some((x) => lower.endsWith(x))) return undefined;
+  // A folder (no dot in its last part, or a glob that matches folders) is read as a partitioned or CDM folder.
+  if (!lower.includes('.') && !/[*?[]/.test(lower)) return undefined;
+  return `acsync cannot read '${base}' as a segment: unknown file type`;
+}
+
 /** Never repeats the value: if it is a literal key, it is a secret. */
 function apiKeyProblem(v: unknown): { message: string; hint: string } | undefined {
+  return envRefProblem(v, 'apiKey', 'AC_API_KEY', 'a literal API key is not allowed in the config file', 'if this key was ever committed, rotate it in ActiveCampaign (Settings > Developer)');
+}
+
+/** A setting that must be exactly one `${NAME}` reference; never repeats the value (it could be a secret). */
+function envRefProblem(v: unknown, field: string, example: string, why: string, rotate: string): { message: string; hint: string } | undefined {
   if (apiKeyEnvName(v) !== undefined) return undefined;
-  if (v === null || (typeof v === 'string' && v.trim() === '')) return { message: 'apiKey is empty', hint: 'write apiKey: ${AC_API_KEY} and set that environment variable to the key' };
+  const ref = `${field}: \${${example}}`;
+  if (v === null || (typeof v === 'string' && v.trim() === '')) return { message: `${field} is empty`, hint: `write ${ref} and set that environment variable` };
   const bare = typeof v === 'string' ? BARE_ENV_REF.exec(v.trim())?.[1] : undefined;
-  if (bare !== undefined) return { message: 'apiKey must use braces around the variable name', hint: `write apiKey: \${${bare}}` };
+  if (bare !== undefined) return { message: `${field} must use braces around the variable name`, hint: `write ${field}: \${${bare}}` };
   if (typeof v === 'string' && v.includes('${')) {
-    return { message: 'apiKey must be exactly one environment variable reference, with nothing around it', hint: 'write apiKey: ${AC_API_KEY} and put the whole key in that variable' };
+    return { message: `${field} must be exactly one environment variable reference, with nothing around it`, hint: `write ${ref} and put the whole value in that variable` };
   }
   return {
-    message: 'apiKey must reference an environment variable: a literal API key is not allowed in the config file',
-    hint: 'put the key in an environment variable and write apiKey: ${AC_API_KEY}; if this key was ever committed, rotate it in ActiveCampaign (Settings > Developer)',
+    message: `${field} must reference an environment variable: ${why}`,
+    hint: `put it in an environment variable and write ${ref}; ${rotate}`,
   };
 }
 

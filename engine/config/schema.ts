@@ -75,6 +75,7 @@ const OWNED_BY_RULES: Array<{ path: RegExp; keyword?: string }> = [
   { path: /^version$/, keyword: 'const' },
   { path: /^connections\.[^.]+\.hostname$/, keyword: 'pattern' },
   { path: /^connections\.[^.]+\.apiKey$/ },
+  { path: /^databases\.[^.]+\.url$/ },
 ];
 
 /** Validates `data` against the schema; every error becomes a problem at its YAML position. */

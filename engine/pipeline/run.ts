@@ -59,20 +59,29 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   const { sink, signal } = options;
   sink({ type: 'plan:start', export: exp.name, connection: exp.connection, listId: exp.listId });
   const { api, connection } = connect(config, exp, env, sink);
-  const source = await checkLocal(exp, segmentRoots(config.file, env));
-  const list = await observeList({
-    config,
-    exp,
-    connection,
-    api,
-    env,
-    sink,
-    clock,
-    ...(options.refresh !== undefined ? { refresh: options.refresh } : {}),
-    ...(signal !== undefined ? { signal } : {}),
-  });
-  const desired = readSegment(source, exp, sink);
-  const { plan, segmentSize } = await planExportChanges({ config, exp, connection, observed: list.observed, desired });
+  const source = await checkLocal(config, exp, segmentRoots(config.file, env), env);
+  let list: Awaited<ReturnType<typeof observeList>>;
+  let planned: Awaited<ReturnType<typeof planExportChanges>>;
+  try {
+    list = await observeList({
+      config,
+      exp,
+      connection,
+      api,
+      env,
+      sink,
+      clock,
+      ...(options.refresh !== undefined ? { refresh: options.refresh } : {}),
+      ...(signal !== undefined ? { signal } : {}),
+    });
+    const desired = readSegment(source, exp, sink);
+    planned = await planExportChanges({ config, exp, connection, observed: list.observed, desired });
+  } finally {
+    await source.close();
+  }
+  const { plan, segmentSize } = planned;
+  // Where the segment came from (engine, files, query hash, rows read, read time), and what it streamed.
+  plan.source = { ...source.origin(), fingerprint: source.fingerprint() };
   // The guards apply will run, run now: a plan that apply would refuse says so, and how to pass it.
   const blockedBy = guardProblems({ config: exp, plan, managedActive: list.managedActive, segmentSize });
   if (blockedBy.length > 0 && hasChanges(plan)) plan.blockedBy = blockedBy;

@@ -68,3 +68,23 @@ function isInside(file: string, root: string): boolean {
   const rel = path.relative(root, file);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
+
+/**
+ * Why `target` (a folder, or a glob's base folder) is not inside the roots after following links, or undefined.
+ * A target that does not exist is left to the reader, which says so.
+ */
+export async function confinementProblem(target: string, roots: readonly string[]): Promise<SegmentLocationProblem | undefined> {
+  let real: string;
+  try {
+    real = await realpath(target);
+  } catch {
+    return undefined;
+  }
+  const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => path.resolve(r))));
+  if (realRoots.some((root) => isInside(real, root))) return undefined;
+  return {
+    kind: 'outside',
+    message: 'the segment is outside the folder of the config file (after following symbolic links)',
+    hint: `keep segment files in or below the config's folder, or allow another folder with ${SEGMENT_ROOTS_ENV}=/path/to/data`,
+  };
+}

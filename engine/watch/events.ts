@@ -8,7 +8,7 @@ import type { EngineEvent } from '../events.ts';
 import type { ExportRunResult } from '../model.ts';
 
 /** Why a run happened. A run that merged several triggers lists each reason once. */
-export type RunReason = 'initial' | 'change' | 'schedule' | 'config';
+export type RunReason = 'initial' | 'change' | 'schedule' | 'config' | 'poll';
 
 export interface WatchedExportInfo {
   name: string;

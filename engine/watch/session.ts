@@ -15,6 +15,8 @@ import type { ExportSummary, RunReason, WatchEvent, WatchSink, WatchSummary, Wat
 import { createChokidarWatcher, type FileEventKind, type FileWatcher, type FileWatcherFactory } from './file-watcher.ts';
 import { RunQueue, type RunState } from './run-queue.ts';
 import { localTimeZone, Schedule } from './schedule.ts';
+import { segmentFileMatches, segmentWatchPaths } from '../segment/sources/watch-paths.ts';
+import { fingerprintSegment, SegmentPoller, type FingerprintFn } from './poll.ts';
 
 /**
  * Quiet time after the last file event before the burst is handled: an export job that rewrites several
@@ -41,6 +43,8 @@ export interface WatchDeps {
   runExports: RunExportsFn;
   clock: TimerClock;
   createWatcher: FileWatcherFactory;
+  /** Reads a database segment for `poll:` (engine/watch/poll.ts). */
+  fingerprintSegment: FingerprintFn;
 }
 
 export interface WatchOptions {
@@ -61,7 +65,7 @@ export type StartResult = { session: WatchSession; diagnostics: Diagnostic[] } |
 
 /** Loads the config and starts watching. Without a valid config there is nothing to keep running: no session. */
 export async function startWatch(options: WatchOptions): Promise<StartResult> {
-  const deps: WatchDeps = { clock: systemClock, createWatcher: createChokidarWatcher, ...options.deps };
+  const deps: WatchDeps = { clock: systemClock, createWatcher: createChokidarWatcher, fingerprintSegment, ...options.deps };
   const loaded = await deps.loadConfig(options.configFile);
   if (loaded.config === undefined) {
     return { diagnostics: loaded.diagnostics, message: `${options.configFile} has errors: fix them and start watch again` };
@@ -106,6 +110,7 @@ export class WatchSession {
   /** Queues of exports dropped by a reload, kept until their last run ends so a shutdown still waits for it. */
   private readonly retired = new Map<RunQueue, string>();
   private readonly schedules = new Map<string, Schedule>();
+  private readonly pollers = new Map<string, SegmentPoller>();
   private readonly tallies = new Map<string, ExportTally>();
   private readonly abort = runAbortController();
   private readonly watcher: FileWatcher;
@@ -146,7 +151,7 @@ export class WatchSession {
 
   /** Files watched now (absolute). */
   paths(): string[] {
-    return [this.config.file, ...new Set([...this.watched.values()].map((e) => e.segmentPath))];
+    return [this.config.file, ...segmentWatchPaths(this.config, this.watched.values())];
   }
 
   /** @internal called once by startWatch. */
@@ -196,6 +201,8 @@ export class WatchSession {
     this.pendingPaths.clear();
     for (const s of this.schedules.values()) s.stop();
     this.schedules.clear();
+    for (const p of this.pollers.values()) p.stop();
+    this.pollers.clear();
     for (const q of this.queues.values()) q.close();
     const inFlight = [...this.queues, ...[...this.retired].map(([q, name]) => [name, q] as const)].filter(([, q]) => q.running !== undefined);
     this.emit({ type: 'watch:stopping', at: this.now(), ...(signal !== undefined ? { signal } : {}), inFlight: inFlight.map(([n]) => n), graceMs });
@@ -226,7 +233,27 @@ export class WatchSession {
     if (!this.tallies.has(exp.name)) this.tallies.set(exp.name, { runs: 0, failedRuns: 0, applied: 0, failed: 0 });
   }
 
+  /** `poll:` on a query segment of a database: re-read it every pollMs, run only when its rows changed. */
+  private startPoll(exp: ExportConfig): void {
+    if (exp.pollMs === undefined || exp.segmentQuery?.database === undefined || this.stopping !== undefined) return;
+    const poller = new SegmentPoller({
+      everyMs: exp.pollMs,
+      clock: this.deps.clock,
+      read: () => this.deps.fingerprintSegment(this.config, this.config.exports[exp.name] ?? exp, this.options.env ?? process.env),
+      onChange: () => this.trigger(exp.name, 'poll'),
+      onError: (err) => this.emit({ type: 'watch:warning', at: this.now(), message: `export '${exp.name}': polling the segment failed: ${err instanceof Error ? err.message : String(err)}`, hint: 'watch goes on and polls again at the next interval' }),
+    });
+    this.pollers.set(exp.name, poller);
+    poller.start();
+  }
+
+  private stopPoll(name: string): void {
+    this.pollers.get(name)?.stop();
+    this.pollers.delete(name);
+  }
+
   private startSchedule(exp: ExportConfig): void {
+    this.startPoll(exp);
     if (exp.schedule === undefined || this.stopping !== undefined) return;
     const schedule = new Schedule({
       expression: exp.schedule,
@@ -240,6 +267,7 @@ export class WatchSession {
   }
 
   private stopSchedule(name: string): void {
+    this.stopPoll(name);
     this.schedules.get(name)?.stop();
     this.schedules.delete(name);
   }
@@ -261,6 +289,10 @@ export class WatchSession {
         ...(this.options.env !== undefined ? { env: this.options.env } : {}),
       });
       const r = result.exports.find((x) => x.export === name);
+      // What this run planned from: a poll compares the next read against it.
+      const fp = r?.plan?.source?.fingerprint;
+      const poller = this.pollers.get(name);
+      if (poller !== undefined && fp !== undefined) poller.last = fp;
       const ok = r !== undefined && r.error === undefined && (r.failed ?? 0) === 0;
       event = { type: 'watch:run-done', at: this.now(), export: name, run, ok, durationMs: this.now() - started, ...(r !== undefined ? { result: r } : {}) };
       if (r?.error !== undefined) event.error = r.error;
@@ -307,8 +339,15 @@ export class WatchSession {
       if (file === this.config.file) continue;
       // A deleted segment is not a reason to run: the run would only fail to read it. Its return ('add') is.
       if (kind === 'unlink') continue;
-      changed.push(file);
-      for (const exp of this.watched.values()) if (path.resolve(exp.segmentPath) === file) exports.add(exp.name);
+      let concerns = false;
+      for (const exp of this.watched.values()) {
+        if (segmentFileMatches(this.config, exp, file)) {
+          exports.add(exp.name);
+          concerns = true;
+        }
+      }
+      // A watched folder also reports files no segment reads (a _SUCCESS marker, acsync's own cache).
+      if (concerns) changed.push(file);
     }
     if (changed.length === 0) return;
     this.emit({ type: 'watch:change', at: this.now(), paths: changed, exports: [...exports] });
@@ -354,7 +393,7 @@ export class WatchSession {
     for (const n of changed) {
       const b = before.get(n)!;
       const a = after.get(n)!;
-      if (b.schedule !== a.schedule || b.timezone !== a.timezone) {
+      if (b.schedule !== a.schedule || b.timezone !== a.timezone || b.pollMs !== a.pollMs) {
         this.stopSchedule(n);
         this.startSchedule(a);
       }

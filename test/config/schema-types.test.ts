@@ -14,7 +14,7 @@ type Keys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? 'optional' : 'req
 type Connection = RawConfig['connections'][string];
 type Export = RawConfig['exports'][string];
 
-const TOP: Keys<RawConfig> = { version: 'required', roles: 'required', connections: 'required', exports: 'required' };
+const TOP: Keys<RawConfig> = { version: 'required', roles: 'required', databases: 'optional', connections: 'required', exports: 'required' };
 const ROLES: Keys<RawConfig['roles']> = { admins: 'required', contributors: 'optional' };
 const CONNECTION: Keys<Connection> = {
   type: 'required',
@@ -30,6 +30,7 @@ const EXPORT: Keys<Export> = {
   connection: 'required',
   owner: 'required',
   segment: 'required',
+  poll: 'optional',
   listId: 'required',
   mapping: 'required',
   onLeave: 'optional',

@@ -71,7 +71,7 @@ const CASES: ConfigCase[] = [
   { name: 'an API key written in the file', source: edit('apiKey: ${AC_API_KEY}', 'apiKey: 0123456789abcdef0123456789abcdef'), line: 9, path: 'connections.ac.apiKey', message: /literal API key is not allowed/, hint: /environment variable.*rotate it/ },
   { name: 'a connection type acsync does not know', source: edit('type: activecampaign', 'type: mailchimp'), line: 6, path: 'connections.ac.type', message: /must be "activecampaign"/ },
   { name: 'no email mapping', source: edit('      email: Email\n', ''), line: 19, path: 'exports.customers.mapping', message: /missing required property 'email'/ },
-  { name: 'a segment that is not csv/ndjson/json', source: edit('segment: seg.csv', 'segment: seg.xlsx'), line: 16, path: 'exports.customers.segment', message: /\.csv, \.ndjson, \.jsonl or \.json/ },
+  { name: 'a segment that is not csv/ndjson/json', source: edit('segment: seg.csv', 'segment: seg.xlsx'), line: 16, path: 'exports.customers.segment', message: /'seg.xlsx' as a segment: unknown file type/ },
   { name: 'an invalid cron schedule', source: edit('onLeave: keep', 'onLeave: keep\n    schedule: "99 * * * *"'), line: 19, path: 'exports.customers.schedule', message: /invalid cron schedule/, hint: /five fields/ },
   {
     name: 'two exports writing one list',

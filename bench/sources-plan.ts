@@ -1,0 +1,129 @@
+/**
+ * Benchmark of segment sources (issue 14): 1,000,000 rows from Parquet through DuckDB and from PostgreSQL,
+ * planned against a 1,000,000-member list with 1% changed, beside the bare read of the same rows in the same run
+ * (DuckDB streaming the query to nothing; psql copying it to /dev/null). Each phase runs in its own process so
+ * its peak RSS is its own. A script, not a test:
+ *   node --import tsx bench/sources-plan.ts [--rows 1000000] [--changed 0.01] [--seed 42]
+ * PostgreSQL: $ACSYNC_TEST_PG_URL, else a throwaway cluster from .ci/postgres.sh (needs the server binaries).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Planner } from '../engine/plan.ts';
+import { readDesiredFromSource } from '../engine/segment/sources/desired.ts';
+import { DuckDbSource } from '../engine/segment/sources/duckdb.ts';
+import { PostgresSource } from '../engine/segment/sources/postgres.ts';
+import type { SegmentSource } from '../engine/segment/sources/source.ts';
+import type { SourceSite } from '../engine/segment/sources/where.ts';
+import { GENERATED_MAPPING, generateObserved, SEGMENT_HEADER, writeSegmentCsv } from './segment-generate.ts';
+
+const execFileP = promisify(execFile);
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    changed: { type: 'string', default: '0.01' },
+    seed: { type: 'string', default: '42' },
+    phase: { type: 'string' },
+    url: { type: 'string' },
+  },
+});
+const rows = Number(args.rows);
+const changedRate = Number(args.changed);
+const seed = Number(args.seed);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const csvFile = path.join(tmpdir(), `acsync-bench-segment-${rows}-${seed}.csv`);
+const parquetFile = path.join(tmpdir(), `acsync-bench-segment-${rows}-${seed}.parquet`);
+const TABLE = `acsync_bench_${rows}_${seed}`;
+const COLUMNS = SEGMENT_HEADER.map((c) => `"${c}"`).join(', ');
+const DUCK_SQL = `select ${COLUMNS} from read_parquet('${parquetFile}')`;
+const PG_SQL = `select ${COLUMNS} from ${TABLE}`;
+const maxRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const site: SourceSite = { exportName: 'bench', configFile: 'bench.yaml', mappingLines: new Map() };
+
+async function plan(source: SegmentSource): Promise<Record<string, number>> {
+  const observed = generateObserved({ rows, seed, changedRate });
+  const rssBefore = maxRssMb();
+  const t0 = performance.now();
+  const planner = new Planner(observed, { export: 'bench', connection: 'bench', listId: '1', onLeave: 'unsubscribe' });
+  for await (const batch of readDesiredFromSource(source, GENERATED_MAPPING)) for (const d of batch) planner.add(d);
+  const p = planner.finish();
+  const ms = performance.now() - t0;
+  await source.close();
+  return { ms, ...p.counts, rowsRead: source.origin().rowsRead, maxRssMbBeforePlan: rssBefore, maxRssMb: maxRssMb() };
+}
+
+async function duckBare(): Promise<Record<string, number>> {
+  const t0 = performance.now();
+  const db = await DuckDBInstance.create(':memory:', { memory_limit: '256MB' });
+  const conn = await db.connect();
+  const result = await conn.stream(DUCK_SQL);
+  let n = 0;
+  for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) n += chunk.rowCount;
+  conn.closeSync();
+  db.closeSync();
+  return { ms: performance.now() - t0, rowsRead: n, maxRssMb: maxRssMb() };
+}
+
+async function phase(name: string, url?: string): Promise<Record<string, number>> {
+  const { stdout } = await execFileP(process.execPath, ['--import', 'tsx', process.argv[1]!, `--rows=${rows}`, `--changed=${changedRate}`, `--seed=${seed}`, `--phase=${name}`, ...(url ? [`--url=${url}`] : [])], { maxBuffer: 1 << 24 });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
+}
+
+async function withPostgres<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const given = process.env['ACSYNC_TEST_PG_URL'];
+  if (given) return fn(given);
+  const dir = path.join(tmpdir(), `acsync-bench-pg-${process.pid}`);
+  const url = execFileSync('bash', [path.join(root, '.ci/postgres.sh'), 'start', dir], { encoding: 'utf8' }).trim();
+  try {
+    return await fn(url);
+  } finally {
+    execFileSync('bash', [path.join(root, '.ci/postgres.sh'), 'stop', dir]);
+  }
+}
+
+/** psql's connection settings from the URL, through the environment (never on a command line). */
+function psqlEnv(url: string): NodeJS.ProcessEnv {
+  const u = new URL(url);
+  return { ...process.env, PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: u.pathname.slice(1) };
+}
+
+if (args.phase === 'duck-bare') console.log(JSON.stringify(await duckBare()));
+else if (args.phase === 'duck-plan') {
+  console.log(JSON.stringify(await plan(new DuckDbSource({ label: 'bench', site, sql: DUCK_SQL, kind: 'query', cwd: tmpdir(), statementTimeoutMs: 3_600_000, what: 'the query' }))));
+} else if (args.phase === 'pg-plan') {
+  console.log(JSON.stringify(await plan(new PostgresSource({ label: 'bench', site, query: PG_SQL, database: 'bench', urlEnv: 'BENCH_URL', url: args.url!, statementTimeoutMs: 3_600_000 }))));
+} else {
+  const fmt = (x: number) => x.toLocaleString('en-US');
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  if (!existsSync(csvFile)) await writeSegmentCsv(csvFile, { rows, seed });
+  if (!existsSync(parquetFile)) {
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    await conn.run(`copy (select * from read_csv('${csvFile}', header = true, all_varchar = true)) to '${parquetFile}' (format parquet)`);
+    conn.closeSync();
+    db.closeSync();
+  }
+  console.log(`node ${process.version}, ${cpus().length} cores, ${fmt(rows)} rows against a ${fmt(rows)}-member list, ${changedRate * 100}% changed`);
+  const bare = await phase('duck-bare');
+  const duck = await phase('duck-plan');
+  console.log(`DuckDB  bare read (query to nothing): ${s(bare['ms']!)}, peak RSS ${bare['maxRssMb']} MB`);
+  console.log(`DuckDB  read+normalise+plan:          ${s(duck['ms']!)}, peak RSS ${duck['maxRssMb']} MB (list alone ${duck['maxRssMbBeforePlan']} MB); ${(duck['ms']! / bare['ms']!).toFixed(2)}x the bare read`);
+  await withPostgres(async (url) => {
+    const env = psqlEnv(url);
+    await execFileP('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', `drop table if exists ${TABLE}`, '-c', `create table ${TABLE} (${SEGMENT_HEADER.map((c) => `"${c}" text`).join(', ')})`, '-c', `\\copy ${TABLE} from '${csvFile}' with (format csv, header true)`], { env });
+    const t0 = performance.now();
+    await execFileP('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy (${PG_SQL}) to '/dev/null'`], { env });
+    const bareMs = performance.now() - t0;
+    const pg = await phase('pg-plan', url);
+    console.log(`Postgres bare read (psql \\copy to /dev/null): ${s(bareMs)}`);
+    console.log(`Postgres read+normalise+plan:               ${s(pg['ms']!)}, peak RSS ${pg['maxRssMb']} MB (list alone ${pg['maxRssMbBeforePlan']} MB); ${(pg['ms']! / bareMs).toFixed(2)}x the bare read`);
+    console.log(`plan counts (postgres): ${JSON.stringify(pg)}`);
+    await execFileP('psql', ['-q', '-c', `drop table if exists ${TABLE}`], { env });
+  });
+  console.log(`plan counts (duckdb): ${JSON.stringify(duck)}`);
+  console.log('targets: plan within 1.5x the bare read for each engine; peak RSS under 600 MB');
+}

@@ -1,0 +1,227 @@
+/**
+ * PostgreSQL through pg, streamed with a server-side cursor (pg-cursor: a portal read 2,000 rows per round trip),
+ * so the result is never in memory at once. Warehouses speaking its protocol (Redshift, Aurora, CockroachDB,
+ * Materialize) use this module too; only PostgreSQL itself is tested. The URL comes from the environment and is
+ * scrubbed, with its password, from every message.
+ */
+import type * as Pg from 'pg';
+import type CursorClass from 'pg-cursor';
+import { SegmentError } from '../errors.ts';
+import type { SegmentRecord } from '../record.ts';
+import { loadDriver } from './driver.ts';
+import { RowHasher, shortHash } from './fingerprint.ts';
+import { redact, urlHost, urlSecrets } from './redact.ts';
+import type { SegmentOrigin, SegmentSource } from './source.ts';
+import { isoTimestamp } from './values.ts';
+import { missingColumnsError, type SourceSite } from './where.ts';
+
+export const PG_PACKAGE_VERSION = '^8.23.1';
+/** Rows per cursor read: one round trip each; 2,000 rows of a few columns is a few hundred KB. */
+const CURSOR_ROWS = 2000;
+/** How long connecting may take before acsync gives up (a firewall that drops packets otherwise hangs for minutes). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** PostgreSQL type oids whose text acsync rewrites (pg_type.dat): everything else stays the server's text. */
+const OID = { bool: 16, timestamp: 1114, timestamptz: 1184 } as const;
+
+/** Every value as PostgreSQL prints it (exact numerics, ISO dates), except booleans and timestamps (see values.ts). */
+const TEXT_TYPES = {
+  getTypeParser(oid: number): (text: string) => string {
+    if (oid === OID.bool) return (t) => (t === 't' ? 'true' : t === 'f' ? 'false' : t);
+    if (oid === OID.timestamp || oid === OID.timestamptz) return isoTimestamp;
+    return (t) => t;
+  },
+};
+
+export interface PostgresSourceOptions {
+  label: string;
+  site: SourceSite;
+  query: string;
+  database: string;
+  /** The variable the URL is read from, and its value. */
+  urlEnv: string;
+  url: string;
+  statementTimeoutMs: number;
+}
+
+interface Drivers {
+  pg: typeof Pg;
+  Cursor: typeof CursorClass;
+}
+
+export class PostgresSource implements SegmentSource {
+  readonly label: string;
+  readonly #o: PostgresSourceOptions;
+  readonly #secrets: string[];
+  #client: Pg.Client | undefined;
+  #lost: Promise<never> | undefined;
+  #closing = false;
+  #hasher: RowHasher | undefined;
+  #rows = 0;
+  #readMs = 0;
+
+  constructor(o: PostgresSourceOptions) {
+    this.label = o.label;
+    this.#o = o;
+    this.#secrets = urlSecrets(o.url);
+  }
+
+  async #drivers(): Promise<Drivers> {
+    const what = `export '${this.#o.site.exportName}' (database '${this.#o.database}', type postgres)`;
+    const pg = await loadDriver<{ default: typeof Pg }>('pg', PG_PACKAGE_VERSION, what, this.#o.site.configFile, this.#o.site.line);
+    const cursor = await loadDriver<{ default: typeof CursorClass }>('pg-cursor', '^2.22.1', what, this.#o.site.configFile, this.#o.site.line);
+    return { pg: pg.default, Cursor: cursor.default };
+  }
+
+  async #connect(): Promise<{ client: Pg.Client; Cursor: typeof CursorClass }> {
+    const { pg, Cursor } = await this.#drivers();
+    if (this.#client) return { client: this.#client, Cursor };
+    const client = new pg.Client({
+      connectionString: this.#o.url,
+      application_name: 'acsync',
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      statement_timeout: this.#o.statementTimeoutMs,
+      keepAlive: true,
+      types: TEXT_TYPES,
+    });
+    // A connection the server ends emits 'error' or 'end' on the client, and pg-cursor may then never settle its
+    // read: with nothing else pending, node would exit quietly mid-plan. Every read races this instead.
+    this.#lost = new Promise<never>((_, reject) => {
+      client.on('error', (err) => reject(err));
+      client.on('end', () => {
+        if (!this.#closing) reject(Object.assign(new Error('the server ended the connection'), { code: 'ECONNRESET' }));
+      });
+    });
+    this.#lost.catch(() => {});
+    try {
+      await client.connect();
+      // UTC and ISO: timestamps come back comparable across servers and readable by ActiveCampaign.
+      await client.query("set timezone = 'UTC'; set datestyle = 'ISO, YMD'; set intervalstyle = 'iso_8601'");
+    } catch (err) {
+      this.#closing = true;
+      await client.end().catch(() => {});
+      throw this.#error(err, 'connect');
+    }
+    this.#client = client;
+    return { client, Cursor };
+  }
+
+  async columns(): Promise<string[]> {
+    const { client } = await this.#connect();
+    return (await this.#describe(client)).map((f) => f.name);
+  }
+
+  /** The result's columns without running the query: the planner binds it, LIMIT 0 fetches nothing. */
+  async #describe(client: Pg.Client): Promise<Pg.FieldDef[]> {
+    const prefix = 'select * from (\n';
+    try {
+      const r = await Promise.race([client.query({ text: `${prefix}${stripSemicolons(this.#o.query)}\n) as acsync_segment limit 0`, rowMode: 'array' }), this.#lost!]);
+      return r.fields;
+    } catch (err) {
+      throw this.#error(err, 'describe', prefix.length);
+    }
+  }
+
+  async *batches(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentRecord[]> {
+    const started = Date.now();
+    this.#rows = 0;
+    const { client, Cursor } = await this.#connect();
+    const fields = await this.#describe(client);
+    const names = fields.map((f) => f.name);
+    const missing = columns.filter((c) => !names.includes(c));
+    if (missing.length > 0) throw missingColumnsError(this.#o.site, missing, names, `the query on database '${this.#o.database}'`);
+    const index = columns.map((c) => names.indexOf(c));
+    const hasher = new RowHasher('postgres', columns);
+    this.#hasher = hasher;
+    const cursor = client.query(new Cursor(stripSemicolons(this.#o.query), [], { rowMode: 'array', types: TEXT_TYPES }));
+    const onAbort = (): void => void client.end().catch(() => {});
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        let rows: unknown[][];
+        try {
+          rows = (await Promise.race([cursor.read(CURSOR_ROWS), this.#lost!])) as unknown[][];
+        } catch (err) {
+          throw this.#error(err, 'read');
+        }
+        if (rows.length === 0) break;
+        const batch: SegmentRecord[] = new Array(rows.length);
+        for (let r = 0; r < rows.length; r++) {
+          const row = rows[r]!;
+          const values: Record<string, string | undefined> = {};
+          for (let c = 0; c < columns.length; c++) {
+            const v = row[index[c]!];
+            // NULL is no value, never the text "null".
+            values[columns[c]!] = v === null || v === undefined ? undefined : String(v);
+          }
+          batch[r] = { line: ++this.#rows, values };
+        }
+        hasher.add(batch, columns);
+        yield batch;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await Promise.race([cursor.close(), this.#lost!]).catch(() => {});
+      this.#readMs = Date.now() - started;
+    }
+  }
+
+  fingerprint(): string {
+    return this.#hasher?.digest() ?? '';
+  }
+
+  origin(): SegmentOrigin {
+    return { engine: 'postgres', queryHash: shortHash(this.#o.query), database: this.#o.database, rowsRead: this.#rows, readMs: this.#readMs };
+  }
+
+  async close(): Promise<void> {
+    const c = this.#client;
+    this.#client = undefined;
+    this.#closing = true;
+    await c?.end().catch(() => {});
+  }
+
+  /** A driver error as a SegmentError that says what to do; never with the URL or the password. */
+  #error(err: unknown, phase: 'connect' | 'describe' | 'read', offset = 0): SegmentError {
+    const e = (err ?? {}) as Error & { code?: string; position?: string; severity?: string };
+    const site = this.#o.site;
+    const db = `database '${this.#o.database}'`;
+    const host = urlHost(this.#o.url);
+    const env = `$${this.#o.urlEnv}`;
+    const raw = redact(e.message ?? String(err), this.#secrets);
+    const at = { file: site.configFile, ...(site.line !== undefined ? { line: site.line } : {}) };
+    const make = (message: string, hint: string): SegmentError =>
+      new SegmentError({ ...at, message: redact(`export '${site.exportName}': ${message}`, this.#secrets), hint: redact(hint, this.#secrets) });
+    const code = e.code ?? '';
+    if (code === 'ECONNREFUSED') return make(`cannot connect to ${db} at ${host}: connection refused`, `is PostgreSQL running and listening there? check the host and port in ${env}`);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return make(`cannot connect to ${db}: host ${host} not found`, `check the host name in ${env}`);
+    if (code === '28P01' || code === '28000') return make(`${db} refused the login: ${raw}`, `check the user and password in ${env} (and pg_hba.conf on the server)`);
+    if (code === '3D000') return make(`${db}: ${raw}`, `check the database name at the end of ${env}`);
+    if (code === '57014') {
+      const s = Math.round(this.#o.statementTimeoutMs / 1000);
+      return make(`the segment query ran longer than the statement timeout (${s}s) and was cancelled by the server`, `make the query cheaper, or raise statementTimeout on database '${this.#o.database}'`);
+    }
+    if (code.startsWith('42') || code.startsWith('22')) {
+      const where = e.position !== undefined ? ` (${queryPosition(this.#o.query, Number(e.position) - offset)})` : '';
+      return make(`the segment query failed: ${raw}${where}`, code === '42601' ? 'fix the SQL syntax at the position PostgreSQL names' : 'fix the query: try it in psql first');
+    }
+    if (phase === 'connect' && /timeout/i.test(raw)) return make(`cannot connect to ${db} at ${host}: no answer within ${CONNECT_TIMEOUT_MS / 1000}s`, `check the host and port in ${env}, and any firewall between here and the database`);
+    if (phase === 'read' || code === '57P01' || code === 'ECONNRESET' || /terminated|Connection closed|ended unexpectedly/i.test(raw)) {
+      return make(`the connection to ${db} was lost while reading the segment (after ${this.#rows} rows): ${raw}`, 'nothing was sent to ActiveCampaign for this export; run it again once the database is back');
+    }
+    return make(`${db}: ${raw}`, `check ${env} and the query`);
+  }
+}
+
+function stripSemicolons(sql: string): string {
+  return sql.replace(/[\s;]+$/, '');
+}
+
+/** "line L, column C of the query" for a 1-based character position in it. */
+function queryPosition(query: string, pos: number): string {
+  if (!Number.isFinite(pos) || pos < 1) return 'position unknown';
+  const before = query.slice(0, pos - 1);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n') - 1;
+  return `line ${line}, column ${column} of the query`;
+}
