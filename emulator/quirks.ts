@@ -1,6 +1,6 @@
 /**
  * The quirks profile: ways real ActiveCampaign accounts behave that the reference does not show, from public
- * evidence (shared/activecampaign-api.md §9; docs/activecampaign-api.md). Off by default, so the emulator stays
+ * evidence (docs/activecampaign-api.md). Off by default, so the emulator stays
  * the strict reference; each quirk is switched on by name (`acsync emulator --quirks=a,b`, or
  * `startEmulator({ quirks: ['a', 'b'] })`), or all of them with `--quirks` / `quirks: true`.
  *

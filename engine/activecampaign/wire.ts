@@ -1,6 +1,6 @@
 /**
  * Defensive reading of ActiveCampaign's JSON: ids and numbers arrive as strings or numbers depending on the
- * endpoint (activecampaign-api.md §2, §7.11), and optional keys come and go. These helpers never throw; the
+ * endpoint (docs/activecampaign-api.md), and optional keys come and go. These helpers never throw; the
  * caller decides whether a missing piece is fatal.
  */
 

@@ -6,7 +6,7 @@ import { STANDARD_FIELDS } from '../contact-fields.ts';
 import type { MappingConfig } from '../config/model.ts';
 import type { DesiredContact } from '../model.ts';
 
-/** Connector limit: "Up to 1 million profiles per export" (shared/customer-insights-export.md, known limitations). */
+/** Connector limit: "Up to 1 million profiles per export" (the Customer Insights connector's known limitations). */
 export const MAX_PROFILES_PER_EXPORT = 1_000_000;
 
 /** RFC 5321 caps a forward path at 256 octets including the angle brackets, so an address has at most 254. */
