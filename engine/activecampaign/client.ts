@@ -4,11 +4,9 @@
  * right under every reading (docs/activecampaign-api.md says which).
  */
 import type { AcField, AcList, AcTag, ActiveCampaignApi, BulkBatchInfo, BulkBatchStatus } from './api.ts';
-import type { EventSink } from '../events.ts';
 import { BulkLimitError, BulkValidationError, NotFoundError, RemoteError, scrubSecret, type BulkFailureReason } from './errors.ts';
-import type { RateBudget } from './rate-budget.ts';
 import { readMembers, contactTagOf, membershipDatesOf, type AccountClock } from './read-members.ts';
-import { createTransport, type CallSpec } from './transport.ts';
+import { createTransport, type CallSpec, type TransportOptions } from './transport.ts';
 import { int, isObject, objects, str, type JsonObject } from './wire.ts';
 import { emailProblem } from '../segment/normalize.ts';
 import type { BulkContact } from './api.ts';
@@ -33,27 +31,8 @@ export { BULK_MAX_CONTACTS, BULK_MAX_PAYLOAD_BYTES };
 /** An address no importer accepts (a space in it): the payload of the one probe that settles failureReasons' base. */
 const BASE_PROBE_EMAIL = 'acsync index probe@invalid';
 
-export interface ActiveCampaignClientOptions {
-  /** The connection id, used in messages and events. */
-  connection: string;
-  /** Host (or host:port) of the account's API URL. */
-  hostname: string;
-  apiKey: string;
-  /** The environment variable the key came from, named in the 403 hint. */
-  apiKeyEnv?: string;
-  /** Defaults to the account's shared budget (getAccountBudget(hostname)). */
-  budget?: RateBudget;
-  timeoutMs?: number;
-  /** Total deadline per response (however steadily a server trickles it). */
-  responseDeadlineMs?: number;
-  /** Attempts per request, the first included. */
-  maxRetries?: number;
-  maxRetryTotalMs?: number;
-  /** How long rate limiting (429, a bulk refusal, 503) is waited out per request before it is reported. */
-  rateLimitDeadlineMs?: number;
-  retryBaseMs?: number;
-  onEvent?: EventSink;
-}
+/** What the client needs: the transport's options (transport.ts), which it hands on as they are. */
+export type ActiveCampaignClientOptions = TransportOptions;
 
 export interface ActiveCampaignClient extends ActiveCampaignApi {
   readonly baseUrl: string;

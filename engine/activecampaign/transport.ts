@@ -67,17 +67,22 @@ const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
 const USER_AGENT = 'acsync (+https://github.com/acsync/acsync)';
 
 export interface TransportOptions {
+  /** The connection id, used in messages and events. */
   connection: string;
+  /** Host (or host:port) of the account's API URL. */
   hostname: string;
   apiKey: string;
+  /** The environment variable the key came from, named in the 403 hint. */
   apiKeyEnv?: string;
+  /** Defaults to the account's shared budget (getAccountBudget(hostname)). */
   budget?: RateBudget;
   timeoutMs?: number;
-  /** Total deadline per response. */
+  /** Total deadline per response (however steadily a server trickles it). */
   responseDeadlineMs?: number;
+  /** Attempts per request, the first included. */
   maxRetries?: number;
   maxRetryTotalMs?: number;
-  /** How long rate limiting is waited out per request. */
+  /** How long rate limiting (429, a bulk refusal, 503) is waited out per request before it is reported. */
   rateLimitDeadlineMs?: number;
   retryBaseMs?: number;
   onEvent?: EventSink;

@@ -3,16 +3,11 @@
  * cursor and erase the plan's unsubscribe lines when a CI log or piped output is replayed in a terminal. The real
  * CLI in CI mode (output to pipes) against the emulator; and the escaping itself.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { printable, printableOutput } from '../../cli/report/printable.ts';
 import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
 
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
 const ERASE = '\u001b[1A\u001b[2K\r';
 
 let emulator: EmulatorHandle;
@@ -32,14 +27,10 @@ afterEach(async () => {
   await ws.dispose();
 });
 
+/** The real CLI as a subprocess, CI=true (test/helpers/workspace.ts): what it printed, both streams. */
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...env } });
-    return r.stdout + r.stderr;
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string };
-    return e.stdout + e.stderr;
-  }
+  const r = await ws.cli(args, { env });
+  return r.stdout + r.stderr;
 }
 
 describe('control characters in data', { timeout: 60_000 }, () => {

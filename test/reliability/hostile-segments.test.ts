@@ -4,9 +4,6 @@
  * a key written twice. Each is a row error with a reason; arrays of scalars become ActiveCampaign's multi-value
  * text. Through the real CLI against the emulator over loopback, and the emulator's state checked afterwards.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { topLevelKeyCount } from '../../engine/segment/json-values.ts';
@@ -14,8 +11,6 @@ import { valueProblem } from '../../engine/segment/normalize.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
 import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
 
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
@@ -34,15 +29,8 @@ afterEach(async () => {
   await ws.dispose();
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** The real CLI as a subprocess, CI=true (test/helpers/workspace.ts). */
+const cli = (args: string[]) => ws.cli(args);
 
 interface JsonChange {
   action: string;

@@ -3,17 +3,13 @@
  * refused before any write, both when the edit breaks the checksum and when the checksum was recomputed to match
  * (the changes then differ from what acsync computes from the same inputs). The real CLI against the emulator.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
 
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
@@ -34,15 +30,8 @@ afterEach(async () => {
   await ws.dispose();
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** The real CLI as a subprocess, CI=true (test/helpers/workspace.ts). */
+const cli = (args: string[]) => ws.cli(args);
 
 type Saved = { exports: Array<{ export: string; listId: string; plan: { changes: Array<{ email: string; after?: { firstName?: string } }> } }>; checksum: string };
 
