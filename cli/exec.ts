@@ -19,6 +19,11 @@ export const REFRESH_OPTION = { refresh: { type: 'string' } } as const satisfies
 export const REFRESH_HELP = `      --refresh MODE            how lists are read: auto (default: through the local snapshot when it is fresh),
                                 full (read every member and rewrite the snapshot), off (every member, no snapshot)`;
 
+export const RETRY_REJECTED_OPTION = { 'retry-rejected': { type: 'boolean', default: false } } as const satisfies ParseArgsConfig['options'];
+
+export const RETRY_REJECTED_HELP = `      --retry-rejected          plan contacts ActiveCampaign refused or skipped before (shown as skipped, with
+                                the reason and the date, while their row is unchanged) as new again`;
+
 /** The --refresh value, or undefined when not given (then ACSYNC_REFRESH, then auto). */
 export function refreshFlag(values: Record<string, unknown>): RefreshMode | undefined {
   const v = values['refresh'];
@@ -96,7 +101,7 @@ export function terraformSpellings(argv: readonly string[]): string[] {
 }
 
 /** node:util's parse errors in our words: what was wrong, and the option that was probably meant. */
-function usageMessage(err: unknown, longNames: readonly string[]): string {
+export function usageMessage(err: unknown, longNames: readonly string[]): string {
   const code = (err as { code?: unknown }).code;
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {

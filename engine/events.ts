@@ -45,6 +45,8 @@ export type EngineEvent =
       failed: number;
       /** Changes never sent because the run was stopped (SIGINT/SIGTERM); absent when none. */
       notSent?: number;
+      /** Bulk batches sent again after they ended failed or interrupted, or outlasted their wait; absent when none. */
+      batchesResent?: number;
       counts: Record<ChangeAction, number>;
       durationMs: number;
       requests: Record<string, number>;

@@ -31,7 +31,11 @@ export type SkipReasonCode =
   | 'invalid-value'
   | 'unsubscribed-in-activecampaign'
   | 'bounced'
-  | 'not-managed';
+  | 'not-managed'
+  /** Refused by ActiveCampaign in an earlier apply, row unchanged since (engine/refusals/memory.ts). */
+  | 'refused-by-activecampaign'
+  /** Skipped by ActiveCampaign without an error in an earlier apply (its exclusion list), row unchanged since. */
+  | 'not-on-list-after-import';
 
 /** ActiveCampaign contactList status: 0 unconfirmed, 1 active, 2 unsubscribed, 3 bounced. */
 export type ListStatus = 0 | 1 | 2 | 3;
@@ -129,6 +133,11 @@ export interface ExportRunResult {
   failed?: number;
   /** Only for apply stopped by SIGINT/SIGTERM: changes never sent (neither applied nor failed); a rerun sends them. */
   notSent?: number;
+  /**
+   * Only for apply: bulk batches sent again because ActiveCampaign ended them failed or interrupted, or they
+   * outlasted their wait (never while ActiveCampaign still holds them); absent when none.
+   */
+  batchesResent?: number;
   /** Contacts whose change failed, with why (apply only). */
   failures?: Array<{ email: string; action: ChangeAction; reason: string }>;
   /** The error that stopped this export: the user's (bad segment, 403, missing list...), the remote's, or ours. */

@@ -17,6 +17,7 @@ import {
 } from './model.ts';
 import { isSkippedRow, type SkippedRow } from './segment/normalize.ts';
 import { sameAcValue } from './activecampaign/normalise.ts';
+import { REFUSAL_SKIP_CODE, refusalNote, rowHash, type RefusalMemory } from './refusals/memory.ts';
 
 /** A contact that exists in the account but is not on the list. */
 export interface AccountContact {
@@ -35,6 +36,11 @@ export interface PlanOptions {
    * email either way, so only the label differs).
    */
   accountContacts?: { get(key: string): AccountContact | undefined };
+  /**
+   * Contacts ActiveCampaign refused or skipped in an earlier apply (engine/refusals/memory.ts): one whose row is
+   * unchanged is skipped with that reason and date instead of planned as new again.
+   */
+  refusals?: RefusalMemory;
 }
 
 export const REASONS = {
@@ -157,6 +163,11 @@ export class Planner {
   }
 
   #newcomer(d: DesiredContact): void {
+    const refused = this.#opts.refusals?.get(d.key);
+    if (refused !== undefined && refused.rowHash === rowHash(d)) {
+      this.#record({ action: 'skip', email: d.email, key: d.key, row: d.row, reasonCode: REFUSAL_SKIP_CODE[refused.kind], reason: refusalNote(refused) });
+      return;
+    }
     const existing = this.#opts.accountContacts?.get(d.key);
     if (existing === undefined) {
       this.#record({ action: 'create', email: d.email, key: d.key, row: d.row, after: new Sendable(d, this.#pools) });

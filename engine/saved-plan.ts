@@ -20,8 +20,11 @@ export interface SavedExportPlan {
   connection: string;
   hostname: string;
   listId: string;
-  /** sha256 of the export's own config (as resolved), of the segment file's bytes, and of the list state read. */
-  fingerprints: { exportConfig: string; segment: string; list: string };
+  /**
+   * sha256 of the export's own config (as resolved), of the segment file's bytes, of the list state read, and of
+   * the remembered refusals the plan skipped (absent in plans written before acsync remembered refusals).
+   */
+  fingerprints: { exportConfig: string; segment: string; list: string; refusals?: string };
   plan: ExportPlan;
 }
 
@@ -30,6 +33,8 @@ export interface SavedPlan {
   version: number;
   createdAt: string;
   config: { file: string; sha256: string };
+  /** Planned with `--retry-rejected`: apply plans again the same way to check the plan. */
+  retryRejected?: true;
   exports: SavedExportPlan[];
   /**
    * sha256 over the exports' plans (canonical JSON): apply refuses a file whose changes were edited, before any
@@ -78,7 +83,7 @@ function exportConfigHash(planned: PlannedExport): string {
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex');
 }
 
-export async function writeSavedPlan(file: string, config: Config, outcomes: Array<{ planned?: PlannedExport }>): Promise<void> {
+export async function writeSavedPlan(file: string, config: Config, outcomes: Array<{ planned?: PlannedExport }>, options: { retryRejected?: boolean } = {}): Promise<void> {
   const exports: SavedExportPlan[] = [];
   for (const o of outcomes) {
     const p = o.planned;
@@ -88,7 +93,7 @@ export async function writeSavedPlan(file: string, config: Config, outcomes: Arr
       connection: p.connection.id,
       hostname: p.connection.hostname,
       listId: p.config.listId,
-      fingerprints: { exportConfig: exportConfigHash(p), segment: p.fingerprints.segment, list: p.fingerprints.list },
+      fingerprints: { exportConfig: exportConfigHash(p), segment: p.fingerprints.segment, list: p.fingerprints.list, refusals: p.fingerprints.refusals },
       plan: p.plan,
     });
   }
@@ -97,6 +102,7 @@ export async function writeSavedPlan(file: string, config: Config, outcomes: Arr
     version: SAVED_PLAN_VERSION,
     createdAt: new Date().toISOString(),
     config: { file: path.relative(process.cwd(), config.file) || config.file, sha256: await sha256File(config.file) },
+    ...(options.retryRejected === true ? { retryRejected: true as const } : {}),
     exports,
     checksum: plansChecksum(exports),
   };
@@ -150,6 +156,9 @@ export async function checkSavedPlan(saved: SavedPlan, config: Config, outcomes:
     if (exportConfigHash(o.planned) !== s.fingerprints.exportConfig) problems.push(`the config of export '${s.export}' changed`);
     if (o.planned.fingerprints.segment !== s.fingerprints.segment) problems.push(`the segment file of export '${s.export}' (${o.planned.config.segment}) changed`);
     if (o.planned.fingerprints.list !== s.fingerprints.list) problems.push(`ActiveCampaign list ${s.listId} of export '${s.export}' changed since the plan was made`);
+    else if (s.fingerprints.refusals !== undefined && o.planned.fingerprints.refusals !== s.fingerprints.refusals) {
+      problems.push(`the refusals acsync remembers for export '${s.export}' changed since the plan was made (an apply ran since)`);
+    }
     // Same inputs give the same plan (the planner is pure): a difference means the saved changes are not what
     // acsync computes, and apply must do what it shows, so it applies the fresh plan only when they agree.
     else if (canonicalJson(comparable(o.planned.plan)) !== canonicalJson(comparable(s.plan))) problems.push(`the saved changes of export '${s.export}' differ from what acsync computes from the same inputs`);

@@ -7,7 +7,21 @@ import { UserError } from '../../engine/errors.ts';
 import { applyRun, changesPending, planRun, someExportFailedToPlan, type PlanRunOptions } from '../../engine/pipeline/run.ts';
 import { readSavedPlan } from '../../engine/saved-plan.ts';
 import path from 'node:path';
-import { COMMON_HELP, commonFlags, connectionNames, exitCode, loadOrReport, makeReporter, parseCommand, REFRESH_HELP, REFRESH_OPTION, refreshFlag, usageFailure } from '../exec.ts';
+import {
+  COMMON_HELP,
+  commonFlags,
+  connectionNames,
+  exitCode,
+  loadOrReport,
+  makeReporter,
+  parseCommand,
+  REFRESH_HELP,
+  REFRESH_OPTION,
+  refreshFlag,
+  RETRY_REJECTED_HELP,
+  RETRY_REJECTED_OPTION,
+  usageFailure,
+} from '../exec.ts';
 import type { CliIo } from '../io.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { ApplyTally } from '../report/apply-tally.ts';
@@ -25,6 +39,7 @@ Options:
       --allow-mass-unsubscribe  apply even when an export would unsubscribe more than its maxUnsubscribe,
                                 or when its segment is empty or shrank by more than half
 ${REFRESH_HELP}
+${RETRY_REJECTED_HELP}
 
 ${COMMON_HELP}
 
@@ -40,7 +55,7 @@ function stopGraceMs(env: NodeJS.ProcessEnv): number {
 }
 
 const parse = (argv: string[]) =>
-  parseCommand(argv, { 'auto-approve': { type: 'boolean', default: false }, 'allow-mass-unsubscribe': { type: 'boolean', default: false }, ...REFRESH_OPTION }, true);
+  parseCommand(argv, { 'auto-approve': { type: 'boolean', default: false }, 'allow-mass-unsubscribe': { type: 'boolean', default: false }, ...REFRESH_OPTION, ...RETRY_REJECTED_OPTION }, true);
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -66,6 +81,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   if (saved !== undefined && parsed.values.config === undefined) flags.config = saved.config.file;
+  // A saved plan is applied as it was planned: with or without the contacts ActiveCampaign refused before.
+  const retryRejected = saved !== undefined ? saved.retryRejected === true : parsed.values['retry-rejected'] === true;
+  if (saved !== undefined && parsed.values['retry-rejected'] === true && saved.retryRejected !== true) {
+    configReporter.notice(`acsync apply: ${planFile} was planned without --retry-rejected; give --retry-rejected to \`acsync plan --out\` instead`);
+    await configReporter.close();
+    return 1;
+  }
   const config = await loadOrReport(flags.config, configReporter, io);
   if (config === undefined) {
     await configReporter.close();
@@ -110,6 +132,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     signal: controller.signal,
     allowMassUnsubscribe: parsed.values['allow-mass-unsubscribe'] === true,
     ...(refresh !== undefined ? { refresh } : {}),
+    ...(retryRejected ? { retryRejected } : {}),
     ...(saved !== undefined ? { savedPlan: saved } : { exports: flags.exports }),
   };
   try {

@@ -12,6 +12,8 @@ import {
   REFRESH_HELP,
   REFRESH_OPTION,
   refreshFlag,
+  RETRY_REJECTED_HELP,
+  RETRY_REJECTED_OPTION,
   usageFailure,
 } from '../exec.ts';
 import type { CliIo } from '../io.ts';
@@ -30,6 +32,7 @@ Options:
       --pr-comment              on GitHub Actions (pull_request events): the plan as one comment on the pull request,
                                 updated on every push; always masked (needs GITHUB_TOKEN with pull-requests: write)
 ${REFRESH_HELP}
+${RETRY_REJECTED_HELP}
 
 ${COMMON_HELP}
 
@@ -42,6 +45,7 @@ const parse = (argv: string[]) =>
     out: { type: 'string' },
     'pr-comment': { type: 'boolean', default: false },
     ...REFRESH_OPTION,
+    ...RETRY_REJECTED_OPTION,
   });
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -65,15 +69,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const reporter = makeReporter('plan', flags, io, { connectionNames: connectionNames(config) });
   try {
     const exports = selectExports(config, flags.exports);
+    const retryRejected = parsed.values['retry-rejected'] === true;
     const outcomes = await planExports(config, exports, {
       mode: 'plan',
       env: io.env,
       sink: (e) => reporter.event(e),
       ...(refresh !== undefined ? { refresh } : {}),
+      ...(retryRejected ? { retryRejected } : {}),
     });
     const result = planResult(outcomes);
     const out = parsed.values.out;
-    if (typeof out === 'string' && result.ok) await writeSavedPlan(path.resolve(io.cwd, out), config, outcomes);
+    if (typeof out === 'string' && result.ok) await writeSavedPlan(path.resolve(io.cwd, out), config, outcomes, { retryRejected });
     reporter.result(result);
     await reporter.close();
     if (typeof out === 'string' && !result.ok) reporter.notice(`acsync plan: the plan was not saved to ${out}: some exports could not be planned`);

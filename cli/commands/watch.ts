@@ -10,7 +10,7 @@ import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { runExports } from '../../engine/pipeline/run.ts';
 import type { WatchSummary } from '../../engine/watch/events.ts';
 import { DEBOUNCE_MS, SHUTDOWN_GRACE_MS, startWatch, type WatchSession } from '../../engine/watch/session.ts';
-import { makeReporter, refreshFlag } from '../exec.ts';
+import { makeReporter, refreshFlag, usageMessage } from '../exec.ts';
 import type { CliIo } from '../io.ts';
 import { maskEmails } from '../report/output-policy.ts';
 import type { Reporter } from '../report/reporter.ts';
@@ -22,7 +22,7 @@ export const DEFAULT_CONFIG_FILE = 'acsync.yaml';
 /** Exit code after a second Ctrl-C: 128 + SIGINT, what shells report for a process killed by it. */
 export const EXIT_INTERRUPTED = 130;
 
-export const WATCH_USAGE = `Usage: acsync watch [-c|--config PATH] [--export NAME]... [--plan-only] [--no-initial] [--refresh MODE] [--json] [--no-color]
+export const WATCH_USAGE = `Usage: acsync watch [-c|--config PATH] [--export NAME]... [--plan-only] [--no-initial] [--refresh MODE] [--retry-rejected] [--json] [--no-color]
 
 Keeps ActiveCampaign lists in sync with their segments until stopped: the long-running form of
 \`acsync apply --auto-approve\`. Changes ARE applied, without asking, unless --plan-only is given.
@@ -46,6 +46,8 @@ Options:
       --no-initial    do not sync at start; wait for a change or a schedule
       --refresh MODE  how lists are read: auto (default: through the local snapshot when it is fresh),
                       full (every member, snapshot rewritten), off (every member, no snapshot)
+      --retry-rejected  send contacts ActiveCampaign refused or skipped before again (otherwise they are
+                      skipped, with the reason and the date, while their row is unchanged)
       --json          one JSON event per line on stdout (watch:* events and the engine's events)
       --no-color      no colours (also when NO_COLOR is set)
       --mask-emails   show a***@contoso.example in the output (default when CI is set)
@@ -64,26 +66,29 @@ interface Flags {
   noColor: boolean;
   maskEmails: boolean;
   refresh?: RefreshMode;
+  retryRejected: boolean;
 }
 
 function parse(argv: string[], env: NodeJS.ProcessEnv): Flags | { help: true } {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      export: { type: 'string', multiple: true },
-      'plan-only': { type: 'boolean' },
-      'no-initial': { type: 'boolean' },
-      refresh: { type: 'string' },
-      json: { type: 'boolean' },
-      'no-color': { type: 'boolean' },
-      'mask-emails': { type: 'boolean' },
-      'no-mask-emails': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: false,
-    strict: true,
-  });
+  const options = {
+    config: { type: 'string', short: 'c' },
+    export: { type: 'string', multiple: true },
+    'plan-only': { type: 'boolean' },
+    'no-initial': { type: 'boolean' },
+    refresh: { type: 'string' },
+    json: { type: 'boolean' },
+    'no-color': { type: 'boolean' },
+    'mask-emails': { type: 'boolean' },
+    'no-mask-emails': { type: 'boolean' },
+    'retry-rejected': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+  try {
+    ({ values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true }));
+  } catch (err) {
+    throw new Error(usageMessage(err, Object.keys(options)));
+  }
   if (values.help === true) return { help: true };
   const refresh = refreshFlag(values);
   return {
@@ -91,6 +96,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): Flags | { help: true } {
     config: values.config ?? DEFAULT_CONFIG_FILE,
     exports: values.export ?? [],
     planOnly: values['plan-only'] === true,
+    retryRejected: values['retry-rejected'] === true,
     initial: values['no-initial'] !== true,
     json: values.json === true,
     noColor: values['no-color'] === true,
@@ -115,6 +121,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   // The same choice as plan and apply make: Ink on a terminal outside CI, plain lines otherwise, JSON with --json.
   const reporter = makeReporter('watch', { ...flags, full: false }, io);
   const refresh = flags.refresh;
+  const retryRejected = flags.retryRejected;
   const started = await startWatch({
     configFile: flags.config,
     mode: flags.planOnly ? 'plan' : 'apply',
@@ -126,7 +133,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       // Startup warnings (a missing API key variable, a segment file not there yet) are worth seeing once;
       // reloads check the same things and report them through watch:config-reloaded.
       loadConfig: (file) => loadConfig(file, { cwd: io.cwd, checks: { env, segmentFiles: true } }),
-      runExports: (config, options) => runExports(config, { ...options, env, ...(refresh !== undefined ? { refresh } : {}) }),
+      runExports: (config, options) =>
+        runExports(config, { ...options, env, ...(refresh !== undefined ? { refresh } : {}), ...(retryRejected ? { retryRejected } : {}) }),
     },
   });
   if (started.diagnostics.length > 0) reporter.config({ file: flags.config, diagnostics: started.diagnostics });

@@ -12,7 +12,7 @@ import { CHANGES_SHOWN_PER_KIND } from './actions.ts';
 import { emailShower } from './mask.ts';
 import { connectionLabel, describeListRead, num, plural, renderExportPlan, renderPlanSummary, renderPlanText } from './plan-text.ts';
 import { formatCount, formatDuration, ProgressTracker, type ProgressView } from './progress.ts';
-import { renderApplyResult, renderExportErrors } from './result-text.ts';
+import { renderApplyResult, renderExportErrors, resentPhrase } from './result-text.ts';
 import type { ConfigCheck, Reporter, ReporterOptions, SavedPlanView } from './reporter.ts';
 import { painter, type Painter } from './style.ts';
 import { clock, eventTime, formatSummary, formatWatchLine } from './watch-text.ts';
@@ -140,7 +140,8 @@ export class LinesReporter implements Reporter {
         const notSent = e.notSent ?? 0;
         const mark = e.failed > 0 ? p('red', '✗') : notSent > 0 ? p('yellow', '■') : p('green', '✓');
         const stopped = notSent > 0 ? `, ${num(notSent)} not sent (stopped)` : '';
-        this.err(`${mark} ${e.export}: ${num(e.applied)} applied, ${num(e.failed)} failed${stopped} in ${formatDuration(e.durationMs)}`);
+        const resent = e.batchesResent !== undefined ? `, ${resentPhrase(e.batchesResent)}` : '';
+        this.err(`${mark} ${e.export}: ${num(e.applied)} applied, ${num(e.failed)} failed${stopped}${resent} in ${formatDuration(e.durationMs)}`);
         break;
       }
       default:

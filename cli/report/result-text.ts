@@ -32,6 +32,11 @@ export function renderExportErrors(exports: readonly ExportRunResult[], opts: Pi
   return lines;
 }
 
+/** "2 batches resent (…)": batches sent again; never one ActiveCampaign still held within its wait. */
+export function resentPhrase(n: number): string {
+  return `${num(n)} ${n === 1 ? 'batch' : 'batches'} resent (ActiveCampaign ended ${n === 1 ? 'it' : 'them'} failed or interrupted, or did not finish in time)`;
+}
+
 /** The apply outcome: a table per export, failed contacts, errors, and `Apply complete: …`. */
 export function renderApplyResult(result: RunResult, opts: ResultTextOptions): string {
   const p = painter(opts.color);
@@ -52,6 +57,7 @@ export function renderApplyResult(result: RunResult, opts: ResultTextOptions): s
     header.map((_, i) => i > 0),
   );
   const lines = [p('dim', `  ${head}`), ...body.map((r) => `  ${r}`)];
+  for (const e of result.exports) if (e.batchesResent !== undefined) lines.push(p('dim', `  ${e.export}: ${resentPhrase(e.batchesResent)}`));
 
   for (const e of result.exports) {
     const failures = e.failures ?? [];

@@ -10,6 +10,11 @@ import { waitForBatch } from '../activecampaign/wait-for-batch.ts';
 import type { ApplyInput } from './executor.ts';
 import { errorReason } from './failure-reason.ts';
 import type { Entry } from './payloads.ts';
+import type { RefusalKind } from '../refusals/memory.ts';
+
+/** A failure entry of a completed batch (its reasons are not given: the docs' example is an address it will not store). */
+const BATCH_FAILURE_REFUSAL: Refusal = { kind: 'refused', reason: 'it listed the contact as failed in its bulk import batch (an address it will not store?)' };
+const SILENT_SKIP_REFUSAL: Refusal = { kind: 'not-on-list-after-import', reason: 'not on the list after import' };
 
 /**
  * The first poll of a batch comes after the time ActiveCampaign usually takes for one (about 2 s, see the
@@ -52,9 +57,15 @@ export function* mapLazily<T, U>(items: Iterable<T>, f: (item: T) => U): Generat
   for (const item of items) yield f(item);
 }
 
+/** A contact ActiveCampaign itself turned down: remembered, so the next plan does not send it again (engine/refusals/). */
+export interface Refusal {
+  kind: RefusalKind;
+  reason: string;
+}
+
 export interface BatchResult {
   succeeded: Entry[];
-  failed: Array<{ entry: Entry; reason: string }>;
+  failed: Array<{ entry: Entry; reason: string; refusal?: Refusal }>;
   /** The batch as a whole did not land (failed/interrupted/never queued): resending it may help. */
   wholeBatchFailed: boolean;
   /** Entries whose failure is the contact's own (validation): resending will not help. */
@@ -94,7 +105,7 @@ export async function sendAndWait(input: ApplyInput, batch: Entry[], id: string,
         const reason = reasons.get(i);
         if (reason === undefined) rest.push(entry);
         else {
-          failed.push({ entry, reason: `rejected by ActiveCampaign: ${reason}` });
+          failed.push({ entry, reason: `rejected by ActiveCampaign: ${reason}`, refusal: { kind: 'refused', reason } });
           permanent.add(entry);
         }
       });
@@ -138,9 +149,9 @@ export async function sendAndWait(input: ApplyInput, batch: Entry[], id: string,
   const skipped = await findSilentSkips(input.api, creates, info.success.length).catch(() => new Set<string>());
   const succeeded: Entry[] = [];
   for (const entry of toSend) {
-    if (failedEmails.has(entry.change.key)) failed.push({ entry, reason: 'ActiveCampaign reported this contact as failed in its bulk import batch' });
+    if (failedEmails.has(entry.change.key)) failed.push({ entry, reason: 'ActiveCampaign reported this contact as failed in its bulk import batch', refusal: BATCH_FAILURE_REFUSAL });
     else if (skipped.has(entry.change.email)) {
-      failed.push({ entry, reason: SILENT_SKIP_REASON });
+      failed.push({ entry, reason: SILENT_SKIP_REASON, refusal: SILENT_SKIP_REFUSAL });
       permanent.add(entry);
     } else succeeded.push(entry);
   }

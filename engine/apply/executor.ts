@@ -12,7 +12,8 @@ import type { ActiveCampaignWriter } from '../activecampaign/api.ts';
 import { systemClock, type SleepClock } from '../clock.ts';
 import type { EventSink } from '../events.ts';
 import { WRITE_ACTIONS, type Change, type ChangeAction } from '../model.ts';
-import { DEFAULT_POLL_SPACING_MS, mapLazily, packBatches, PollSpacer, sendAndWait, splitBatches } from './batches.ts';
+import type { SeenRefusal } from '../refusals/memory.ts';
+import { DEFAULT_POLL_SPACING_MS, mapLazily, packBatches, PollSpacer, sendAndWait, splitBatches, type Refusal } from './batches.ts';
 import { errorReason } from './failure-reason.ts';
 import { applyOneByOne } from './one-by-one.ts';
 import { toEntry, type Entry } from './payloads.ts';
@@ -67,6 +68,10 @@ export interface ContactFailure {
 export interface ApplyOutcome {
   applied: number;
   failed: number;
+  /** Whole bulk batches sent again after they ended failed or interrupted, or outlasted their wait. */
+  batchesResent: number;
+  /** The failed changes ActiveCampaign itself turned down (remembered by apply-export.ts, engine/refusals/). */
+  refusals: SeenRefusal[];
   /** Changes not attempted because the run was stopped (SIGINT). */
   notAttempted: number;
   failures: ContactFailure[];
@@ -81,15 +86,16 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
   const started = clock.now();
   const poller = new PollSpacer(input.pollSpacingMs ?? DEFAULT_POLL_SPACING_MS, clock);
   const writes = input.changes.filter((c) => WRITES.has(c.action));
-  const outcome: ApplyOutcome = { applied: 0, failed: 0, notAttempted: 0, failures: [], interrupted: false, durationMs: 0 };
+  const outcome: ApplyOutcome = { applied: 0, failed: 0, batchesResent: 0, refusals: [], notAttempted: 0, failures: [], interrupted: false, durationMs: 0 };
   input.sink({ type: 'apply:start', export: input.export, total: writes.length });
 
   const ok = (change: Change): void => {
     outcome.applied++;
     input.sink({ type: 'change:applied', export: input.export, change });
   };
-  const fail = (change: Change, reason: string): void => {
+  const fail = (change: Change, reason: string, refusal?: Refusal): void => {
     outcome.failed++;
+    if (refusal !== undefined) outcome.refusals.push({ change, ...refusal });
     outcome.failures.push({ email: change.email, action: change.action, reason });
     input.sink({ type: 'change:failed', export: input.export, email: change.email, action: change.action, reason });
   };
@@ -172,14 +178,15 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
     });
     for (const e of result.succeeded) ok(e.change);
     if (result.wholeBatchFailed && attempt < BATCH_RESENDS && !input.signal?.aborted) {
+      outcome.batchesResent++;
       await runBatch(batch, attempt + 1);
       return;
     }
-    for (const { entry, reason } of result.failed) {
+    for (const { entry, reason, refusal } of result.failed) {
       // One more chance in a later batch for contacts that failed inside an otherwise good batch: such failures
       // are often transient on ActiveCampaign's side, and a resend is an idempotent upsert.
       if (attempt === 1 && !result.wholeBatchFailed && !result.permanent.has(entry)) retryLater.push(entry);
-      else fail(entry.change, reason);
+      else fail(entry.change, reason, refusal);
     }
   };
 

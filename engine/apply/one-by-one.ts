@@ -6,9 +6,26 @@ import type { Change } from '../model.ts';
 import type { ApplyInput } from './executor.ts';
 import { errorReason } from './failure-reason.ts';
 import { toSyncContact, type Entry } from './payloads.ts';
+import { RemoteError } from '../activecampaign/errors.ts';
+import type { Refusal } from './batches.ts';
+
+/**
+ * A 422 to contact/sync is ActiveCampaign refusing this contact's values (e.g. "Email address is not valid",
+ * docs/activecampaign-api.md): a refusal to remember. Any other error may pass on a rerun.
+ */
+function refusalOf(err: unknown): Refusal | undefined {
+  if (!(err instanceof RemoteError) || err.status !== 422 || !err.path.endsWith('/contact/sync')) return undefined;
+  const said = (err.excerpt ?? '').slice(0, 200);
+  return { kind: 'refused', reason: `it answered 422 to contact/sync${said === '' ? '' : `: ${said}`}` };
+}
 
 /** The small-change path: each contact through the contacts API. Returns how many were not attempted (stopped). */
-export async function applyOneByOne(input: ApplyInput, entries: Entry[], ok: (c: Change) => void, fail: (c: Change, reason: string) => void): Promise<number> {
+export async function applyOneByOne(
+  input: ApplyInput,
+  entries: Entry[],
+  ok: (c: Change) => void,
+  fail: (c: Change, reason: string, refusal?: Refusal) => void,
+): Promise<number> {
   const { api, listId, signal } = input;
   // `signal` only stops new contacts from starting: a contact already started is finished (its two or three
   // requests), as a bulk batch already sent is awaited, so no contact is left half written.
@@ -48,7 +65,7 @@ export async function applyOneByOne(input: ApplyInput, entries: Entry[], ok: (c:
       ok(change);
       input.sink({ type: 'batch:done', export: input.export, kind: 'contact_list', id, contacts: 1, succeeded: 1, failed: 0 });
     } catch (err) {
-      fail(change, errorReason(err));
+      fail(change, errorReason(err), refusalOf(err));
       input.sink({ type: 'batch:done', export: input.export, kind: 'contact_list', id, contacts: 1, succeeded: 0, failed: 1 });
     }
   }

@@ -6,6 +6,7 @@ import type { Config, ConnectionConfig, ExportConfig } from '../config/model.ts'
 import { UserError } from '../errors.ts';
 import type { ExportPlan, ObservedContact } from '../model.ts';
 import { checkLimits, Planner } from '../plan.ts';
+import type { RefusalMemory } from '../refusals/memory.ts';
 import type { DesiredSegment } from './read-segment.ts';
 
 export interface PlanInput {
@@ -14,6 +15,8 @@ export interface PlanInput {
   connection: ConnectionConfig;
   observed: ObservedContact[];
   desired: DesiredSegment;
+  /** Refusals remembered from earlier applies (none with --retry-rejected). */
+  refusals?: RefusalMemory;
 }
 
 export interface PlanStageResult {
@@ -24,7 +27,7 @@ export interface PlanStageResult {
 
 export async function planExportChanges(input: PlanInput): Promise<PlanStageResult> {
   const { config, exp, connection } = input;
-  const planner = new Planner(input.observed, { export: exp.name, connection: exp.connection, listId: exp.listId, onLeave: exp.onLeave });
+  const planner = new Planner(input.observed, { export: exp.name, connection: exp.connection, listId: exp.listId, onLeave: exp.onLeave, ...(input.refusals !== undefined ? { refusals: input.refusals } : {}) });
   for await (const batch of input.desired.batches) for (const item of batch) planner.add(item);
   const plan = planner.finish();
   // Duplicates were valid rows too; the segment's size is its distinct contacts.

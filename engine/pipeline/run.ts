@@ -29,6 +29,9 @@ import { connect } from './connect.ts';
 import { observeList } from './observe-list.ts';
 import { planExportChanges } from './plan-export.ts';
 import { readSegment } from './read-segment.ts';
+import { readRefusals, refusalsDirFor, refusalsPath } from '../refusals/file.ts';
+import { memoryFingerprint } from '../refusals/memory.ts';
+import path from 'node:path';
 import type { PlannedExport, PlanOutcome, RunOptions } from './types.ts';
 
 export type { PlannedExport, PlanOutcome, RunOptions } from './types.ts';
@@ -60,6 +63,7 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   sink({ type: 'plan:start', export: exp.name, connection: exp.connection, listId: exp.listId });
   const { api, connection } = connect(config, exp, env, sink);
   const source = await checkLocal(config, exp, segmentRoots(config.file, env), env);
+  const refusals = await readExportRefusals(config, exp, connection.hostname, sink);
   let list: Awaited<ReturnType<typeof observeList>>;
   let planned: Awaited<ReturnType<typeof planExportChanges>>;
   try {
@@ -75,7 +79,14 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
       ...(signal !== undefined ? { signal } : {}),
     });
     const desired = readSegment(source, exp, sink);
-    planned = await planExportChanges({ config, exp, connection, observed: list.observed, desired });
+    planned = await planExportChanges({
+      config,
+      exp,
+      connection,
+      observed: list.observed,
+      desired,
+      ...(options.retryRejected === true ? {} : { refusals: refusals.memory }),
+    });
   } finally {
     await source.close();
   }
@@ -96,9 +107,33 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
     knownTagIds: list.knownTagIds,
     managedActive: list.managedActive,
     segmentSize,
-    fingerprints: { segment: source.fingerprint(), list: list.fingerprint },
+    fingerprints: { segment: source.fingerprint(), list: list.fingerprint, refusals: memoryFingerprint(refusals.memory, plan) },
+    refusals,
     durationMs: clock.now() - started,
   };
+}
+
+/** The export's memory of refusals (engine/refusals/); an unusable file is reported and ignored. */
+async function readExportRefusals(config: Config, exp: ExportConfig, hostname: string, sink: RunOptions['sink']): Promise<PlannedExport['refusals']> {
+  const file = refusalsPath(refusalsDirFor(config.file), exp.name);
+  const owner = { export: exp.name, hostname, listId: exp.listId };
+  const read = await readRefusals(file, owner);
+  if (read.problem !== undefined) {
+    const shown = path.join(path.dirname(config.displayFile), path.relative(path.dirname(config.file), file));
+    sink({
+      type: 'diagnostic',
+      diagnostic: {
+        severity: 'warning',
+        file: shown,
+        line: 0,
+        column: 0,
+        path: '',
+        message: `the refusals remembered for export '${exp.name}' are ignored: ${read.problem}; contacts ActiveCampaign refused before are planned again`,
+        hint: 'delete the file; the next apply writes it afresh',
+      },
+    });
+  }
+  return { file, owner, memory: read.memory };
 }
 
 /** Plans the exports concurrently; an export that fails carries its error (user, remote or internal). */

@@ -6,6 +6,8 @@ import type { ErrorReport } from '../errors.ts';
 import type { EventSink } from '../events.ts';
 import type { ExportPlan } from '../model.ts';
 import type { RefreshMode } from '../snapshot/read-list.ts';
+import type { RefusalsOwner } from '../refusals/file.ts';
+import type { RefusalMemory } from '../refusals/memory.ts';
 
 export interface RunOptions {
   mode: 'plan' | 'apply';
@@ -21,6 +23,8 @@ export interface RunOptions {
   refresh?: RefreshMode;
   /** Time (engine/clock.ts); the system's by default. */
   clock?: SleepClock;
+  /** Plan contacts ActiveCampaign refused before as if it never had (`--retry-rejected`). */
+  retryRejected?: boolean;
 }
 
 /** Everything planning learned about one export that applying it needs. */
@@ -39,7 +43,9 @@ export interface PlannedExport {
   /** Valid, distinct contacts in the segment. */
   segmentSize: number;
   /** Hashes of what the plan was computed from (saved plans refuse to apply when they change). */
-  fingerprints: { segment: string; list: string };
+  fingerprints: { segment: string; list: string; refusals: string };
+  /** The export's memory of refusals as planning read it, and where apply writes it back (engine/refusals/). */
+  refusals: { file: string; owner: RefusalsOwner; memory: RefusalMemory };
   durationMs: number;
 }
 

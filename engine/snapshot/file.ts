@@ -47,9 +47,9 @@ export function snapshotPath(cacheDir: string, hostname: string, listId: string)
  * keeps customer data out of commits even when the repository's own .gitignore does not mention `.acsync/`
  * (as pytest does for `.pytest_cache/`). An existing file is left as it is.
  */
-async function ignoreInGit(cacheDir: string): Promise<void> {
+export async function ignoreInGit(cacheDir: string, why = 'list snapshots hold customer data'): Promise<void> {
   try {
-    await writeFile(path.join(cacheDir, '.gitignore'), '# Written by acsync: list snapshots hold customer data; never commit them.\n*\n', { flag: 'wx', mode: 0o644 });
+    await writeFile(path.join(cacheDir, '.gitignore'), `# Written by acsync: ${why}; never commit them.\n*\n`, { flag: 'wx', mode: 0o644 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
