@@ -34,7 +34,7 @@ export function renderExportErrors(exports: readonly ExportRunResult[], opts: Pi
 
 /** "2 batches resent (…)": batches sent again; never one ActiveCampaign still held within its wait. */
 export function resentPhrase(n: number): string {
-  return `${num(n)} ${n === 1 ? 'batch' : 'batches'} resent (ActiveCampaign ended ${n === 1 ? 'it' : 'them'} failed or interrupted, or did not finish in time)`;
+  return `${num(n)} ${n === 1 ? 'batch' : 'batches'} resent (ActiveCampaign failed, interrupted or timed out)`;
 }
 
 /** The apply outcome: a table per export, failed contacts, errors, and `Apply complete: …`. */

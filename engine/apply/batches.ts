@@ -13,7 +13,7 @@ import type { Entry } from './payloads.ts';
 import type { RefusalKind } from '../refusals/memory.ts';
 
 /** A failure entry of a completed batch (its reasons are not given: the docs' example is an address it will not store). */
-const BATCH_FAILURE_REFUSAL: Refusal = { kind: 'refused', reason: 'it listed the contact as failed in its bulk import batch (an address it will not store?)' };
+const BATCH_FAILURE_REFUSAL: Refusal = { kind: 'refused', reason: 'failed in its bulk import batch' };
 const SILENT_SKIP_REFUSAL: Refusal = { kind: 'not-on-list-after-import', reason: 'not on the list after import' };
 
 /**

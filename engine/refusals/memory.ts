@@ -62,7 +62,8 @@ export function rowHash(c: ContactFields): string {
 /** "refused by ActiveCampaign on 2026-12-03: …" / "not on the list after import on 2026-12-03; …": what a plan shows. */
 export function refusalNote(r: RememberedRefusal): string {
   const day = r.at.slice(0, 10);
-  const again = ' (change the row, or plan with --retry-rejected, to send it again)';
+  // A changed row is sent again by itself; the flag is the way to send an unchanged one.
+  const again = '; --retry-rejected sends it again';
   if (r.kind === 'refused') return `refused by ActiveCampaign on ${day}: ${r.reason}${again}`;
   return `not on the list after import on ${day}; ActiveCampaign may hold it on its exclusion list${again}`;
 }

@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../engine/model.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
+import { inPty, plain } from '../helpers/pty.ts';
 import { csv, jsonResult, listMembers, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 const t = withEmulatorWorkspace({ quirks: ['exclusionList'] });
@@ -60,7 +61,9 @@ describe('item 8: refusals are remembered', { timeout: 90_000 }, () => {
     const today = new Date().toISOString().slice(0, 10);
     const again = await cli(['plan', '--detailed-exitcode']);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain(`refused by ActiveCampaign on ${today}: it listed the contact as failed in its bulk import batch`);
+    expect(again.stdout).toContain(
+      `row 8  ${BAD_ADDRESS}       refused by ActiveCampaign on ${today}: failed in its bulk import batch; --retry-rejected sends it again`,
+    );
     expect(again.stdout).toContain(`not on the list after import on ${today}; ActiveCampaign may hold it on its exclusion list`);
     const planned = await cli(['plan', '--json']);
     expectValidEvents(planned.stdout);
@@ -118,6 +121,17 @@ describe('item 8: refusals are remembered', { timeout: 90_000 }, () => {
     expect(await memoryKeys()).toEqual([EXCLUDED]);
   });
 
+  it('an unreadable memory file is reported and ignored: its contacts are planned again', async () => {
+    const { ws } = t;
+    await ws.config([{ segment: 'seg.csv' }]);
+    await ws.write('seg.csv', csv(GOOD));
+    await ws.write('.acsync/refusals/customers.json', '{"format":"acsync-refusals",');
+    const r = await cli(['plan', '--detailed-exitcode']);
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toContain("the refusals remembered for export 'customers' are ignored: not valid JSON");
+    expect(r.stdout).toContain('Plan: 6 to create');
+  });
+
   it('a mistyped --retry-rejected gets a did-you-mean, in plan and in watch', async () => {
     const plan = await cli(['plan', '--retry-rejectd']);
     expect(plan.code).toBe(1);
@@ -158,10 +172,21 @@ describe('item 7: resends are counted', { timeout: 60_000 }, () => {
     emulator.setFaults({ seed: 1, bulkFailRate: 0.5 });
     const lines = await cli(['apply', '--auto-approve']);
     expect(lines.code).toBe(0);
-    expect(lines.stderr).toMatch(
-      /✓ customers: 6 applied, 0 failed, 1 batch resent \(ActiveCampaign ended it failed or interrupted, or did not finish in time\) in /,
-    );
-    expect(lines.stdout).toContain('customers: 1 batch resent (ActiveCampaign ended it failed or interrupted, or did not finish in time)');
+    expect(lines.stderr).toMatch(/✓ customers: 6 applied, 0 failed, 1 batch resent \(ActiveCampaign failed, interrupted or timed out\) in /);
+    expect(lines.stdout).toContain('customers: 1 batch resent (ActiveCampaign failed, interrupted or timed out)');
+  });
+
+  it('in a terminal (Ink), the closing summary says so too', async () => {
+    const { ws, emulator } = t;
+    await ws.config([{ segment: 'seg.csv' }]);
+    await ws.write('seg.csv', csv(GOOD));
+    emulator.setFaults({ seed: 1, bulkFailRate: 0.5 });
+    const r = await inPty(['apply', '--auto-approve', '--no-mask-emails'], { cwd: ws.dir, env: ws.env, cols: 80 });
+    // Ink wraps at the terminal's width: compare the words.
+    const screen = plain(r.output).replace(/\s+/g, ' ');
+    expect(r.code).toBe(0);
+    expect(screen).toContain('customers: 1 batch resent (ActiveCampaign failed, interrupted or timed out)');
+    expect(screen).toContain('Apply complete: 6 applied, 0 failed');
   });
 
   it('says nothing of resends when there were none', async () => {
