@@ -10,13 +10,23 @@ import { RemoteError } from '../activecampaign/errors.ts';
 import type { Refusal } from './batches.ts';
 
 /**
- * A 422 to contact/sync is ActiveCampaign refusing this contact's values (e.g. "Email address is not valid",
- * docs/activecampaign-api.md): a refusal to remember. Any other error may pass on a rerun.
+ * A 422 (Unprocessable Entity) to contact/sync is ActiveCampaign refusing this contact's values, such as an address
+ * it will not store: a refusal to remember (engine/refusals/). Any other error may pass on a rerun.
  */
 function refusalOf(err: unknown): Refusal | undefined {
   if (!(err instanceof RemoteError) || err.status !== 422 || !err.path.endsWith('/contact/sync')) return undefined;
-  const said = (err.excerpt ?? '').slice(0, 200);
+  const said = errorsSaid(err.excerpt ?? '').slice(0, 200);
   return { kind: 'refused', reason: `it answered 422 to contact/sync${said === '' ? '' : `: ${said}`}` };
+}
+
+/**
+ * The `detail` (else the `title`) of each of a JSON:API error body's `errors`, or the body as it is. Read with a
+ * pattern, not JSON.parse: the excerpt a RemoteError keeps may be cut short.
+ */
+function errorsSaid(body: string): string {
+  const pick = (key: string): string[] => [...body.matchAll(new RegExp(`"${key}":"((?:[^"\\\\]|\\\\.)*)"`, 'g'))].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+  const said = pick('detail');
+  return (said.length > 0 ? said : pick('title')).join('; ') || body;
 }
 
 /** The small-change path: each contact through the contacts API. Returns how many were not attempted (stopped). */

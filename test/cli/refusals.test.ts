@@ -11,7 +11,7 @@ import type { RunResult } from '../../engine/model.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
 import { inPty, plain } from '../helpers/pty.ts';
-import { csv, jsonResult, listMembers, withEmulatorWorkspace } from '../helpers/workspace.ts';
+import { csv, fastEmulator, jsonResult, listMembers, Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 const t = withEmulatorWorkspace({ quirks: ['exclusionList'] });
 // The emulator's reset() keeps fault settings: each test starts without.
@@ -139,6 +139,35 @@ describe('item 8: refusals are remembered', { timeout: 90_000 }, () => {
     const watch = await cli(['watch', '--retry-reject']);
     expect(watch.code).toBe(1);
     expect(watch.stderr).toContain('did you mean --retry-rejected?');
+  });
+});
+
+describe('item 8: a refusal of the contacts API (a handful of changes go one by one)', { timeout: 60_000 }, () => {
+  it('a value ActiveCampaign answers 422 to is remembered, and a corrected row lands and is forgotten', async () => {
+    const emulator = await fastEmulator({ seedFields: [] });
+    emulator.seed({ fields: [{ perstag: 'LOYALTY_TIER', type: 'date' }] });
+    const ws = await Workspace.create(emulator);
+    const run = (args: string[]) => runCliInProcess([...args, '--no-mask-emails'], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });
+    try {
+      await ws.config([{ segment: 'seg.csv' }]);
+      await ws.write('seg.csv', csv([['dee@contoso.example', 'Dee', '', '', 'soon']]));
+      const first = await run(['apply', '--auto-approve', '--json']);
+      expect(first.code).toBe(1);
+      expect(jsonResult<RunResult>(first.stdout)?.exports[0]?.failures?.[0]?.reason).toMatch(/422/);
+      const plan = await run(['plan', '--detailed-exitcode']);
+      expect(plan.code).toBe(0);
+      expect(plan.stdout).toContain(
+        `refused by ActiveCampaign on ${new Date().toISOString().slice(0, 10)}: it answered 422 to contact/sync: The custom field value \`soon\` could not be saved to the custom field of type \`date\`.; --retry-rejected sends it again`,
+      );
+
+      await ws.write('seg.csv', csv([['dee@contoso.example', 'Dee', '', '', '2026-05-01']]));
+      expect((await run(['apply', '--auto-approve'])).code).toBe(0);
+      await expect(stat(path.join(ws.dir, '.acsync', 'refusals', 'customers.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+      expect((await run(['plan', '--detailed-exitcode'])).code).toBe(0);
+    } finally {
+      await ws.dispose();
+      await emulator.stop();
+    }
   });
 });
 
