@@ -39,7 +39,7 @@ export interface PlannedExport {
   /** Valid, distinct contacts in the segment. */
   segmentSize: number;
   /** Hashes of what the plan was computed from (saved plans refuse to apply when they change). */
-  fingerprints: { segment: string; list: string };
+  fingerprints: { segment: string; list: string; sensitive?: string };
   durationMs: number;
 }
 
