@@ -40,10 +40,12 @@ export interface LookUpInput {
 
 export async function lookUpNewcomers(input: LookUpInput): Promise<ExportPlan> {
   const { exp, api, plan, sink, signal } = input;
-  const newcomers = plan.changes.filter((c) => c.action === 'create');
-  if (newcomers.length === 0) return plan;
+  // Counted first: a first export of a million contacts is a million creates, and none of them is looked up.
+  const count = plan.counts.create;
+  if (count === 0) return plan;
   const limit = exp.lookupLimit ?? DEFAULT_LOOKUP_LIMIT;
-  if (newcomers.length > limit) return { ...plan, notLookedUp: { contacts: newcomers.length, lookupLimit: limit } };
+  if (count > limit) return { ...plan, notLookedUp: { contacts: count, lookupLimit: limit } };
+  const newcomers = plan.changes.filter((c) => c.action === 'create');
 
   const perstagByFieldId = new Map([...input.fieldIds].map(([perstag, id]) => [id, perstag]));
   const rps = getAccountBudget(input.connection.hostname).currentLimits.requestsPerSecond;

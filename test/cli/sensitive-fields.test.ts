@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
 import { FakeGitHub } from '../helpers/fake-github.ts';
+import { inPty, plain } from '../helpers/pty.ts';
 import { listMembers, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 const t = withEmulatorWorkspace();
@@ -59,6 +60,16 @@ describe('sensitive custom fields', { timeout: 60_000 }, () => {
     };
     expect(done.plan.sensitive).toEqual(['BIRTH_DATE']);
     expect(done.plan.changes.find((c) => c.key === 'cy@contoso.example')?.after?.fields).toEqual({ BIRTH_DATE: '(sensitive)' });
+  });
+
+  it('are (sensitive) on the terminal screen too, where the subscribe shows its before → after', async () => {
+    await setUp();
+    const r = await inPty(['plan', '--no-mask-emails'], { cwd: t.ws.dir, env: t.ws.env, cols: 80, rows: 40 });
+    expect(r.code).toBe(0);
+    const screen = plain(r.output);
+    expectNoDates(screen);
+    expect(screen).toMatch(/bo@contoso\.example +already a contact in ActiveCampaign/);
+    expect(screen).toMatch(/BIRTH_DATE +"\(sensitive\)" → "\(sensitive\)"/);
   });
 
   it('are absent from the saved plan, which still applies the real values and refuses once they change', async () => {
