@@ -12,7 +12,7 @@ export type EngineEvent =
   /** Planning of one export started. */
   | { type: 'plan:start'; export: string; connection: string; listId: string }
   /** Reading progress while planning: `phase` says what is being read. */
-  | { type: 'plan:progress'; export: string; phase: 'segment' | 'list'; done: number; total?: number }
+  | { type: 'plan:progress'; export: string; phase: 'segment' | 'list' | 'lookup'; done: number; total?: number }
   /**
    * How the list was read: in full, or through the local snapshot (only the members changed since fetched), or
    * without snapshot (--refresh=off). `reason` says why a full read was needed.

@@ -106,6 +106,17 @@ export interface ExportPlan {
    * unchanged): the plan says so instead of "the list matches the segment".
    */
   leftKept?: number;
+  /**
+   * Newcomers (segment contacts not on the list) that were not looked up in the account because there were more
+   * than the export's lookupLimit (0: lookups off). They are planned as `create`; the bulk import subscribes any the
+   * account already has and overwrites its mapped fields, which this plan then cannot show.
+   */
+  notLookedUp?: { contacts: number; lookupLimit: number };
+  /**
+   * Personalization tags of the custom fields marked sensitive in the mapping: every output shows `(sensitive)` for
+   * their values (engine/sensitive.ts); only the request to ActiveCampaign carries them.
+   */
+  sensitive?: string[];
   /** What will stop `apply` for this export (a safety guard) and how to pass it, known at plan time. */
   blockedBy?: string[];
   /** Where the segment came from (engine, files, query hash, rows read, read time). */

@@ -168,22 +168,9 @@ export class Planner {
       this.#record({ action: 'skip', email: d.email, key: d.key, row: d.row, reasonCode: REFUSAL_SKIP_CODE[refused.kind], reason: refusalNote(refused) });
       return;
     }
+    const create: Change = { action: 'create', email: d.email, key: d.key, row: d.row, after: new Sendable(d, this.#pools) };
     const existing = this.#opts.accountContacts?.get(d.key);
-    if (existing === undefined) {
-      this.#record({ action: 'create', email: d.email, key: d.key, row: d.row, after: new Sendable(d, this.#pools) });
-      return;
-    }
-    const fieldChanges = diffFields(d, existing.fields);
-    this.#record({
-      action: 'subscribe',
-      email: d.email,
-      key: d.key,
-      contactId: existing.id,
-      row: d.row,
-      ...(fieldChanges === undefined ? {} : { fieldChanges }),
-      after: new Sendable(d, this.#pools),
-      reason: REASONS.subscribe,
-    });
+    this.#record(existing === undefined ? create : subscribeChange(create, existing));
   }
 
   #member(d: DesiredContact, o: ObservedContact): void {
@@ -224,6 +211,31 @@ export class Planner {
   }
 }
 
+/** A planned `create` of a contact the account turns out to have: `subscribe`, with what it changes of theirs. */
+function subscribeChange(create: Change, existing: AccountContact): Change {
+  const fieldChanges = create.after === undefined ? undefined : diffFields(create.after, existing.fields);
+  const { action: _create, ...rest } = create;
+  return { action: 'subscribe', ...rest, contactId: existing.id, ...(fieldChanges === undefined ? {} : { fieldChanges }), reason: REASONS.subscribe };
+}
+
+/**
+ * The plan once its newcomers (planned as `create`: not on the list) were looked up in the account: each one the
+ * account has becomes `subscribe`, with the before → after of every field that changes. Pure, like the planner:
+ * the lookups are the pipeline's (engine/pipeline/look-up-newcomers.ts).
+ */
+export function subscribeAccountContacts(plan: ExportPlan, found: { get(key: string): AccountContact | undefined }): ExportPlan {
+  const counts = { ...plan.counts };
+  const changes = plan.changes.map((c) => {
+    if (c.action !== 'create') return c;
+    const existing = found.get(c.key);
+    if (existing === undefined) return c;
+    counts.create--;
+    counts.subscribe++;
+    return subscribeChange(c, existing);
+  });
+  return { ...plan, changes, counts };
+}
+
 /** The whole plan from two collections: the form tests and small segments use. */
 export function computePlan(
   desired: Iterable<DesiredContact | SkippedRow>,
@@ -239,7 +251,7 @@ export function computePlan(
  * Field-level differences for the fields the segment gives a value for; undefined when there are none (the hot
  * path of a re-export allocates nothing). An empty value in ActiveCampaign counts as no value.
  */
-export function diffFields(d: DesiredContact, current: ContactFields): FieldChange[] | undefined {
+export function diffFields(d: ContactFields & Partial<Pick<DesiredContact, 'key' | 'row'>>, current: ContactFields): FieldChange[] | undefined {
   let out: FieldChange[] | undefined;
   // Unrolled (not a loop over field names): monomorphic property loads on the re-export hot path.
   if (d.firstName !== undefined) out = diffOne(out, 'firstName', current.firstName, d.firstName);

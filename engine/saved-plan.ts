@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Config } from './config/model.ts';
 import type { ExportPlan } from './model.ts';
 import type { PlannedExport, PlanOutcome } from './pipeline/types.ts';
+import { redactPlan } from './sensitive.ts';
 
 export const SAVED_PLAN_FORMAT = 'acsync-plan';
 /** Bump when the shape changes; apply refuses versions it does not know. */
@@ -22,9 +23,11 @@ export interface SavedExportPlan {
   listId: string;
   /**
    * sha256 of the export's own config (as resolved), of the segment file's bytes, of the list state read, and of
-   * the remembered refusals the plan skipped (absent in plans written before acsync remembered refusals).
+   * the remembered refusals the plan skipped (absent in plans written before acsync remembered refusals); with
+   * sensitive fields, an HMAC (keyed by the API key) of their values, which the saved plan shows as `(sensitive)`.
    */
-  fingerprints: { exportConfig: string; segment: string; list: string; refusals?: string };
+  fingerprints: { exportConfig: string; segment: string; list: string; refusals?: string; sensitive?: string };
+  /** The plan with sensitive values redacted: apply never sends from it, it applies the fresh plan that equals it. */
   plan: ExportPlan;
 }
 
@@ -93,8 +96,15 @@ export async function writeSavedPlan(file: string, config: Config, outcomes: Arr
       connection: p.connection.id,
       hostname: p.connection.hostname,
       listId: p.config.listId,
-      fingerprints: { exportConfig: exportConfigHash(p), segment: p.fingerprints.segment, list: p.fingerprints.list, refusals: p.fingerprints.refusals },
-      plan: p.plan,
+      fingerprints: {
+        exportConfig: exportConfigHash(p),
+        segment: p.fingerprints.segment,
+        list: p.fingerprints.list,
+        refusals: p.fingerprints.refusals,
+        ...(p.fingerprints.sensitive !== undefined ? { sensitive: p.fingerprints.sensitive } : {}),
+      },
+      // Sensitive values never land in the file: apply recomputes the plan (with them) and compares it to this.
+      plan: redactPlan(p.plan),
     });
   }
   const saved: SavedPlan = {
@@ -161,7 +171,11 @@ export async function checkSavedPlan(saved: SavedPlan, config: Config, outcomes:
     }
     // Same inputs give the same plan (the planner is pure): a difference means the saved changes are not what
     // acsync computes, and apply must do what it shows, so it applies the fresh plan only when they agree.
-    else if (canonicalJson(comparable(o.planned.plan)) !== canonicalJson(comparable(s.plan))) problems.push(`the saved changes of export '${s.export}' differ from what acsync computes from the same inputs`);
+    else if (
+      canonicalJson(comparable(redactPlan(o.planned.plan))) !== canonicalJson(comparable(s.plan)) ||
+      o.planned.fingerprints.sensitive !== s.fingerprints.sensitive
+    )
+      problems.push(`the saved changes of export '${s.export}' differ from what acsync computes from the same inputs`);
   });
   return problems;
 }

@@ -219,6 +219,7 @@ export function describeProgress(v: ProgressView): string {
     const r = v.reading;
     if (r === undefined) return 'planning';
     if (r.phase === 'segment') return `reading segment: ${num(r.done)} rows`;
+    if (r.phase === 'lookup') return `looking up newcomers in the account: ${formatCount(r.done, r.total ?? r.done)}`;
     return r.total !== undefined ? `reading list: ${formatCount(r.done, r.total)}` : `reading list: ${num(r.done)} contacts`;
   }
   const parts = [`applying ${formatCount(v.done, v.total)}`];

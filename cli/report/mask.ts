@@ -1,11 +1,13 @@
 /**
  * Personal data in logs: CI logs are kept for months and read by people who do not need to see who is on a list.
- * `--mask-emails` (the default when CI=true) shows `a***@contoso.example` in every human output.
+ * `--mask-emails` (the default when CI=true) shows `a***@contoso.example` in every human output. Sensitive custom
+ * fields (engine/sensitive.ts) are redacted always, in every output and format: `redact*` below.
  */
 import type { Change, ContactFields, ExportPlan, FieldChange, RunResult } from '../../engine/model.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { WatchSessionEvent } from '../../engine/watch/events.ts';
 import { printable } from './printable.ts';
+import { redactPlan } from '../../engine/sensitive.ts';
 
 /** `anna@contoso.example` → `a***@contoso.example`; the domain stays, it helps debugging and names nobody. */
 export function maskEmail(email: string): string {
@@ -52,7 +54,26 @@ export function maskChange(change: Change): Change {
 }
 
 export function maskPlan(plan: ExportPlan): ExportPlan {
-  return { ...plan, changes: plan.changes.map(maskChange) };
+  const redacted = redactPlan(plan);
+  return { ...redacted, changes: redacted.changes.map(maskChange) };
+}
+
+/** The result with every plan's sensitive values redacted (failure reasons were scrubbed by the executor). */
+export function redactResult(result: RunResult): RunResult {
+  if (!result.exports.some((e) => (e.plan?.sensitive?.length ?? 0) > 0)) return result;
+  return { ...result, exports: result.exports.map((e) => (e.plan === undefined ? e : { ...e, plan: redactPlan(e.plan) })) };
+}
+
+/** The event with sensitive values redacted (plan:done; change:applied comes redacted from the executor). */
+export function redactEvent(event: EngineEvent): EngineEvent {
+  return event.type === 'plan:done' ? { ...event, plan: redactPlan(event.plan) } : event;
+}
+
+/** A watch session event with sensitive values redacted. */
+export function redactWatchEvent(e: WatchSessionEvent): WatchSessionEvent {
+  if (!e.type.startsWith('watch:')) return redactEvent(e as EngineEvent);
+  if (e.type === 'watch:run-done' && e.result?.plan !== undefined) return { ...e, result: { ...e.result, plan: redactPlan(e.result.plan) } };
+  return e;
 }
 
 export function maskResult(result: RunResult): RunResult {

@@ -122,6 +122,7 @@ export function renderExportPlan(plan: ExportPlan, opts: PlanTextOptions): strin
   }
   if (groups.length === 0) lines.push(p('dim', `  ${noChangesLine(plan)}`));
   else if (plan.leftKept !== undefined) lines.push('', p('dim', `  ${leftKeptLine(plan.leftKept)}`));
+  if (plan.notLookedUp !== undefined) lines.push('', `  ${p(['bold', 'yellow'], '!')} ${p('yellow', notLookedUpLine(plan))}`);
   for (const problem of plan.blockedBy ?? [])
     lines.push('', `  ${p(['bold', 'red'], '!')} ${p('red', `apply will refuse this export: ${problem}`)}`, `    ${BLOCKED_HINT}`);
   return lines.join('\n');
@@ -133,6 +134,18 @@ export const BLOCKED_HINT = 'check the segment; if it is right, run apply with -
 /** The line of an export with no changes: the list matches, or some left and are kept on purpose. */
 export function noChangesLine(plan: Pick<ExportPlan, 'leftKept'>): string {
   return plan.leftKept === undefined ? 'no changes: the list matches the segment' : `no changes: ${leftKeptLine(plan.leftKept)}`;
+}
+
+/** What a plan whose newcomers were not looked up in the account cannot show, and how to make it show it. */
+export function notLookedUpLine(plan: Pick<ExportPlan, 'export' | 'notLookedUp'>): string {
+  const n = plan.notLookedUp;
+  if (n === undefined) return '';
+  const who = `${num(n.contacts)} ${n.contacts === 1 ? 'contact' : 'contacts'} to create ${n.contacts === 1 ? 'was' : 'were'} not looked up in ActiveCampaign`;
+  const why = n.lookupLimit === 0 ? 'lookupLimit is 0' : `more than lookupLimit ${num(n.lookupLimit)}`;
+  return (
+    `${who} (${why}): any the account already has will be subscribed and its mapped fields overwritten, which this plan cannot show. ` +
+    `To see them, set lookupLimit: ${n.contacts} on export '${plan.export}' (one request each)`
+  );
 }
 
 export function leftKeptLine(n: number): string {

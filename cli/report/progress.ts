@@ -21,7 +21,7 @@ export interface ExportProgress {
   listId: string;
   phase: ExportPhase;
   /** While planning: what is being read and how far. */
-  reading?: { phase: 'segment' | 'list'; done: number; total?: number };
+  reading?: { phase: 'segment' | 'list' | 'lookup'; done: number; total?: number };
   plan?: ExportPlan;
   /** Contacts that need a write (from apply:start). */
   total: number;

@@ -23,6 +23,7 @@ import { emitGithubDiagnostics, isGithubActions, writeStepSummary } from './gith
 import { JsonReporter } from './json-reporter.ts';
 import { LinesReporter } from './lines-reporter.ts';
 import { isCI } from './output-policy.ts';
+import { redactEvent, redactResult, redactWatchEvent } from './mask.ts';
 
 export { isCI } from './output-policy.ts';
 
@@ -102,7 +103,36 @@ export function chooseReporterKind(opts: { json: boolean; stderrIsTTY: boolean; 
 export function createReporter(kind: ReporterKind, opts: ReporterOptions): Reporter {
   const base = kind === 'json' ? new JsonReporter(opts) : kind === 'lines' ? new LinesReporter(opts) : new LazyInkReporter(opts);
   const env = opts.env ?? process.env;
-  return isGithubActions(env) ? new GithubReporter(base, kind, opts, env) : base;
+  return new RedactingReporter(isGithubActions(env) ? new GithubReporter(base, kind, opts, env) : base);
+}
+
+/** Every reporter sees sensitive values as `(sensitive)`, whatever its format or flags (engine/sensitive.ts). */
+class RedactingReporter implements Reporter {
+  constructor(private readonly inner: Reporter) {}
+  config(check: ConfigCheck): void {
+    this.inner.config(check);
+  }
+  event(e: EngineEvent): void {
+    this.inner.event(redactEvent(e));
+  }
+  result(r: RunResult): void {
+    this.inner.result(redactResult(r));
+  }
+  savedPlan(view: SavedPlanView): void {
+    this.inner.savedPlan(view);
+  }
+  watchEvent(e: WatchSessionEvent): void {
+    this.inner.watchEvent(redactWatchEvent(e));
+  }
+  watchStopped(summary: WatchSummary): void {
+    this.inner.watchStopped(summary);
+  }
+  notice(text: string): void {
+    this.inner.notice(text);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { Box, Text } from 'ink';
 import type { Change, ExportPlan } from '../../engine/model.ts';
 import { ACTION_LOOK, LISTED_ACTIONS } from '../report/actions.ts';
 import { emailShower, maskFieldChange } from '../report/mask.ts';
-import { BLOCKED_HINT, changeNote, connectionLabel, groupChanges, leftKeptLine, noChangesLine, num } from '../report/plan-text.ts';
+import { BLOCKED_HINT, changeNote, connectionLabel, groupChanges, leftKeptLine, noChangesLine, notLookedUpLine, num } from '../report/plan-text.ts';
 import { FieldDiff } from './FieldDiff.tsx';
 
 export interface PlanViewOptions {
@@ -50,6 +50,17 @@ export function ExportPlanView({ plan, options }: { plan: ExportPlan; options: P
       {groups.length > 0 && plan.leftKept !== undefined ? (
         <Box marginTop={1}>
           <Text dimColor>  {leftKeptLine(plan.leftKept)}</Text>
+        </Box>
+      ) : null}
+      {plan.notLookedUp !== undefined ? (
+        <Box marginTop={1}>
+          <Text>
+            {'  '}
+            <Text bold color="yellow">
+              !
+            </Text>{' '}
+            <Text color="yellow">{notLookedUpLine(plan)}</Text>
+          </Text>
         </Box>
       ) : null}
       {(plan.blockedBy ?? []).map((problem) => (

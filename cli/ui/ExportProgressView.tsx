@@ -44,6 +44,7 @@ export function ExportProgressView({
     let what = 'planning';
     if (view.phase === 'planned') what = 'planned';
     else if (r?.phase === 'segment') what = `reading segment · ${num(r.done)} rows`;
+    else if (r?.phase === 'lookup') what = `looking up newcomers · ${formatCount(r.done, r.total ?? r.done)}`;
     else if (r?.phase === 'list') what = r.total !== undefined ? `reading list · ${formatCount(r.done, r.total)}` : `reading list · ${num(r.done)} contacts`;
     return (
       <Text>

@@ -114,7 +114,7 @@ function ExportRow({ x, width, now, color, timeZone }: { x: ExportWatchStatus; w
 function progressText(r: NonNullable<ExportWatchStatus['current']>): string {
   if (r.phase === 'applying') return `applying ${r.done}/${r.total ?? '?'}`;
   if (r.reading === undefined) return 'planning';
-  const what = r.reading.phase === 'list' ? 'reading the list' : 'reading the segment';
+  const what = r.reading.phase === 'list' ? 'reading the list' : r.reading.phase === 'lookup' ? 'looking up newcomers' : 'reading the segment';
   return `${what} ${r.reading.done}${r.reading.total !== undefined ? `/${r.reading.total}` : ''}`;
 }
 

@@ -45,6 +45,9 @@ export interface AcListMember {
   membershipDates?: AcMembershipDates;
 }
 
+/** A contact of the account, found by email, with what the plan compares (not its list memberships). */
+export type AcAccountContact = Pick<AcListMember, 'id' | 'email' | 'firstName' | 'lastName' | 'phone' | 'fieldValues'>;
+
 /** A tag on a contact. */
 export interface AcContactTag {
   /** The contactTag id (needed to detach it). */
@@ -149,6 +152,11 @@ export interface ActiveCampaignReader {
   readMembership(contactId: string, listId: string, signal?: AbortSignal): Promise<AcMembership>;
   /** The contact with this email (case-insensitive, verified against the returned email), if any. */
   findContactByEmail(email: string, signal?: AbortSignal): Promise<{ id: string; email: string } | undefined>;
+  /**
+   * The account's contact with this email (exact, verified against the returned email) with its names, phone and
+   * custom field values by field id, if any: what a newcomer to a list already holds (GET /contacts?email=).
+   */
+  lookUpContact(email: string, signal?: AbortSignal): Promise<AcAccountContact | undefined>;
   /** One poll of a bulk batch. */
   bulkStatus(batchId: string, signal?: AbortSignal): Promise<BulkBatchInfo>;
   stats(): RequestStats;

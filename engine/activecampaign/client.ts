@@ -159,6 +159,24 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
       return match === undefined ? undefined : { id: str(match.id), email: str(match.email) };
     },
 
+    async lookUpContact(email, signal) {
+      const wanted = email.trim().toLowerCase();
+      // GET /contacts?email= is exact and takes one address; there is no documented form that takes several
+      // (docs/activecampaign-api.md, GET /contacts). fieldValues sideloaded: the plan shows what would change.
+      const spec: CallSpec = { method: 'GET', path: '/contacts', kind: 'GET /contacts?email', query: { email: email.trim(), include: 'fieldValues' }, signal };
+      const page = await getJson(spec, 'contacts');
+      // ActiveCampaign ignores filters it does not know and answers with everyone: check the email ourselves.
+      const match = objects(page.contacts).find((c) => str(c.email).trim().toLowerCase() === wanted);
+      if (match === undefined) return undefined;
+      const id = str(match.id);
+      if (id === '') throw formatError(spec, 200, undefined, '', 'has a contact without an id');
+      const fieldValues: Record<string, string> = {};
+      for (const fv of objects(page.fieldValues)) {
+        if (str(fv.contact) === id && str(fv.field) !== '') fieldValues[str(fv.field)] = str(fv.value);
+      }
+      return { id, email: str(match.email), firstName: str(match.firstName), lastName: str(match.lastName), phone: str(match.phone), fieldValues };
+    },
+
     async bulkImport(contacts, { excludeAutomations, signal }) {
       if (contacts.length === 0) throw new BulkLimitError(connection, 'A bulk import needs at least one contact.');
       if (contacts.length > BULK_MAX_CONTACTS) {

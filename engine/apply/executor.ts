@@ -18,6 +18,7 @@ import { errorReason } from './failure-reason.ts';
 import { applyOneByOne } from './one-by-one.ts';
 import { toEntry, type Entry } from './payloads.ts';
 import { resubscribe } from './resubscribe.ts';
+import { redactChange, scrubSensitive } from '../sensitive.ts';
 
 /** How many times a whole batch is resent after it ended `failed` or `interrupted` (resending is safe: upsert by email). */
 export const BATCH_RESENDS = 3;
@@ -49,6 +50,8 @@ export interface ApplyInput {
   /** Extra tags the export puts on every contact it writes. */
   extraTags?: readonly string[];
   excludeAutomations?: boolean;
+  /** Personalization tags of sensitive fields: their values are sent, never put in an event or a failure. */
+  sensitive?: readonly string[];
   sink: EventSink;
   /** When aborted, no new batch is sent; batches already sent are still awaited and accounted for. */
   signal?: AbortSignal;
@@ -89,11 +92,14 @@ export async function applyChanges(input: ApplyInput): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { applied: 0, failed: 0, batchesResent: 0, refusals: [], notAttempted: 0, failures: [], interrupted: false, durationMs: 0 };
   input.sink({ type: 'apply:start', export: input.export, total: writes.length });
 
+  const sensitive = new Set(input.sensitive ?? []);
   const ok = (change: Change): void => {
     outcome.applied++;
-    input.sink({ type: 'change:applied', export: input.export, change });
+    input.sink({ type: 'change:applied', export: input.export, change: redactChange(change, sensitive) });
   };
-  const fail = (change: Change, reason: string, refusal?: Refusal): void => {
+  const fail = (change: Change, why: string, refusal?: Refusal): void => {
+    // ActiveCampaign's refusals may quote the value ("The custom field value `…` could not be saved").
+    const reason = scrubSensitive(why, change, sensitive);
     outcome.failed++;
     if (refusal !== undefined) outcome.refusals.push({ change, ...refusal });
     outcome.failures.push({ email: change.email, action: change.action, reason });

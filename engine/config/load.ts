@@ -207,7 +207,7 @@ export interface RawConfig {
     segment: string | { query: string; database?: string };
     poll?: string;
     listId: number | string;
-    mapping: Omit<MappingConfig, 'fields'> & { fields?: Record<string, string> };
+    mapping: Omit<MappingConfig, 'fields' | 'sensitive'> & { fields?: Record<string, string | { column: string; sensitive?: boolean }> };
     onLeave?: OnLeave;
     schedule?: string;
     timezone?: string;
@@ -215,7 +215,19 @@ export interface RawConfig {
     maxUnsubscribe?: number;
     tags?: string[];
     excludeAutomations?: boolean;
+    lookupLimit?: number;
   }>;
+}
+
+/** `TAG: Column` (short form) or `TAG: {column, sensitive}`, as column by tag and the sensitive tags. */
+function mappedFields(raw: Record<string, string | { column: string; sensitive?: boolean }>): Pick<MappingConfig, 'fields' | 'sensitive'> {
+  const fields: Record<string, string> = {};
+  const sensitive: string[] = [];
+  for (const [tag, entry] of Object.entries(raw)) {
+    fields[tag] = typeof entry === 'string' ? entry : entry.column;
+    if (typeof entry !== 'string' && entry.sensitive === true) sensitive.push(tag);
+  }
+  return sensitive.length > 0 ? { fields, sensitive } : { fields };
 }
 
 function build(raw: RawConfig, file: string, displayFile: string, index: SourceIndex): Config {
@@ -265,7 +277,7 @@ function build(raw: RawConfig, file: string, displayFile: string, index: SourceI
         ...(m.firstName !== undefined ? { firstName: m.firstName } : {}),
         ...(m.lastName !== undefined ? { lastName: m.lastName } : {}),
         ...(m.phone !== undefined ? { phone: m.phone } : {}),
-        fields: { ...(m.fields ?? {}) },
+        ...mappedFields(m.fields ?? {}),
       },
       onLeave: e.onLeave ?? CONFIG_DEFAULTS.onLeave,
       ...(e.schedule !== undefined ? { schedule: e.schedule } : {}),
@@ -274,6 +286,7 @@ function build(raw: RawConfig, file: string, displayFile: string, index: SourceI
       maxUnsubscribe: e.maxUnsubscribe ?? CONFIG_DEFAULTS.maxUnsubscribe,
       tags: [...(e.tags ?? [])],
       excludeAutomations: e.excludeAutomations ?? CONFIG_DEFAULTS.excludeAutomations,
+      ...(e.lookupLimit !== undefined ? { lookupLimit: e.lookupLimit } : {}),
     };
   }
   return {

@@ -72,6 +72,8 @@ export interface MappingConfig {
   phone?: string;
   /** ActiveCampaign custom fields: personalization tag (e.g. LOYALTY_TIER) -> profile column. */
   fields: Record<string, string>;
+  /** Personalization tags whose values are masked in every output but the request to ActiveCampaign. */
+  sensitive?: string[];
 }
 
 export interface ExportConfig {
@@ -105,6 +107,8 @@ export interface ExportConfig {
   tags: string[];
   /** Subscribe without starting the list's automations (ActiveCampaign starts them by default). */
   excludeAutomations: boolean;
+  /** Newcomers looked up in the account at most per plan (0: none); DEFAULT_LOOKUP_LIMIT when absent. */
+  lookupLimit?: number;
 }
 
 export interface Config {

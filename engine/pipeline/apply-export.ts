@@ -54,6 +54,7 @@ export async function applyExport(p: PlannedExport, r: ExportRunResult, options:
     knownTagIds: p.knownTagIds,
     extraTags: p.config.tags ?? [],
     excludeAutomations: p.config.excludeAutomations ?? false,
+    ...(p.config.mapping.sensitive !== undefined ? { sensitive: p.config.mapping.sensitive } : {}),
     sink,
     // Polls get about 40% of the account's per-second budget, the rest is for imports and other exports.
     pollSpacingMs: Math.max(1, Math.round(DEFAULT_POLL_SPACING_MS * (5 / limits.requestsPerSecond))),

@@ -3,6 +3,7 @@
  * request is ever made for an export the config forbids, whatever path led here (a stale saved plan, a watch
  * reload...), the API key from the environment, and a client on the account's shared rate budget. Sends nothing.
  */
+import { createHmac } from 'node:crypto';
 import type { ActiveCampaignApi } from '../activecampaign/api.ts';
 import { createActiveCampaignClient } from '../activecampaign/client.ts';
 import { getAccountBudget, type RateLimits } from '../activecampaign/rate-budget.ts';
@@ -15,6 +16,11 @@ import type { EventSink } from '../events.ts';
 export interface Connected {
   connection: ConnectionConfig;
   api: ActiveCampaignApi;
+  /**
+   * HMAC-SHA256 keyed by the API key, hex: a fingerprint of sensitive values that nobody without the key can
+   * test guesses against (a birth date has only some 36,500 values), and that apply, which has the key, recomputes.
+   */
+  keyedDigest: (data: string) => string;
 }
 
 export function connect(config: Config, exp: ExportConfig, env: NodeJS.ProcessEnv, sink: EventSink): Connected {
@@ -44,7 +50,8 @@ export function connect(config: Config, exp: ExportConfig, env: NodeJS.ProcessEn
     budget: getAccountBudget(connection.hostname, limitsFromEnv(env)),
     onEvent: sink,
   });
-  return { api, connection };
+  const secret = key.key;
+  return { api, connection, keyedDigest: (data) => createHmac('sha256', secret).update(data).digest('hex') };
 }
 
 /** Limits for clients, from the environment: only for running against a scaled-up emulator (tests, benchmarks). */

@@ -6,6 +6,7 @@
  *   3. observe list   (observe-list.ts)   what ActiveCampaign holds, through the read-only port
  *   4. read segment   (read-segment.ts)   the desired contacts, streamed from the segment source
  *   5. plan           (plan-export.ts)    the pure diff, held to the contact limit
+ *      look up        (look-up-newcomers.ts)  newcomers the account already has: subscribe, not create
  *   6. guards         (guards.ts)         mass-unsubscribe and shrunken-segment checks
  *   7. apply          (apply-export.ts)   the executor, the only writer
  *
@@ -21,11 +22,13 @@ import type { EngineEvent } from '../events.ts';
 import { keepHeapCompact } from '../heap.ts';
 import { hasChanges, type ExportRunResult, type RunResult } from '../model.ts';
 import { checkSavedPlan, type SavedPlan } from '../saved-plan.ts';
+import { sensitiveContent } from '../sensitive.ts';
 import { applyExport } from './apply-export.ts';
 import { checkLocal } from './check-local.ts';
 import { guardProblems } from './guards.ts';
 import { segmentRoots } from '../segment/locate.ts';
 import { connect } from './connect.ts';
+import { lookUpNewcomers } from './look-up-newcomers.ts';
 import { observeList } from './observe-list.ts';
 import { planExportChanges } from './plan-export.ts';
 import { readSegment } from './read-segment.ts';
@@ -61,7 +64,7 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   const env = options.env ?? process.env;
   const { sink, signal } = options;
   sink({ type: 'plan:start', export: exp.name, connection: exp.connection, listId: exp.listId });
-  const { api, connection } = connect(config, exp, env, sink);
+  const { api, connection, keyedDigest } = connect(config, exp, env, sink);
   const source = await checkLocal(config, exp, segmentRoots(config.file, env), env);
   const refusals = await readExportRefusals(config, exp, connection.hostname, sink);
   let list: Awaited<ReturnType<typeof observeList>>;
@@ -90,7 +93,11 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   } finally {
     await source.close();
   }
-  const { plan, segmentSize } = planned;
+  const { segmentSize } = planned;
+  // Newcomers the account already has are subscribed, not created: the plan shows what that changes of theirs.
+  const plan = await lookUpNewcomers({ exp, connection, api, plan: planned.plan, fieldIds: list.fieldIds, sink, ...(signal !== undefined ? { signal } : {}) });
+  if (exp.mapping.sensitive !== undefined) plan.sensitive = [...exp.mapping.sensitive];
+  const sensitive = sensitiveContent(plan);
   // Where the segment came from (engine, files, query hash, rows read, read time), and what it streamed.
   plan.source = { ...source.origin(), fingerprint: source.fingerprint() };
   // The guards apply will run, run now: a plan that apply would refuse says so, and how to pass it.
@@ -107,7 +114,12 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
     knownTagIds: list.knownTagIds,
     managedActive: list.managedActive,
     segmentSize,
-    fingerprints: { segment: source.fingerprint(), list: list.fingerprint, refusals: memoryFingerprint(refusals.memory, plan) },
+    fingerprints: {
+      segment: source.fingerprint(),
+      list: list.fingerprint,
+      refusals: memoryFingerprint(refusals.memory, plan),
+      ...(sensitive !== undefined ? { sensitive: keyedDigest(sensitive) } : {}),
+    },
     refusals,
     durationMs: clock.now() - started,
   };

@@ -43,7 +43,7 @@ export interface PlannedExport {
   /** Valid, distinct contacts in the segment. */
   segmentSize: number;
   /** Hashes of what the plan was computed from (saved plans refuse to apply when they change). */
-  fingerprints: { segment: string; list: string; refusals: string };
+  fingerprints: { segment: string; list: string; refusals: string; sensitive?: string };
   /** The export's memory of refusals as planning read it, and where apply writes it back (engine/refusals/). */
   refusals: { file: string; owner: RefusalsOwner; memory: RefusalMemory };
   durationMs: number;

@@ -12,7 +12,7 @@ export interface CurrentRun {
   reasons: RunReason[];
   phase: 'planning' | 'applying';
   /** While planning: what is being read and how far. */
-  reading?: { phase: 'segment' | 'list'; done: number; total?: number };
+  reading?: { phase: 'segment' | 'list' | 'lookup'; done: number; total?: number };
   /** While applying: changes done (applied or failed) of `total`. */
   done: number;
   total?: number;

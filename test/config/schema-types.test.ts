@@ -38,6 +38,7 @@ const EXPORT: Keys<Export> = {
   timezone: 'optional',
   enabled: 'optional',
   maxUnsubscribe: 'optional',
+  lookupLimit: 'optional',
   tags: 'optional',
   excludeAutomations: 'optional',
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OnLeave } from '../../engine/config/model.ts';
 import type { Change, DesiredContact, ListStatus, ObservedContact } from '../../engine/model.ts';
-import { Planner, REASONS, checkLimits, computePlan, type AccountContact } from '../../engine/plan.ts';
+import { Planner, REASONS, checkLimits, computePlan, subscribeAccountContacts, type AccountContact } from '../../engine/plan.ts';
 import type { SkippedRow } from '../../engine/segment/normalize.ts';
 import { managedTag, unsubscribedTag } from '../../engine/tags.ts';
 
@@ -240,5 +240,21 @@ describe('tags', () => {
   it('are the names acsync keeps its knowledge under', () => {
     expect(managedTag('7')).toBe('acsync:list-7');
     expect(unsubscribedTag('7')).toBe('acsync:unsubscribed-list-7');
+  });
+});
+
+describe('newcomers looked up in the account afterwards (subscribeAccountContacts)', () => {
+  it('turns the creates the account has into subscribes with their field changes, and moves the counts', () => {
+    const before = plan([want('a@x.com', { firstName: 'Ann', fields: { TIER: 'Gold' } }), want('b@x.com', { firstName: 'Bo' })], []);
+    const found = new Map<string, AccountContact>([['a@x.com', { id: '9', fields: { email: 'A@x.com', firstName: 'An', fields: { TIER: 'Gold' } } }]]);
+    const after = subscribeAccountContacts(before, found);
+    expect(after.changes.map(gist)).toEqual([
+      { action: 'subscribe', email: 'a@x.com', fieldChanges: [{ field: 'firstName', before: 'An', after: 'Ann' }] },
+      { action: 'create', email: 'b@x.com' },
+    ]);
+    expect(after.changes[0]).toMatchObject({ contactId: '9', reason: REASONS.subscribe, after: { email: 'a@x.com', firstName: 'Ann' } });
+    expect(after.counts).toMatchObject({ create: 1, subscribe: 1 });
+    // A value: the plan it came from is unchanged.
+    expect(before.counts).toMatchObject({ create: 2, subscribe: 0 });
   });
 });
