@@ -157,6 +157,8 @@ export interface ActiveCampaignReader {
    * custom field values by field id, if any: what a newcomer to a list already holds (GET /contacts?email=).
    */
   lookUpContact(email: string, signal?: AbortSignal): Promise<AcAccountContact | undefined>;
+  /** How many contacts the account has (meta.total of GET /contacts?limit=1), or undefined when not answered. */
+  countContacts(signal?: AbortSignal): Promise<number | undefined>;
   /** One poll of a bulk batch. */
   bulkStatus(batchId: string, signal?: AbortSignal): Promise<BulkBatchInfo>;
   stats(): RequestStats;

@@ -177,6 +177,12 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
       return { id, email: str(match.email), firstName: str(match.firstName), lastName: str(match.lastName), phone: str(match.phone), fieldValues };
     },
 
+    async countContacts(signal) {
+      const page = await getJson({ method: 'GET', path: '/contacts', kind: 'GET /contacts?count', query: { limit: '1' }, signal }, 'contacts');
+      const total = isObject(page.meta) ? int(page.meta.total) : undefined;
+      return total === undefined || Number.isNaN(total) || total < 0 ? undefined : total;
+    },
+
     async bulkImport(contacts, { excludeAutomations, signal }) {
       if (contacts.length === 0) throw new BulkLimitError(connection, 'A bulk import needs at least one contact.');
       if (contacts.length > BULK_MAX_CONTACTS) {

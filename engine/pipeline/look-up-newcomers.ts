@@ -8,6 +8,10 @@
  * Bounded: at ActiveCampaign's 5 requests a second, 10,000 newcomers (1% of a million-contact segment) would add
  * half an hour to a plan. Above the export's lookupLimit none is looked up (all or nothing: a plan is either exact
  * about newcomers or says plainly that it is not), and the plan carries `notLookedUp`.
+ *
+ * Counted first: every member of the list read (all statuses) is a contact of the account, so an account with no
+ * more contacts than the list has members holds no newcomer, and one request (meta.total) saves them all: a first
+ * export to a fresh account, the demo's case. A count that cannot be read means looking up as usual.
  */
 import pMap from 'p-map';
 import type { ActiveCampaignReader } from '../activecampaign/api.ts';
@@ -32,6 +36,8 @@ export interface LookUpInput {
   connection: ConnectionConfig;
   api: ActiveCampaignReader;
   plan: ExportPlan;
+  /** Members of the list as read (every status): all of them are contacts of the account. */
+  listMembers: number;
   /** Custom field ids by mapped personalization tag (observe stage). */
   fieldIds: ReadonlyMap<string, string>;
   sink: EventSink;
@@ -45,6 +51,8 @@ export async function lookUpNewcomers(input: LookUpInput): Promise<ExportPlan> {
   if (count === 0) return plan;
   const limit = exp.lookupLimit ?? DEFAULT_LOOKUP_LIMIT;
   if (count > limit) return { ...plan, notLookedUp: { contacts: count, lookupLimit: limit } };
+  const accountContacts = await api.countContacts(signal);
+  if (accountContacts !== undefined && accountContacts <= input.listMembers) return plan;
   const newcomers = plan.changes.filter((c) => c.action === 'create');
 
   const perstagByFieldId = new Map([...input.fieldIds].map(([perstag, id]) => [id, perstag]));

@@ -95,7 +95,7 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   }
   const { segmentSize } = planned;
   // Newcomers the account already has are subscribed, not created: the plan shows what that changes of theirs.
-  const plan = await lookUpNewcomers({ exp, connection, api, plan: planned.plan, fieldIds: list.fieldIds, sink, ...(signal !== undefined ? { signal } : {}) });
+  const plan = await lookUpNewcomers({ exp, connection, api, plan: planned.plan, listMembers: list.observed.length, fieldIds: list.fieldIds, sink, ...(signal !== undefined ? { signal } : {}) });
   if (exp.mapping.sensitive !== undefined) plan.sensitive = [...exp.mapping.sensitive];
   const sensitive = sensitiveContent(plan);
   // Where the segment came from (engine, files, query hash, rows read, read time), and what it streamed.

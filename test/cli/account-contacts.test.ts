@@ -116,6 +116,30 @@ describe('newcomers the account already has', { timeout: 60_000 }, () => {
     const p = await cli(['plan']);
     expect(p.stdout).toContain('1 to create, 0 to update, 1 to subscribe');
     expect(p.stdout).not.toContain('not looked up');
-    expect((t.emulator.stats().byEndpoint['GET /api/3/contacts'] ?? 0) - before).toBe(3);
+    // One list page, one count of the account's contacts, two lookups.
+    expect((t.emulator.stats().byEndpoint['GET /api/3/contacts'] ?? 0) - before).toBe(4);
+  });
+
+  it('looks none up when the account has no contact beyond the list: one count instead', async () => {
+    t.emulator.seed({ contacts: [{ email: 'al@contoso.example', firstName: 'Al', lists: { '1': 1 } }] });
+    await t.ws.write(
+      'seg.csv',
+      csv([
+        ['al@contoso.example', 'Al'],
+        ['bo@contoso.example', 'Bo'],
+        ['cy@contoso.example', 'Cy'],
+      ]),
+    );
+    await t.ws.config([{ segment: 'seg.csv' }]);
+    const before = t.emulator.stats().byEndpoint['GET /api/3/contacts'] ?? 0;
+    const json = await cli(['plan', '--json']);
+    const events = expectValidEvents(json.stdout);
+    const kinds = events.filter((e) => e.type === 'request:sent').map((e) => String(e.kind));
+    expect(kinds).toContain('GET /contacts?count');
+    expect(kinds).not.toContain('GET /contacts?email');
+    // One list page and the count.
+    expect((t.emulator.stats().byEndpoint['GET /api/3/contacts'] ?? 0) - before).toBe(2);
+    const done = events.find((e) => e.type === 'plan:done') as { plan: { counts: Record<string, number> } } | undefined;
+    expect(done?.plan.counts).toMatchObject({ create: 2, subscribe: 0, noop: 1 });
   });
 });
