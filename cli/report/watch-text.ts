@@ -85,8 +85,11 @@ export function formatWatchLine(e: WatchSessionEvent, cwd: string = process.cwd(
     case 'watch:stopped':
       return undefined;
     case 'ratelimit:wait':
-      return e.ms >= 1000 ? `${e.connection}: waiting ${seconds(e.ms)} for the ActiveCampaign rate limit (${e.reason})` : undefined;
+      return e.ms >= (e.reason === 'inherited' ? 5000 : 1000)
+        ? `${e.connection}: waiting ${seconds(e.ms)} for the ActiveCampaign rate limit (${e.reason})`
+        : undefined;
     case 'request:retry':
+      if (e.inherited === true) return undefined;
       return `${e.connection}: retrying ${e.method} ${e.path}${e.status !== undefined ? ` (HTTP ${e.status})` : ''}, attempt ${e.attempt}, in ${seconds(e.delayMs)}`;
     case 'diagnostic':
       return formatDiagnostics([e.diagnostic], { color: false });
