@@ -2,6 +2,7 @@
  * The words of `acsync watch` for people: one line per session event that matters in a log, and the closing
  * summary. Every watch output (plain lines, the notices under the Ink screen) says the same thing with these.
  */
+import { errorLocation } from '../../engine/errors.ts';
 import { internalErrorLines } from './bug-report.ts';
 import path from 'node:path';
 import { formatDiagnostics } from '../diagnostics.ts';
@@ -47,7 +48,8 @@ export function formatWatchLine(e: WatchSessionEvent, cwd: string = process.cwd(
     case 'watch:run-start':
       return `${e.export}: run ${e.run} started (${e.reasons.join(', ')})`;
     case 'watch:run-done': {
-      const where = e.error?.file !== undefined ? ` (${e.error.file}${e.error.line !== undefined ? `:${e.error.line}` : ''})` : '';
+      const at = e.error === undefined ? undefined : errorLocation(e.error);
+      const where = at !== undefined ? ` (${at})` : '';
       if (e.error !== undefined)
         return [
           `${e.export}: run ${e.run} failed after ${seconds(e.durationMs)}: ${e.error.message}${where}${e.error.hint ? `\n  hint: ${e.error.hint}` : ''}`,
