@@ -254,7 +254,8 @@ export class RateBudget {
       this.pausedUntil = Math.max(this.pausedUntil, now + ms);
       return this.paused(ms, 'account', inherited);
     }
-    this.known = true;
+    // An outage's 5xx (often from a gateway, without the headers) says nothing of the account's window.
+    if (status < 500) this.known = true;
     const remaining = Number(headerValue(headers, 'ratelimit-remaining') ?? Number.NaN);
     if (Number.isInteger(remaining) && remaining >= 0) {
       this.remainingSeen = true;
