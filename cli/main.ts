@@ -83,21 +83,51 @@ function isEntryPoint(): boolean {
   }
 }
 
+/**
+ * Runs a command as this process: its exit code, or an internal error when it throws. Node also ends a process
+ * whose event loop has emptied while the command's promise is still pending (our bug: it awaits something that
+ * can no longer happen), and that exit would be 0 and silent, as if the command had succeeded. 'beforeExit' is
+ * emitted exactly then: the command is reported as an internal error and the exit code is 1, never 0.
+ */
+export function runAsProcess(argv: readonly string[], command: Promise<number>, proc: NodeJS.Process = process): void {
+  let settled = false;
+  const internal = (what: string): void => {
+    proc.stderr.write(`acsync: internal error: ${what}\n${pleaseReportLine()}\n`);
+    proc.exitCode = 1;
+  };
+  const unsettled = (): void => {
+    // Writing the message schedules work, so 'beforeExit' comes once more after it: report only once.
+    if (settled) return;
+    settled = true;
+    const name = argv[0] === undefined ? 'acsync' : `acsync ${argv[0]}`;
+    internal(
+      `${name} stopped before it finished: it was left waiting for something that can no longer happen (no stack: nothing failed, nothing was left to run)`,
+    );
+  };
+  proc.on('beforeExit', unsettled);
+  const done = (): boolean => {
+    proc.off('beforeExit', unsettled);
+    if (settled) return false;
+    settled = true;
+    return true;
+  };
+  command.then(
+    (code) => {
+      if (done()) proc.exitCode = code;
+    },
+    (err: unknown) => {
+      // Ours, not the user's: show the stack and ask for a report. Errors that are the user's or the
+      // remote's are turned into messages by the commands themselves.
+      if (done()) internal(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    },
+  );
+}
+
 if (isEntryPoint()) {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      // Ours, not the user's: show the stack and ask for a report. Errors that are the user's or the
-      // remote's are turned into messages by the commands themselves.
-      process.stderr.write(`acsync: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.stderr.write(`${pleaseReportLine()}\n`);
-      process.exitCode = 1;
-    },
-  );
+  const argv = process.argv.slice(2);
+  runAsProcess(argv, main(argv));
 }

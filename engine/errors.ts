@@ -50,6 +50,16 @@ export interface ErrorReport {
   stack?: string;
 }
 
+/**
+ * Where an error happened (`seg.csv:2`, `acsync.yaml`) for a reporter to show after its message, or undefined when
+ * there is no place or the message already starts with it (a SegmentError's `seg.csv:2: …`): shown once, not twice.
+ */
+export function errorLocation(report: Pick<ErrorReport, 'message' | 'file' | 'line'>): string | undefined {
+  if (report.file === undefined) return undefined;
+  const at = report.line !== undefined ? `${report.file}:${report.line}` : report.file;
+  return report.message.startsWith(`${at}:`) ? undefined : at;
+}
+
 /** Sorts anything thrown into user, remote or internal, keeping only what may be shown (never a key). */
 export function toErrorReport(err: unknown): ErrorReport {
   if (!(err instanceof Error)) return { kind: 'internal', message: `thrown: ${String(err)}` };

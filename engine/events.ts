@@ -30,14 +30,14 @@ export type EngineEvent =
   /** A contact whose change was applied. Emitted for every applied change (reporters aggregate). */
   | { type: 'change:applied'; export: string; change: Change }
   /** The client waits for the account's rate budget (or a Retry-After). */
-  | { type: 'ratelimit:wait'; connection: string; ms: number; reason: 'budget' | 'retry-after' | 'backoff' }
+  | { type: 'ratelimit:wait'; connection: string; ms: number; reason: 'budget' | 'retry-after' | 'inherited' | 'backoff' }
   /**
    * One HTTP request goes out to ActiveCampaign (after its rate-budget wait). Reporters show requests per second
    * against the account's budget; when a client does not emit it, they simply show no rate.
    */
   | { type: 'request:sent'; connection: string; kind: string }
-  /** A request is being retried. */
-  | { type: 'request:retry'; connection: string; method: string; path: string; status?: number; attempt: number; delayMs: number }
+  /** A request is being retried; `inherited` when it was refused for a budget used before this run (not a warning). */
+  | { type: 'request:retry'; connection: string; method: string; path: string; status?: number; attempt: number; delayMs: number; inherited?: true }
   | {
       type: 'apply:summary';
       export: string;

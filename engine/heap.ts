@@ -8,6 +8,7 @@
  * which the waits absorb, and bounds the peak at what is alive plus the slack.
  */
 import v8 from 'node:v8';
+import vm from 'node:vm';
 
 /** Garbage allowed to pile up before a full collection. */
 export const HEAP_SLACK_BYTES = 128 * 1024 * 1024;
@@ -17,12 +18,21 @@ const CHECK_EVERY_MS = 1_000;
 const MIN_HEAP_BYTES = 256 * 1024 * 1024;
 
 /**
- * V8's full collection, when the process was started with --expose-gc (bin/acsync.js starts `apply` and `watch`
- * that way; Node cannot turn the flag on once running). Null otherwise: the keeper then does nothing.
+ * V8's full collection: the `gc` of a process started with --expose-gc, else the one V8 puts in every context
+ * created after the flag is set at run time (v8.setFlagsFromString, then a new vm context: the flag only decides
+ * whether new contexts get a `gc`). That spares `apply` and `watch` a second process started just for the flag,
+ * which a SIGKILL to the first would leave running. Null if V8 refuses: the keeper then does nothing.
  */
-function fullGc(): (() => void) | null {
+export function fullGc(): (() => void) | null {
   const gc = (globalThis as { gc?: unknown }).gc;
-  return typeof gc === 'function' ? (gc as () => void) : null;
+  if (typeof gc === 'function') return gc as () => void;
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const exposed: unknown = vm.runInNewContext('gc');
+    return typeof exposed === 'function' ? (exposed as () => void) : null;
+  } catch {
+    return null;
+  }
 }
 
 export interface HeapKeeperOptions {

@@ -128,13 +128,17 @@ export class LinesReporter implements Reporter {
         );
         break;
       case 'ratelimit:wait':
-        if (e.reason !== 'budget')
+        // An inherited 429 (a budget used before this run) is no warning: only a long wait gets a plain note.
+        if (e.reason === 'inherited' && e.ms >= 5_000)
+          this.err(p('dim', `${e.connection}: waiting ${formatDuration(e.ms)}: the account's rate limit was used up before this run`));
+        else if (e.reason !== 'budget' && e.reason !== 'inherited')
           this.err(`${p('yellow', 'rate limited')} by ActiveCampaign on ${e.connection}: waiting ${formatDuration(e.ms)} (${e.reason})`);
         break;
       case 'request:retry':
-        this.err(
-          `${p('yellow', 'retrying')} ${e.method} ${e.path}${e.status !== undefined ? ` (HTTP ${e.status})` : ''}: attempt ${e.attempt} in ${formatDuration(e.delayMs)}`,
-        );
+        if (e.inherited !== true)
+          this.err(
+            `${p('yellow', 'retrying')} ${e.method} ${e.path}${e.status !== undefined ? ` (HTTP ${e.status})` : ''}: attempt ${e.attempt} in ${formatDuration(e.delayMs)}`,
+          );
         break;
       case 'apply:summary': {
         const notSent = e.notSent ?? 0;

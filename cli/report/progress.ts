@@ -152,6 +152,7 @@ export class ProgressTracker {
         return undefined;
       }
       case 'request:retry':
+        if (e.inherited === true) return undefined;
         for (const p of this.exports.values()) if (p.connection === e.connection && p.phase === 'applying') p.retries++;
         return undefined;
       case 'request:sent': {

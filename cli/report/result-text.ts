@@ -2,6 +2,7 @@
  * The end of a run as plain text: errors that stopped an export, and for apply the per-export outcome, the failed
  * contacts with why, and one closing sentence. Pure, like plan-text.ts.
  */
+import { errorLocation } from '../../engine/errors.ts';
 import type { ExportRunResult, RunResult } from '../../engine/model.ts';
 import { CHANGES_SHOWN_PER_KIND } from './actions.ts';
 import { internalErrorLines } from './bug-report.ts';
@@ -24,7 +25,8 @@ export function renderExportErrors(exports: readonly ExportRunResult[], opts: Pi
   const lines: string[] = [];
   for (const e of exports) {
     if (e.error === undefined) continue;
-    const where = e.error.file === undefined ? '' : p('dim', ` (${e.error.file}${e.error.line !== undefined ? `:${e.error.line}` : ''})`);
+    const at = errorLocation(e.error);
+    const where = at === undefined ? '' : p('dim', ` (${at})`);
     lines.push(`${p(['bold', 'red'], '✗')} ${p('bold', e.export)}: ${e.error.message}${where}`);
     if (e.error.hint !== undefined && e.error.hint !== '') lines.push(`  ${p('cyan', 'hint:')} ${e.error.hint}`);
     lines.push(...internalErrorLines(e.error));

@@ -2,6 +2,7 @@
  * The words of `acsync watch` for people: one line per session event that matters in a log, and the closing
  * summary. Every watch output (plain lines, the notices under the Ink screen) says the same thing with these.
  */
+import { errorLocation } from '../../engine/errors.ts';
 import { internalErrorLines } from './bug-report.ts';
 import path from 'node:path';
 import { formatDiagnostics } from '../diagnostics.ts';
@@ -47,7 +48,8 @@ export function formatWatchLine(e: WatchSessionEvent, cwd: string = process.cwd(
     case 'watch:run-start':
       return `${e.export}: run ${e.run} started (${e.reasons.join(', ')})`;
     case 'watch:run-done': {
-      const where = e.error?.file !== undefined ? ` (${e.error.file}${e.error.line !== undefined ? `:${e.error.line}` : ''})` : '';
+      const at = e.error === undefined ? undefined : errorLocation(e.error);
+      const where = at !== undefined ? ` (${at})` : '';
       if (e.error !== undefined)
         return [
           `${e.export}: run ${e.run} failed after ${seconds(e.durationMs)}: ${e.error.message}${where}${e.error.hint ? `\n  hint: ${e.error.hint}` : ''}`,
@@ -85,8 +87,11 @@ export function formatWatchLine(e: WatchSessionEvent, cwd: string = process.cwd(
     case 'watch:stopped':
       return undefined;
     case 'ratelimit:wait':
-      return e.ms >= 1000 ? `${e.connection}: waiting ${seconds(e.ms)} for the ActiveCampaign rate limit (${e.reason})` : undefined;
+      return e.ms >= (e.reason === 'inherited' ? 5000 : 1000)
+        ? `${e.connection}: waiting ${seconds(e.ms)} for the ActiveCampaign rate limit (${e.reason})`
+        : undefined;
     case 'request:retry':
+      if (e.inherited === true) return undefined;
       return `${e.connection}: retrying ${e.method} ${e.path}${e.status !== undefined ? ` (HTTP ${e.status})` : ''}, attempt ${e.attempt}, in ${seconds(e.delayMs)}`;
     case 'diagnostic':
       return formatDiagnostics([e.diagnostic], { color: false });

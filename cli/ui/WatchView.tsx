@@ -3,6 +3,7 @@
  * counts, duration or error) and the next scheduled run; below, the latest notices (reloads, config errors).
  * Stateless: the command folds events into a WatchStatus and re-renders.
  */
+import { errorLocation } from '../../engine/errors.ts';
 import { Box, Text } from 'ink';
 import type { ChangeAction, ChangeCounts } from '../../engine/model.ts';
 import type { ExportWatchStatus, WatchStatus } from '../../engine/watch/status.ts';
@@ -121,7 +122,7 @@ function progressText(r: NonNullable<ExportWatchStatus['current']>): string {
 function lastRunText(x: ExportWatchStatus): string {
   const l = x.lastRun;
   if (l === undefined) return '';
-  if (l.error !== undefined) return `${l.error.message}${l.error.file ? ` (${l.error.file}${l.error.line ? `:${l.error.line}` : ''})` : ''} after ${duration(l.durationMs)}`;
+  if (l.error !== undefined) return `${l.error.message}${errorLocation(l.error) !== undefined ? ` (${errorLocation(l.error)})` : ''} after ${duration(l.durationMs)}`;
   const counts = l.counts !== undefined ? countsText(l.counts) : '';
   const applied = l.applied !== undefined ? `; ${l.applied} applied${l.failed ? `, ${l.failed} failed` : ''}` : '';
   return `${counts}${applied} in ${duration(l.durationMs)}`;

@@ -125,8 +125,10 @@ export interface RequestStats {
   byKind: Record<string, number>;
   /** Responses by HTTP status (as a string), plus 'network' for connection errors and timeouts. */
   byStatus: Record<string, number>;
-  /** 429 responses received. */
+  /** 429 responses (and other rate-limit refusals) received for this run's own use of the budget. */
   rateLimited: number;
+  /** Rate-limit refusals that came before this run could have used the budget: a previous run's or another integration's. */
+  inheritedRateLimited: number;
   /** Milliseconds spent waiting for the rate budget or Retry-After. */
   waitedMs: number;
 }

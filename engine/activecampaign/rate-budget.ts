@@ -5,6 +5,12 @@
  * Two rolling windows: every request counts against the per-second window; bulk imports also count against their
  * per-minute window. Waiters are served first come, first served, except that a bulk import waiting for its
  * per-minute window does not hold back ordinary requests behind it (polls and reads go on while imports wait).
+ *
+ * A process starts knowing nothing of what the account used before it (a run that ended a moment ago, another
+ * integration), so it starts gently: one request at a time until an answer says how much of the window is left
+ * (`RateLimit-Remaining`, docs/activecampaign-api.md "Rate limits"). From then on what the server counts beyond
+ * our own requests is counted in our window too. A 429 that comes before this process could have used the budget
+ * is someone else's (`inherited`): waited out as any 429, but not this run's doing (issue 16 item 13).
  */
 import { systemClock, type SleepClock } from '../clock.ts';
 
@@ -52,6 +58,10 @@ export interface RateBudgetStats {
   waitedMs: number;
   /** Pauses imposed by the server (429, Retry-After, bulk rate-limit rejections, RateLimit-Remaining: 0). */
   pauses: number;
+  /** Of those, refusals that came before this process could have used the budget (see `inherited`). */
+  inheritedPauses: number;
+  /** Requests the server counted in its window beyond ours (RateLimit-Remaining), counted in our window too. */
+  foreignCounted: number;
   /** The longest queue seen. */
   maxQueue: number;
 }
@@ -60,6 +70,12 @@ export interface RateBudgetStats {
 export interface BudgetReaction {
   pausedMs: number;
   scope: 'account' | 'bulk' | 'none';
+  /**
+   * Set on a refusal this process cannot have caused: it came while we were still sending one request at a time
+   * (before any answer that was not a refusal), or within the first window of this process's requests while they
+   * were fewer than the limit. The budget was used before this run (a previous run, another integration).
+   */
+  inherited?: true;
 }
 
 /**
@@ -99,12 +115,21 @@ class RollingWindow {
     return this.finished.length + this.inFlight;
   }
 
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  /** Counts `n` requests someone else sent as if answered now: the window holds them for a full window from now. */
+  occupy(n: number, now: number): void {
+    for (let i = 0; i < n; i++) this.finish(now, false);
+  }
+
   start(): void {
     this.inFlight++;
   }
 
-  finish(now: number): void {
-    this.inFlight = Math.max(0, this.inFlight - 1);
+  finish(now: number, wasOurs = true): void {
+    if (wasOurs) this.inFlight = Math.max(0, this.inFlight - 1);
     let i = this.finished.length;
     while (i > 0 && (this.finished[i - 1] as number) > now) i--;
     this.finished.splice(i, 0, now);
@@ -136,6 +161,12 @@ export class RateBudget {
   private readonly queue: Waiter[] = [];
   private pausedUntil = 0;
   private bulkPausedUntil = 0;
+  /** Whether an answer that was not a refusal has come back: until then, one request at a time. */
+  private known = false;
+  /** Whether an answer carried RateLimit-Remaining. */
+  private remainingSeen = false;
+  /** When this budget let its first request (of each window's kind) through. */
+  private readonly firstGrantAt = new Map<RequestKind, number>();
   private pumping = false;
   private kicked = false;
   private wake: AbortController | undefined;
@@ -143,6 +174,8 @@ export class RateBudget {
     granted: { request: 0, 'bulk-import': 0, 'bulk-import-single': 0 },
     waitedMs: 0,
     pauses: 0,
+    inheritedPauses: 0,
+    foreignCounted: 0,
     maxQueue: 0,
   };
 
@@ -192,13 +225,14 @@ export class RateBudget {
 
   /**
    * Adapts to what the server said. 429 (or a bulk import refused with "Rate limit exceeded.") pauses the whole
-   * account (or bulk imports) until Retry-After; RateLimit-Remaining: 0 while our own window has room means other
-   * integrations share the account, so we wait one slot.
+   * account (or bulk imports) until Retry-After, and says whether the refusal was inherited. Any other answer ends
+   * the gentle start, and its RateLimit-Remaining tells how many requests the server counted in its window: those
+   * beyond our own are someone else's and are counted in our window too, so we wait for them to age out.
    */
   onResponse(
     headers: Headers | Record<string, string | string[] | undefined>,
     status: number,
-    options: { bulkRateLimited?: boolean; maxWaitMs?: number } = {},
+    options: { bulkRateLimited?: boolean; maxWaitMs?: number; kind?: RequestKind } = {},
   ): BudgetReaction {
     const now = this.clock.now();
     const asked = parseRetryAfter(headerValue(headers, 'retry-after'), now);
@@ -210,26 +244,60 @@ export class RateBudget {
     }
     if (options.bulkRateLimited === true) {
       const ms = retryAfter ?? Math.ceil(MINUTE_MS / Math.max(1, this.limits.bulkPerMinute));
+      const inherited = this.inherited(options.kind === 'bulk-import-single' ? 'bulk-import-single' : 'bulk-import', now);
       this.bulkPausedUntil = Math.max(this.bulkPausedUntil, now + ms);
-      this.counters.pauses++;
-      return { pausedMs: ms, scope: 'bulk' };
+      return this.paused(ms, 'bulk', inherited);
     }
     if (status === 429) {
       const ms = retryAfter ?? DEFAULT_429_PAUSE_MS;
+      const inherited = this.inherited('request', now);
       this.pausedUntil = Math.max(this.pausedUntil, now + ms);
-      this.counters.pauses++;
-      return { pausedMs: ms, scope: 'account' };
+      return this.paused(ms, 'account', inherited);
     }
-    const remaining = headerValue(headers, 'ratelimit-remaining');
-    // At full speed our own traffic drives Remaining to 0 on every response; then our window already holds us
-    // back. Only when our window has room does a 0 mean others are using the account: then wait one slot.
-    if (remaining !== undefined && remaining.trim() === '0' && this.requests.freeAt(now) <= now) {
-      const ms = Math.ceil(SECOND_MS / Math.max(1, this.limits.requestsPerSecond));
-      this.pausedUntil = Math.max(this.pausedUntil, now + ms);
-      this.counters.pauses++;
-      return { pausedMs: ms, scope: 'account' };
+    // An outage's 5xx (often from a gateway, without the headers) says nothing of the account's window.
+    if (status < 500) this.known = true;
+    const remaining = Number(headerValue(headers, 'ratelimit-remaining') ?? Number.NaN);
+    if (Number.isInteger(remaining) && remaining >= 0) {
+      this.remainingSeen = true;
+      // The server counted `limit - remaining` requests in its window, this one included. Ours in our window are
+      // at least those it counted of ours (we hold each for a full window after its answer), so what is left over
+      // is certainly someone else's. At full speed our own traffic drives Remaining to 0 and nothing is left over.
+      const foreign = this.limits.requestsPerSecond - remaining - this.requests.used(now);
+      if (foreign > 0) {
+        this.requests.occupy(foreign, now);
+        this.counters.foreignCounted += foreign;
+        this.kick();
+        const pausedMs = Math.max(0, this.requests.freeAt(now) - now);
+        if (pausedMs > 0) return { pausedMs, scope: 'account' };
+      }
     }
     return { pausedMs: 0, scope: 'none' };
+  }
+
+  private paused(ms: number, scope: 'account' | 'bulk', inherited: boolean): BudgetReaction {
+    this.counters.pauses++;
+    if (!inherited) return { pausedMs: ms, scope };
+    this.counters.inheritedPauses++;
+    return { pausedMs: ms, scope, inherited: true };
+  }
+
+  /**
+   * Whether a refusal of this kind cannot be this process's doing: still in the gentle start (one request at a
+   * time, each after the pause before it), or, with nothing better to go by (no RateLimit-Remaining; bulk imports
+   * have no such header), within the first window of our requests of this kind while they fit its limit.
+   */
+  private inherited(kind: RequestKind, now: number): boolean {
+    if (kind === 'request' && !this.known) return true;
+    // Once the server said what others used (RateLimit-Remaining), that is in our window: a 429 after it means
+    // someone sent requests since, while this run was going. Without that header only the first window can tell.
+    if (kind === 'request' && this.remainingSeen) return false;
+    const first = this.firstGrantAt.get(kind);
+    if (first === undefined) return true;
+    const window = this.windowFor(kind) ?? this.requests;
+    const windowMs = kind === 'request' ? SECOND_MS : MINUTE_MS;
+    const limit = kind === 'request' ? this.limits.requestsPerSecond : window.limit;
+    // The refused request is in our window already (its ticket is done): it and ours before it fit the limit.
+    return now - first < windowMs + WINDOW_MARGIN_MS && window.used(now) <= limit;
   }
 
   /**
@@ -278,6 +346,9 @@ export class RateBudget {
       let granted = false;
       if (now < this.pausedUntil) {
         wakeAt = this.pausedUntil;
+      } else if (!this.known && this.requests.pending > 0) {
+        // The gentle start: the answer in flight tells what is left of the account's window; done() kicks us.
+        return;
       } else {
         const requestFree = this.requests.freeAt(now);
         for (const waiter of this.queue) {
@@ -319,6 +390,9 @@ export class RateBudget {
     window?.start();
     if (waiter.signal !== undefined && waiter.onAbort !== undefined) waiter.signal.removeEventListener('abort', waiter.onAbort);
     const waitedMs = now - waiter.enqueuedAt;
+    // Every request counts in the per-second window ('request'); imports in their own as well.
+    if (!this.firstGrantAt.has('request')) this.firstGrantAt.set('request', now);
+    if (!this.firstGrantAt.has(waiter.kind)) this.firstGrantAt.set(waiter.kind, now);
     this.counters.granted[waiter.kind]++;
     this.counters.waitedMs += waitedMs;
     let finished = false;

@@ -153,7 +153,7 @@ export function createTransport(options: TransportOptions): Transport {
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
-  const counters: RequestStats = { byKind: {}, byStatus: {}, rateLimited: 0, waitedMs: 0 };
+  const counters: RequestStats = { byKind: {}, byStatus: {}, rateLimited: 0, inheritedRateLimited: 0, waitedMs: 0 };
   const bump = (record: Record<string, number>, key: string): void => {
     record[key] = (record[key] ?? 0) + 1;
   };
@@ -272,6 +272,7 @@ export function createTransport(options: TransportOptions): Transport {
       let retryAfterMs: number | undefined;
       let status: number | undefined;
       let rateLimited = false;
+      let inherited = false;
       let parsed: CallResult | undefined;
       if (response !== undefined) {
         status = response.status;
@@ -292,9 +293,13 @@ export function createTransport(options: TransportOptions): Transport {
             `it asked to wait ${describeWait(asked)} (Retry-After), more than the ${describeWait(MAX_SERVER_WAIT_MS)} acsync ever waits`,
           );
         }
-        const reaction = budget.onResponse(response.headers, limit503 ? 429 : status, { bulkRateLimited, maxWaitMs: MAX_SERVER_WAIT_MS });
-        if (reaction.pausedMs > 0 && rateLimited) emit({ type: 'ratelimit:wait', connection, ms: reaction.pausedMs, reason: 'retry-after' });
-        if (rateLimited) counters.rateLimited++;
+        const reaction = budget.onResponse(response.headers, limit503 ? 429 : status, { bulkRateLimited, maxWaitMs: MAX_SERVER_WAIT_MS, kind: spec.budgetKind ?? 'request' });
+        // A refusal for a budget used before this run could use it is waited out just the same, but it is not
+        // this run being rate limited: it is reported as such ('inherited') and counted apart.
+        inherited = rateLimited && reaction.inherited === true;
+        if (reaction.pausedMs > 0 && rateLimited) emit({ type: 'ratelimit:wait', connection, ms: reaction.pausedMs, reason: inherited ? 'inherited' : 'retry-after' });
+        if (inherited) counters.inheritedRateLimited++;
+        else if (rateLimited) counters.rateLimited++;
         if (!RETRYABLE_STATUSES.has(status) && !bulkRateLimited) {
           const retry = retryableRefusal(spec, response, forbiddenRetries, emptyRetries);
           if (retry === 'forbidden') forbiddenRetries++;
@@ -346,6 +351,7 @@ export function createTransport(options: TransportOptions): Transport {
       }
       const event: Parameters<EventSink>[0] = { type: 'request:retry', connection, method: spec.method, path: pathOf(spec), attempt: sent + 1, delayMs };
       if (status !== undefined) event.status = status;
+      if (inherited) event.inherited = true;
       emit(event);
       counters.waitedMs += delayMs;
       await sleep(delayMs, spec.signal);
@@ -423,7 +429,7 @@ export function createTransport(options: TransportOptions): Transport {
     expectObject,
     formatError,
     details,
-    stats: () => ({ byKind: { ...counters.byKind }, byStatus: { ...counters.byStatus }, rateLimited: counters.rateLimited, waitedMs: counters.waitedMs }),
+    stats: () => ({ ...counters, byKind: { ...counters.byKind }, byStatus: { ...counters.byStatus } }),
     close: () => pool.close(),
   };
 }

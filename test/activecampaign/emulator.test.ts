@@ -202,6 +202,10 @@ describe('against the emulator (fast limits)', () => {
     emu.setFaults({ seed: 3, storm: { probability: 1, length: 2, retryAfterSeconds: 1 }, only: ['GET /api/3/lists/{id}'] });
     const events: EngineEvent[] = [];
     const api = clientFor(emu, { onEvent: (e) => events.push(e) });
+    // Met after the client read the account's window: a storm during the run, not one inherited at its start.
+    emu.setFaults(undefined);
+    await api.getList('1');
+    emu.setFaults({ seed: 3, storm: { probability: 1, length: 2, retryAfterSeconds: 1 }, only: ['GET /api/3/lists/{id}'] });
     const started = Date.now();
     const request = api.getList('1');
     // The storm renews on every request while the fault is set; lift it once the client has met it.
@@ -244,10 +248,14 @@ describe('against the emulator (real-shaped limits)', () => {
   });
 
   it('a client that thinks the limit is higher meets 429s and recovers by Retry-After', async () => {
-    const emu = await startEmulator({ port: 0, apiKey: 'emu-key-429', seedLists: 1, rateLimit: 4 });
+    const emu = await startEmulator({ port: 0, apiKey: 'emu-key-429', seedLists: 1, rateLimit: 100 });
     try {
       const events: EngineEvent[] = [];
       const api = clientFor(emu, { budget: new RateBudget({ requestsPerSecond: 100 }), onEvent: (e) => events.push(e) });
+      // The client's first answer (at a limit of 100) ends its gentle start; then the account's limit drops to 4.
+      emu.setLimits({ rateLimit: 100 });
+      await api.getList('1');
+      emu.setLimits({ rateLimit: 4 });
       const lists = await Promise.all(Array.from({ length: 8 }, () => api.getList('1')));
       expect(lists).toHaveLength(8);
       expect(emu.stats().rateLimited).toBeGreaterThan(0);

@@ -110,9 +110,12 @@ describe('item 4: transient answers', () => {
   });
 
   it('503 at the rate limit pauses the shared budget and is waited out', { timeout: 30_000 }, async () => {
-    const emu = await emulatorWith(['rateLimit503'], { rateLimit: 4 });
-    // The client believes the limit is far higher, so it runs into the server's.
+    const emu = await emulatorWith(['rateLimit503'], { rateLimit: 50 });
+    // The client believes the limit is far higher (its first answer said 50, then the account's dropped to 4),
+    // so it runs into the server's.
     const api = clientOf(emu.hostname, { budget: new RateBudget({ requestsPerSecond: 50, bulkPerMinute: 100, bulkSinglePerMinute: 20 }) });
+    await api.getList('1');
+    emu.setLimits({ rateLimit: 4 });
     const lists = await Promise.all(Array.from({ length: 12 }, () => api.getList('1')));
     expect(lists.every((l) => l.id === '1')).toBe(true);
     expect(emu.stats().byStatus['503']).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RateBudget, parseRetryAfter, type RequestKind } from '../../engine/activecampaign/rate-budget.ts';
-import { FakeClock, settle } from './fake-clock.ts';
+import { FakeClock } from './fake-clock.ts';
 
 /** The largest number of grants whose times fall within any window of `windowMs`. */
 function maxInWindow(times: number[], windowMs: number): number {
@@ -64,7 +64,8 @@ describe('RateBudget', () => {
     const budget = new RateBudget({ requestsPerSecond: 5 }, clock);
     const start = clock.now();
     const reaction = budget.onResponse(new Headers({ 'retry-after': '3' }), 429);
-    expect(reaction).toEqual({ pausedMs: 3_000, scope: 'account' });
+    // Before this budget sent anything, the 429 is someone else's doing: paused for just the same.
+    expect(reaction).toEqual({ pausedMs: 3_000, scope: 'account', inherited: true });
     const log: Array<{ label: string; at: number }> = [];
     const all = [track(budget, clock, 'request', 'x', log), track(budget, clock, 'bulk-import', 'y', log)];
     await clock.advance(2_990);
@@ -139,21 +140,99 @@ describe('RateBudget', () => {
     expect(budget.stats().granted.request).toBe(2);
   });
 
-  it('slows down on RateLimit-Remaining: 0 only when someone else is using the account', async () => {
+  it('counts what RateLimit-Remaining says others used, never our own traffic twice', async () => {
     const clock = new FakeClock();
     const budget = new RateBudget({ requestsPerSecond: 5 }, clock);
-    // Our window is empty, yet the server says nothing remains: another integration is busy.
-    expect(budget.onResponse(new Headers({ 'ratelimit-remaining': '0' }), 200)).toEqual({ pausedMs: 200, scope: 'account' });
-    for (let i = 0; i < 5; i++) void budget.acquire('request').then((t) => t.done());
-    await clock.advance(300);
-    await settle();
-    // Our own five requests fill the window: a 0 now is our own doing, and the window already holds us back.
+    (await budget.acquire('request')).done();
+    // Our one request and three others in the server's window (5 - 1 remaining): one more fits now, no more.
+    expect(budget.onResponse(new Headers({ 'ratelimit-remaining': '1' }), 200)).toEqual({ pausedMs: 0, scope: 'none' });
+    expect(budget.stats().foreignCounted).toBe(3);
+    const log: Array<{ label: string; at: number }> = [];
+    const all = ['a', 'b'].map((label) => track(budget, clock, 'request', label, log));
+    await clock.advance(100);
+    expect(log.map((e) => e.label)).toEqual(['a']);
+    await clock.advance(1_000);
+    await Promise.all(all);
+    expect(log.map((e) => e.label)).toEqual(['a', 'b']);
+    // At full speed our own five drive Remaining to 0: nothing more is counted.
+    for (let i = 0; i < 4; i++) (await budget.acquire('request')).done();
     expect(budget.onResponse(new Headers({ 'ratelimit-remaining': '0' }), 200).scope).toBe('none');
+    expect(budget.stats().foreignCounted).toBe(3);
+  });
+
+  it('says nothing remains at start: waits a full window before the next request', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 5 }, clock);
+    (await budget.acquire('request')).done();
+    expect(budget.onResponse(new Headers({ 'ratelimit-remaining': '0' }), 200)).toEqual({ pausedMs: 1_025, scope: 'account' });
+  });
+
+  it('starts gently: one request at a time until an answer says what is left', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 5 }, clock);
+    const tickets = [budget.acquire('request'), budget.acquire('request'), budget.acquire('request')];
+    const granted: number[] = [];
+    tickets.forEach((t, i) => void t.then(() => granted.push(i)));
+    await clock.advance(2_000);
+    expect(granted).toEqual([0]);
+    // A refusal teaches nothing of the window: still one at a time.
+    (await tickets[0])?.done();
+    budget.onResponse(new Headers({ 'retry-after': '1' }), 429);
+    await clock.advance(1_100);
+    expect(granted).toEqual([0, 1]);
+    // An answer with RateLimit-Remaining ends the gentle start: the rest go at once.
+    (await tickets[1])?.done();
+    budget.onResponse(new Headers({ 'ratelimit-remaining': '4', 'ratelimit-limit': '5' }), 200);
+    await clock.advance(1);
+    expect(granted).toEqual([0, 1, 2]);
+  });
+
+  it('tells a 429 for a budget used before this process from one this process caused', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 5 }, clock);
+    (await budget.acquire('request')).done();
+    expect(budget.onResponse(new Headers({ 'retry-after': '1' }), 429).inherited).toBe(true);
+    await clock.advance(1_000);
+    // A server that sends no RateLimit-Remaining: within the first window, fewer of ours than the limit.
+    (await budget.acquire('request')).done();
+    budget.onResponse(new Headers(), 200);
+    (await budget.acquire('request')).done();
+    expect(budget.onResponse(new Headers({ 'retry-after': '1' }), 429).inherited).toBe(true);
+    expect(budget.stats()).toMatchObject({ pauses: 2, inheritedPauses: 2 });
+    // Later in the run, a 429 is this run's (or a neighbour's) rate limiting: reported as such.
+    await clock.advance(5_000);
+    (await budget.acquire('request')).done();
+    expect(budget.onResponse(new Headers({ 'retry-after': '1' }), 429).inherited).toBeUndefined();
+    expect(budget.stats()).toMatchObject({ pauses: 3, inheritedPauses: 2 });
+  });
+
+  it('after RateLimit-Remaining was read, a 429 is never taken for inherited', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requestsPerSecond: 5 }, clock);
+    (await budget.acquire('request')).done();
+    budget.onResponse(new Headers({ 'ratelimit-remaining': '4' }), 200);
+    (await budget.acquire('request')).done();
+    expect(budget.onResponse(new Headers({ 'retry-after': '1' }), 429).inherited).toBeUndefined();
+  });
+
+  it('a bulk refusal before this process sent its share of imports is inherited', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ bulkPerMinute: 3 }, clock);
+    (await budget.acquire('request')).done();
+    budget.onResponse(new Headers({ 'ratelimit-remaining': '4' }), 200);
+    (await budget.acquire('bulk-import')).done();
+    expect(budget.onResponse(new Headers(), 400, { bulkRateLimited: true, kind: 'bulk-import' }).inherited).toBe(true);
+    // Past the first minute of our imports, a refusal says the account's imports are used up while we run.
+    await clock.advance(61_000);
+    (await budget.acquire('bulk-import')).done();
+    expect(budget.onResponse(new Headers(), 400, { bulkRateLimited: true, kind: 'bulk-import' }).inherited).toBeUndefined();
   });
 
   it('counts a request in flight until its response, and from then on for a full window', async () => {
     const clock = new FakeClock();
     const budget = new RateBudget({ requestsPerSecond: 2 }, clock);
+    // Past the gentle start (an answer with nothing of others in the window), so two may be in flight.
+    budget.onResponse(new Headers({ 'ratelimit-remaining': '2' }), 200);
     const start = clock.now();
     const first = await budget.acquire('request');
     const second = await budget.acquire('request');

@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { keepHeapCompact } from '../../engine/heap.ts';
+
+const execFileP = promisify(execFile);
 
 describe('keepHeapCompact', () => {
   it('collects once garbage beyond the slack has piled up, and stops when told', async () => {
@@ -29,5 +33,25 @@ describe('keepHeapCompact', () => {
     await new Promise((r) => setTimeout(r, 40));
     stop();
     expect(collections).toEqual([]);
+  });
+
+  it('reaches V8\'s full collection in a process started without --expose-gc (as bin/acsync.js starts apply)', async () => {
+    // A fresh node (the suite's workers run with --expose-gc): garbage made, then collected by what fullGc found.
+    const script = [
+      "const { fullGc } = await import('./engine/heap.ts');",
+      'const before = typeof globalThis.gc;',
+      'const gc = fullGc();',
+      'let junk = Array.from({ length: 200 }, () => new Array(10000).fill(1));',
+      'junk = undefined;',
+      'const used = process.memoryUsage().heapUsed;',
+      'gc();',
+      'console.log(JSON.stringify({ before, found: typeof gc, freed: used - process.memoryUsage().heapUsed }));',
+    ].join('\n');
+    const { stdout } = await execFileP(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, NODE_OPTIONS: '' } });
+    const r = JSON.parse(stdout) as { before: string; found: string; freed: number };
+    expect(r.before).toBe('undefined');
+    expect(r.found).toBe('function');
+    // About 16 MB of arrays were garbage: a full collection frees most of it.
+    expect(r.freed).toBeGreaterThan(8 * 1024 * 1024);
   });
 });
