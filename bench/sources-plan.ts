@@ -19,7 +19,7 @@ import { DuckDbSource } from '../engine/segment/sources/duckdb.ts';
 import { PostgresSource } from '../engine/segment/sources/postgres.ts';
 import type { SegmentSource } from '../engine/segment/sources/source.ts';
 import type { SourceSite } from '../engine/segment/sources/where.ts';
-import { GENERATED_MAPPING, generateObserved, SEGMENT_HEADER, writeSegmentCsv } from './segment-generate.ts';
+import { GENERATED_MAPPING, generateObservedAsRead, SEGMENT_HEADER, writeSegmentCsv } from './segment-generate.ts';
 
 const execFileP = promisify(execFile);
 const { values: args } = parseArgs({
@@ -45,7 +45,7 @@ const maxRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const site: SourceSite = { exportName: 'bench', configFile: 'bench.yaml', mappingLines: new Map() };
 
 async function plan(source: SegmentSource): Promise<Record<string, number>> {
-  const observed = generateObserved({ rows, seed, changedRate });
+  const observed = generateObservedAsRead({ rows, seed, changedRate });
   const rssBefore = maxRssMb();
   const t0 = performance.now();
   const planner = new Planner(observed, { export: 'bench', connection: 'bench', listId: '1', onLeave: 'unsubscribe' });
