@@ -125,6 +125,22 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
     }
   });
 
+  it('a mapped column the query lacks stops the plan before any request to ActiveCampaign (the query is described, not run)', async () => {
+    const yaml = await writeConfig(
+      ws,
+      [{ name: 'typo', segment: `\n      database: warehouse\n      query: select email, (100 / (id - id))::text as boom from ${SCHEMA}.loyal_customers`, listId: 1, mapping: ['      email: email', '      firstName: first_name'] }],
+      WAREHOUSE,
+    );
+    const before = emulator.stats().requests;
+    const r = await runCli(ws, ['plan'], env());
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toContain(`acsync.yaml:${lineOf(await readFile(yaml, 'utf8'), 'firstName: first_name')}`);
+    expect(r.stdout + r.stderr).toMatch(/has no column first_name \(mapping\.firstName\); it has 'email', 'boom'/);
+    // Run, the query would fail on its first row (division by zero): it was only described.
+    expect(r.stdout + r.stderr).not.toContain('division by zero');
+    expect(emulator.stats().requests).toBe(before);
+  });
+
   it('a saved plan refuses to apply once a row changed in the database', async () => {
     await writeConfig(ws, [loyal()], WAREHOUSE);
     expect((await runCli(ws, ['plan', '--out', 'plan.json'], env())).code).toBe(0);
