@@ -18,10 +18,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Planner } from '../engine/plan.ts';
-import { readDesiredFromSource } from '../engine/segment/sources/desired.ts';
+import { readDesiredContacts } from '../engine/segment/desired.ts';
 import { DuckDbSource } from '../engine/segment/sources/duckdb.ts';
 import { PostgresSource } from '../engine/segment/sources/postgres.ts';
-import type { SegmentSource } from '../engine/segment/sources/source.ts';
+import type { SegmentSource } from '../engine/segment/source.ts';
 import type { SourceSite } from '../engine/segment/sources/where.ts';
 import { GENERATED_MAPPING, generateObservedAsRead, SEGMENT_HEADER, writeSegmentCsv } from './segment-generate.ts';
 
@@ -53,7 +53,7 @@ async function plan(source: SegmentSource): Promise<Record<string, number>> {
   const rssBefore = maxRssMb();
   const t0 = performance.now();
   const planner = new Planner(observed, { export: 'bench', connection: 'bench', listId: '1', onLeave: 'unsubscribe' });
-  for await (const batch of readDesiredFromSource(source, GENERATED_MAPPING)) for (const d of batch) planner.add(d);
+  for await (const batch of readDesiredContacts(source, GENERATED_MAPPING)) for (const d of batch) planner.add(d);
   const p = planner.finish();
   const ms = performance.now() - t0;
   await source.close();

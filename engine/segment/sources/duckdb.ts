@@ -10,7 +10,7 @@ import { SegmentError } from '../errors.ts';
 import type { SegmentRecord } from '../record.ts';
 import { loadDriver } from './driver.ts';
 import { shortHash } from './fingerprint.ts';
-import type { SegmentOrigin, SegmentSource } from './source.ts';
+import type { SegmentOrigin, SegmentSource } from '../source.ts';
 import { isoTimestamp, type ValueKind } from './values.ts';
 import { missingColumnsError, type SourceSite } from './where.ts';
 
@@ -51,7 +51,7 @@ function ident(name: string): string {
 }
 
 export class DuckDbSource implements SegmentSource {
-  readonly label: string;
+  readonly display: string;
   readonly #o: DuckDbSourceOptions;
   #instance: DuckDB.DuckDBInstance | undefined;
   #connection: DuckDB.DuckDBConnection | undefined;
@@ -61,7 +61,7 @@ export class DuckDbSource implements SegmentSource {
   #readMs = 0;
 
   constructor(options: DuckDbSourceOptions) {
-    this.label = options.label;
+    this.display = options.label;
     this.#o = options;
   }
 
@@ -86,8 +86,19 @@ export class DuckDbSource implements SegmentSource {
     return this.#connection;
   }
 
-  async columns(): Promise<string[]> {
+  async describe(): Promise<string[]> {
     return (await this.#describe()).names;
+  }
+
+  /**
+   * Prepares the read (a missing file or a bad query is named here, before any request to ActiveCampaign). A
+   * query's columns are checked here too; a read of files checks them as it streams (records).
+   */
+  async check(columns: readonly string[]): Promise<void> {
+    const { names } = await this.#describe();
+    if (this.#o.kind !== 'query' || names.length === 0) return;
+    const missing = columns.filter((c) => !names.includes(c));
+    if (missing.length > 0) throw missingColumnsError(this.#o.site, missing, names, this.#o.what);
   }
 
   async #describe(): Promise<{ names: string[]; kinds: ValueKind[]; nested: boolean[] }> {
@@ -109,7 +120,7 @@ export class DuckDbSource implements SegmentSource {
     }
   }
 
-  async *batches(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentRecord[]> {
+  async *records(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentRecord[]> {
     const started = Date.now();
     this.#rows = 0;
     const { names, kinds, nested } = await this.#describe();

@@ -18,7 +18,7 @@ import type { SegmentRecord } from '../record.ts';
 import { loadDriver } from './driver.ts';
 import { RowHasher, shortHash } from './fingerprint.ts';
 import { redact, urlHost, urlSecrets } from './redact.ts';
-import type { SegmentOrigin, SegmentSource } from './source.ts';
+import type { SegmentOrigin, SegmentSource } from '../source.ts';
 import { isoTimestamp } from './values.ts';
 import { missingColumnsError, type SourceSite } from './where.ts';
 
@@ -74,7 +74,7 @@ interface Drivers {
 }
 
 export class PostgresSource implements SegmentSource {
-  readonly label: string;
+  readonly display: string;
   readonly #o: PostgresSourceOptions;
   readonly #secrets: string[];
   #client: Pg.Client | undefined;
@@ -85,7 +85,7 @@ export class PostgresSource implements SegmentSource {
   #readMs = 0;
 
   constructor(o: PostgresSourceOptions) {
-    this.label = o.label;
+    this.display = o.label;
     this.#o = o;
     this.#secrets = urlSecrets(o.url);
   }
@@ -132,9 +132,20 @@ export class PostgresSource implements SegmentSource {
     return { client, drivers };
   }
 
-  async columns(): Promise<string[]> {
+  async describe(): Promise<string[]> {
     const { client } = await this.#connect();
     return (await this.#describe(client)).map((f) => f.name);
+  }
+
+  /** Connects and describes the query (LIMIT 0: no row is read), before any request to ActiveCampaign. */
+  async check(columns: readonly string[]): Promise<void> {
+    const names = await this.describe();
+    const missing = columns.filter((c) => !names.includes(c));
+    if (missing.length > 0) throw missingColumnsError(this.#o.site, missing, names, this.#what);
+  }
+
+  get #what(): string {
+    return `the query on database '${this.#o.database}'`;
   }
 
   /** The result's columns without running the query: the planner binds it, LIMIT 0 fetches nothing. */
@@ -148,14 +159,14 @@ export class PostgresSource implements SegmentSource {
     }
   }
 
-  async *batches(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentRecord[]> {
+  async *records(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentRecord[]> {
     const started = Date.now();
     this.#rows = 0;
     const { client, drivers } = await this.#connect();
     const fields = await this.#describe(client);
     const names = fields.map((f) => f.name);
     const missing = columns.filter((c) => !names.includes(c));
-    if (missing.length > 0) throw missingColumnsError(this.#o.site, missing, names, `the query on database '${this.#o.database}'`);
+    if (missing.length > 0) throw missingColumnsError(this.#o.site, missing, names, this.#what);
     const index = columns.map((c) => names.indexOf(c));
     const onAbort = (): void => void client.end().catch(() => {});
     signal?.addEventListener('abort', onAbort, { once: true });
