@@ -1,8 +1,9 @@
 /**
- * Segments from a real PostgreSQL through the real CLI against the emulator: streamed with a server-side cursor,
- * typed values converted as documented, saved plans that refuse when rows changed, and errors that say what to do
- * (refused, bad password, syntax error at the line of query:, missing email column, statement timeout, the server
- * ending the session mid-stream), with the URL and the password in no output, event, plan or snapshot.
+ * Segments from a real PostgreSQL through the real CLI against the emulator: streamed with COPY TO STDOUT (text
+ * format: escapes and NULL as PostgreSQL writes them), typed values converted as documented, saved plans that
+ * refuse when rows changed, and errors that say what to do (refused, bad password, syntax error at the line of
+ * query:, missing email column before any ActiveCampaign request, statement timeout, the server ending the
+ * session mid-stream), with the URL and the password in no output, event, plan or snapshot.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
