@@ -10,6 +10,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
+import { readDesiredContacts } from '../../engine/segment/desired.ts';
+import { PostgresSource } from '../../engine/segment/sources/postgres.ts';
 import { fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
 import { lineOf, runCli, writeConfig } from './helpers.ts';
 import { postgresAvailable, startTestPostgres, type TestPostgres } from './postgres-server.ts';
@@ -123,6 +125,24 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
       });
     } finally {
       await admin.query(`drop table ${SCHEMA}.awkward`);
+    }
+  });
+
+  it('a read stopped mid-stream (the profile limit) leaves no COPY behind: the same source reads again, every row', async () => {
+    const query = "select 'u' || g || '@contoso.example' as email from generate_series(1, 5000) g";
+    const source = new PostgresSource({ label: 'limit', site: { exportName: 'limit', configFile: 'acsync.yaml', mappingLines: new Map() }, query, database: 'warehouse', urlEnv: 'WAREHOUSE_URL', url: server.url, statementTimeoutMs: 60_000 });
+    const mapping = { email: 'email', fields: {} };
+    try {
+      const drain = async (maxProfiles?: number): Promise<number> => {
+        let n = 0;
+        for await (const batch of readDesiredContacts(source, mapping, maxProfiles === undefined ? {} : { maxProfiles })) n += batch.length;
+        return n;
+      };
+      await expect(drain(10)).rejects.toThrow(/more than 10 profiles \(profile 11 is at row 11\)/);
+      expect(await drain()).toBe(5000);
+      expect(source.origin()).toMatchObject({ engine: 'postgres', rowsRead: 5000 });
+    } finally {
+      await source.close();
     }
   });
 
