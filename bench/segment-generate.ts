@@ -5,6 +5,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { ObservedContact } from '../engine/model.ts';
+import { toObserved } from '../engine/observe.ts';
 import { mulberry32 as rng } from '../emulator/prng.ts';
 
 const FIRST = ['Zoë', 'José', 'Ana', 'Łukasz', 'Chloé', 'Søren', 'Mía', 'Jürgen', 'Ines', 'François', 'Noah', 'Aïcha', 'Björn', 'Emma', 'Öykü', 'Liam'];
@@ -120,6 +121,38 @@ export function generateObserved(o: GenerateOptions & { changedRate: number }): 
       managed: true,
       unsubscribedByAcsync: false,
     });
+  }
+  return out;
+}
+
+/**
+ * The same list as the CLI holds it: each member as ActiveCampaign's reader (or the snapshot under .acsync/)
+ * hands it over, every string parsed from JSON text (none shared, unlike generateObserved's), turned into the
+ * planner's contact by the code a plan runs (engine/observe.ts). Custom fields 1 and 2, acsync's managed tag 7.
+ */
+export function generateObservedAsRead(o: GenerateOptions & { changedRate: number }): ObservedContact[] {
+  const ctx = { perstagByFieldId: new Map([['1', 'LOYALTY_TIER'], ['2', 'CITY']]), managedTagId: '7' };
+  const r = rng(o.seed ^ 0x5eed);
+  const out: ObservedContact[] = [];
+  let id = 1;
+  for (const p of generateProfiles(o)) {
+    // Valid rows have distinct emails (each carries its row number); the others never reach the list.
+    if (p.kind !== 'valid') continue;
+    const key = p.email.toLowerCase();
+    const changed = r() < o.changedRate;
+    const contactId = String(id++);
+    const wire = JSON.stringify({
+      id: contactId,
+      email: key,
+      firstName: p.firstName,
+      lastName: p.lastName,
+      phone: p.phone,
+      updatedAt: '2026-11-30T10:00:00-06:00',
+      listStatus: 1,
+      fieldValues: { '1': changed ? `was-${p.tier}` : p.tier, '2': p.city },
+      contactTags: [{ id: String(5_000_000 + id), tagId: '7' }],
+    });
+    out.push(toObserved(JSON.parse(wire), ctx));
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import type { SegmentOrigin } from './segment/sources/source.ts';
+import type { SegmentOrigin } from './segment/source.ts';
 /**
  * The vocabulary shared by the segment reader, the planner, the executor and every reporter.
  * The same words (create, update, subscribe, …) appear in the UI, the JSON output and the tests.

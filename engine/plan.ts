@@ -312,7 +312,7 @@ const POOL_MAX_VALUES = 10_000;
  * and a million-create plan held ~110 bytes a contact in such copies (measured). Once full, a pool whose lookups
  * were mostly new values (a unique column such as phone) turns itself off, so it costs nothing more.
  */
-class ValuePool {
+export class ValuePool {
   readonly #values = new Map<string, string>();
   #repeats = 0;
   #off = false;
@@ -333,7 +333,8 @@ class ValuePool {
   }
 }
 
-class ValuePools {
+/** One pool per standard field and per custom field (observe.ts shares a list read's values with them too). */
+export class ValuePools {
   readonly firstName = new ValuePool();
   readonly lastName = new ValuePool();
   readonly phone = new ValuePool();

@@ -5,10 +5,11 @@
  */
 import type { Config, ExportConfig } from '../config/model.ts';
 import { mappedColumns } from '../segment/normalize.ts';
-import { openSegmentSource, type PipelineSource } from '../segment/open-source.ts';
+import { openSegmentSource } from '../segment/open-source.ts';
+import type { SegmentSource } from '../segment/source.ts';
 
 /** `roots`: the folders segment files must be in (engine/segment/locate.ts); `env` holds database URLs. */
-export async function checkLocal(config: Config, exp: ExportConfig, roots: readonly string[], env: NodeJS.ProcessEnv): Promise<PipelineSource> {
+export async function checkLocal(config: Config, exp: ExportConfig, roots: readonly string[], env: NodeJS.ProcessEnv): Promise<SegmentSource> {
   const source = await openSegmentSource(config, exp, roots, env);
   try {
     await source.check(mappedColumns(exp.mapping));

@@ -88,7 +88,7 @@ interface Projection {
  * A picker compiled for this header: an object literal of fixed shape is several times faster than a loop of
  * keyed stores, and this runs once per row. Safe: names are JSON-quoted and indexes are integers we computed.
  */
-function compilePicker(names: readonly string[], indexes: number[]): Projection['values'] {
+export function compilePicker(names: readonly string[], indexes: number[]): Projection['values'] {
   // A computed key for __proto__: as a plain literal key it would set the prototype instead of a property.
   const key = (n: string) => (n === '__proto__' ? `[${JSON.stringify(n)}]` : JSON.stringify(n));
   const body = names.map((n, i) => `${key(n)}: f[${indexes[i]!}]`).join(', ');

@@ -22,7 +22,7 @@ export async function* readDesiredContacts(source: SegmentSource, mapping: Mappi
   for await (const batch of source.records(mappedColumns(mapping))) {
     if (count + batch.length > max) {
       throw new SegmentError({
-        message: `the segment has more than ${max.toLocaleString('en-US')} profiles (profile ${(max + 1).toLocaleString('en-US')} is at line ${batch[max - count]!.line})`,
+        message: `the segment has more than ${max.toLocaleString('en-US')} profiles (profile ${(max + 1).toLocaleString('en-US')} is at ${source.origin().engine === 'file' ? 'line' : 'row'} ${batch[max - count]!.line})`,
         file,
         line: batch[max - count]!.line,
         hint: `one export takes at most ${max.toLocaleString('en-US')} profiles (the connector's limit): split the segment into several exports`,

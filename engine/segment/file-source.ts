@@ -4,15 +4,18 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { parse } from 'csv-parse/sync';
 import { sniffBinary } from './bytes.ts';
 import { checkHeader } from './csv.ts';
 import { MAX_RECORD_BYTES, READ_CHUNK_BYTES, type SegmentRecord } from './record.ts';
 import { checkSegmentFile, readSegmentBatches, segmentFormat } from './read.ts';
-import type { SegmentSource } from './source.ts';
+import type { SegmentOrigin, SegmentSource } from './source.ts';
 
 export class FileSegmentSource implements SegmentSource {
   #fingerprint = '';
+  #rows = 0;
+  #ms = 0;
 
   /**
    * `display` is the file as messages name it (defaults to the path); `roots` are the folders it must be in after
@@ -35,15 +38,30 @@ export class FileSegmentSource implements SegmentSource {
   }
 
   async *records(columns: readonly string[]): AsyncGenerator<SegmentRecord[]> {
+    const started = performance.now();
     this.#fingerprint = '';
+    this.#rows = 0;
     const hash = createHash('sha256');
-    yield* readSegmentBatches(this.path, { columns, displayFile: this.display, onChunk: (chunk) => hash.update(chunk), ...(this.roots ? { roots: this.roots } : {}) });
-    this.#fingerprint = hash.digest('hex');
+    try {
+      for await (const batch of readSegmentBatches(this.path, { columns, displayFile: this.display, onChunk: (chunk) => hash.update(chunk), ...(this.roots ? { roots: this.roots } : {}) })) {
+        this.#rows += batch.length;
+        yield batch;
+      }
+      this.#fingerprint = hash.digest('hex');
+    } finally {
+      this.#ms = performance.now() - started;
+    }
   }
 
   fingerprint(): string {
     return this.#fingerprint;
   }
+
+  origin(): SegmentOrigin {
+    return { engine: 'file', files: [this.display], fileCount: 1, rowsRead: this.#rows, readMs: Math.round(this.#ms) };
+  }
+
+  async close(): Promise<void> {}
 
   /**
    * The header of a CSV file and its line, from the first chunk; undefined for other formats and for a header the

@@ -1,20 +1,21 @@
 /**
  * `poll: 5m` for a query segment on a database: watch re-reads the segment that often and runs the export only
  * when the rows changed (their fingerprint differs from the last run's), so an unchanged warehouse table costs a
- * read, not an ActiveCampaign round. The read goes through the same source as a plan (engine/segment/sources).
+ * read, not an ActiveCampaign round. The read goes through the same source as a plan (engine/segment/open-source.ts).
  */
 import type { Config, ExportConfig } from '../config/model.ts';
 import { mappedColumns } from '../segment/normalize.ts';
-import { openSegmentSource } from '../segment/sources/open.ts';
+import { segmentRoots } from '../segment/locate.ts';
+import { openSegmentSource } from '../segment/open-source.ts';
 import type { TimerClock, TimerHandle } from '../clock.ts';
 
 /** Reads the segment to its end and returns the fingerprint of what it streamed. */
 export type FingerprintFn = (config: Config, exp: ExportConfig, env: NodeJS.ProcessEnv) => Promise<string>;
 
 export const fingerprintSegment: FingerprintFn = async (config, exp, env) => {
-  const source = await openSegmentSource(config, exp, env);
+  const source = await openSegmentSource(config, exp, segmentRoots(config.file, env), env);
   try {
-    for await (const _batch of source.batches(mappedColumns(exp.mapping))) {
+    for await (const _batch of source.records(mappedColumns(exp.mapping))) {
       // only the fingerprint matters here
     }
     return source.fingerprint();

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { promisify, stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { countLine, formatDiagnostic, formatDiagnostics } from '../../cli/diagnostics.ts';
 import type { Diagnostic } from '../../engine/config/model.ts';
-import { BASE, edit } from '../config/helpers.ts';
+import { BASE, edit, posOf } from '../config/helpers.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
 
@@ -98,6 +98,25 @@ describe('acsync validate (one test as a subprocess, the rest in-process)', () =
     const json = await acsync(['validate', '-c', 'broken.yaml', '--json'], dir, { GITHUB_ACTIONS: 'true', AC_API_KEY: 'x' });
     expect(expectValidEvents(json.stdout).at(-1)).toMatchObject({ type: 'result', valid: false });
     expect(json.stderr).toContain('::error file=broken.yaml,line=16,col=17');
+  });
+
+  it('--connect checks the mapped columns of a CSV segment against its header, at the mapping line; offline it does not', async () => {
+    const config = edit(BASE, '      email: EmailAddress', '      email: EmailAddress\n      firstName: First\n      lastName: Surname');
+    const dir = project({ 'acsync.yaml': config });
+    mkdirSync(path.join(dir, 'segments'));
+    writeFileSync(path.join(dir, 'segments', 'vip.csv'), 'EmailAddress,First,Last\r\nana@contoso.example,Ana,Silva\r\n');
+    writeFileSync(path.join(dir, 'segments', 'news.ndjson'), '{"email":"ben@contoso.example"}\n');
+    const offline = await acsync(['validate'], dir, { AC_API_KEY: 'k' });
+    expect(offline.code, offline.stdout).toBe(0);
+    const r = await acsync(['validate', '--connect'], dir, { AC_API_KEY: 'k' });
+    expect(r.code, r.stdout).toBe(1);
+    const at = posOf(config, 'lastName: Surname');
+    expect(r.stdout).toContain(
+      `acsync.yaml:${at.line}:${at.column + 'lastName: '.length} error exports.vip.mapping.lastName: the segment has no column Surname; it has 'EmailAddress', 'First', 'Last'\n  hint: fix the mapping (names are case-sensitive) or the header of the file`,
+    );
+    expect(r.stdout).not.toContain('mapping.firstName');
+    // NDJSON has no header to check (plan checks each record).
+    expect(r.stdout).not.toContain('exports.newsletter');
   });
 
   it('an unknown flag is a clear error, exit 1; --help exits 0', async () => {

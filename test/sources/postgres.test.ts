@@ -1,14 +1,17 @@
 /**
- * Segments from a real PostgreSQL through the real CLI against the emulator: streamed with a server-side cursor,
- * typed values converted as documented, saved plans that refuse when rows changed, and errors that say what to do
- * (refused, bad password, syntax error at the line of query:, missing email column, statement timeout, the server
- * ending the session mid-stream), with the URL and the password in no output, event, plan or snapshot.
+ * Segments from a real PostgreSQL through the real CLI against the emulator: streamed with COPY TO STDOUT (text
+ * format: escapes and NULL as PostgreSQL writes them), typed values converted as documented, saved plans that
+ * refuse when rows changed, and errors that say what to do (refused, bad password, syntax error at the line of
+ * query:, missing email column before any ActiveCampaign request, statement timeout, the server ending the
+ * session mid-stream), with the URL and the password in no output, event, plan or snapshot.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
+import { readDesiredContacts } from '../../engine/segment/desired.ts';
+import { PostgresSource } from '../../engine/segment/sources/postgres.ts';
 import { fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
 import { lineOf, runCli, writeConfig } from './helpers.ts';
 import { postgresAvailable, startTestPostgres, type TestPostgres } from './postgres-server.ts';
@@ -99,6 +102,66 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
     expectNoSecret(plan.stdout + plan.stderr + json.stdout + json.stderr + again.stdout + again.stderr + (await filesText(ws.dir)), server.url);
   });
 
+  it('COPY text keeps tabs, line breaks, backslashes and a literal \\N as they are; a repeated column name maps its first', async () => {
+    await admin.query(`create table ${SCHEMA}.awkward (id int, email text, note text)`);
+    try {
+      await admin.query(`insert into ${SCHEMA}.awkward values (1, 'tab@contoso.example', E'a\\tb'), (2, 'nl@contoso.example', E'line 1\\nline 2\\r\\n'), (3, 'bs@contoso.example', E'C:\\\\temp\\\\N'), (4, 'n@contoso.example', E'\\\\N'), (5, 'null@contoso.example', null), (6, 'uni@contoso.example', 'Zoë Łęcka – 東京')`);
+      await writeConfig(
+        ws,
+        [{ name: 'awkward', segment: `\n      database: warehouse\n      query: select email, note, 'second' as note from ${SCHEMA}.awkward order by id`, listId: 1, mapping: ['      email: email', '      fields:', '        NOTE: note'] }],
+        WAREHOUSE,
+      );
+      const r = await runCli(ws, ['apply', '--auto-approve'], env());
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const notes = Object.fromEntries((await listMembers(emulator, 1)).map((m) => [m.email, m.fields['NOTE']]));
+      expect(notes).toEqual({
+        'tab@contoso.example': 'a\tb',
+        // The normaliser trims values (as for every source): the trailing CRLF goes, the inner one stays.
+        'nl@contoso.example': 'line 1\nline 2',
+        'bs@contoso.example': 'C:\\temp\\N',
+        'n@contoso.example': '\\N',
+        'null@contoso.example': undefined,
+        'uni@contoso.example': 'Zoë Łęcka – 東京',
+      });
+    } finally {
+      await admin.query(`drop table ${SCHEMA}.awkward`);
+    }
+  });
+
+  it('a read stopped mid-stream (the profile limit) leaves no COPY behind: the same source reads again, every row', async () => {
+    const query = "select 'u' || g || '@contoso.example' as email from generate_series(1, 5000) g";
+    const source = new PostgresSource({ label: 'limit', site: { exportName: 'limit', configFile: 'acsync.yaml', mappingLines: new Map() }, query, database: 'warehouse', urlEnv: 'WAREHOUSE_URL', url: server.url, statementTimeoutMs: 60_000 });
+    const mapping = { email: 'email', fields: {} };
+    try {
+      const drain = async (maxProfiles?: number): Promise<number> => {
+        let n = 0;
+        for await (const batch of readDesiredContacts(source, mapping, maxProfiles === undefined ? {} : { maxProfiles })) n += batch.length;
+        return n;
+      };
+      await expect(drain(10)).rejects.toThrow(/more than 10 profiles \(profile 11 is at row 11\)/);
+      expect(await drain()).toBe(5000);
+      expect(source.origin()).toMatchObject({ engine: 'postgres', rowsRead: 5000 });
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('a mapped column the query lacks stops the plan before any request to ActiveCampaign (the query is described, not run)', async () => {
+    const yaml = await writeConfig(
+      ws,
+      [{ name: 'typo', segment: `\n      database: warehouse\n      query: select email, (100 / (id - id))::text as boom from ${SCHEMA}.loyal_customers`, listId: 1, mapping: ['      email: email', '      firstName: first_name'] }],
+      WAREHOUSE,
+    );
+    const before = emulator.stats().requests;
+    const r = await runCli(ws, ['plan'], env());
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toContain(`acsync.yaml:${lineOf(await readFile(yaml, 'utf8'), 'firstName: first_name')}`);
+    expect(r.stdout + r.stderr).toMatch(/has no column first_name \(mapping\.firstName\); it has 'email', 'boom'/);
+    // Run, the query would fail on its first row (division by zero): it was only described.
+    expect(r.stdout + r.stderr).not.toContain('division by zero');
+    expect(emulator.stats().requests).toBe(before);
+  });
+
   it('a saved plan refuses to apply once a row changed in the database', async () => {
     await writeConfig(ws, [loyal()], WAREHOUSE);
     expect((await runCli(ws, ['plan', '--out', 'plan.json'], env())).code).toBe(0);
@@ -156,7 +219,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
       expect(errors.get(name), `${name}: ${JSON.stringify(result).slice(0, 3000)}`).toBeDefined();
       return errors.get(name)!;
     };
-    expect(find('refused').message).toMatch(new RegExp(`cannot connect to database 'down' at 127\\.0\\.0\\.1:1: connection refused`));
+    expect(find('refused').message).toMatch(/cannot connect to database 'down' at 127\.0\.0\.1:1: connection refused/);
     expect(find('refused').hint).toMatch(/\$DOWN_URL/);
     expect(find('badlogin').message).toMatch(/database 'badpass' refused the login: password authentication failed for user "acsync"/);
     expect(find('badlogin').hint).toMatch(/user and password in \$BADPASS_URL/);

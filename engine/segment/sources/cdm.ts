@@ -10,7 +10,7 @@ import path from 'node:path';
 import { SegmentError } from '../errors.ts';
 import { DuckDbSource } from './duckdb.ts';
 import { sqlString, type PathSourceOptions } from './files.ts';
-import type { SegmentSource } from './source.ts';
+import type { SegmentSource } from '../source.ts';
 
 export function isCdmMetadata(file: string): boolean {
   const base = path.basename(file).toLowerCase();

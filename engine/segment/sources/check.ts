@@ -1,13 +1,14 @@
 /**
- * `acsync validate --connect`: opens every export's segment source, prepares its query (DuckDB binds it, PostgreSQL
- * plans it under LIMIT 0: no row is read) and checks that every mapped column exists. Problems come back as
- * diagnostics at the config's lines: a missing column at its mapping entry, a bad query at `query:`.
+ * `acsync validate --connect`: opens every export's segment source as a plan does, asks for its columns without
+ * reading a row (DuckDB binds the query, PostgreSQL plans it under LIMIT 0, a CSV file shows its header line) and
+ * checks that every mapped column exists. Problems come back as diagnostics at the config's lines: a missing
+ * column at its mapping entry, a bad query at `query:`. NDJSON and JSON files have no header: plan checks them.
  */
 import type { Config, Diagnostic } from '../../config/model.ts';
 import { SegmentError } from '../errors.ts';
+import { segmentRoots } from '../locate.ts';
 import { mappedColumns } from '../normalize.ts';
-import { FileSource } from './files.ts';
-import { openSegmentSource } from './open.ts';
+import { openSegmentSource } from '../open-source.ts';
 import { siteOf } from './where.ts';
 
 export async function connectDiagnostics(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Diagnostic[]> {
@@ -31,15 +32,15 @@ export async function connectDiagnostics(config: Config, env: NodeJS.ProcessEnv 
     };
     let source: Awaited<ReturnType<typeof openSegmentSource>>;
     try {
-      source = await openSegmentSource(config, exp, env);
+      source = await openSegmentSource(config, exp, segmentRoots(config.file, env), env);
     } catch (err) {
       out.push(fromError(err));
       continue;
     }
     try {
-      // A plain CSV/NDJSON/JSON file has no schema to ask for; plan checks its header.
-      if (source instanceof FileSource) continue;
-      const columns = await source.columns();
+      const described = await source.describe();
+      if (described === undefined) continue;
+      const columns = [...described];
       const site = siteOf(config, exp);
       for (const column of mappedColumns(exp.mapping)) {
         if (columns.includes(column)) continue;
@@ -52,7 +53,7 @@ export async function connectDiagnostics(config: Config, env: NodeJS.ProcessEnv 
           column: pos.column,
           path: `${at}.${key}`,
           message: `the segment has no column ${column}; it has ${columns.map((c) => `'${c}'`).join(', ') || 'no columns'}`,
-          hint: key === 'mapping.email' ? 'the email column is required: select it (e.g. select email_address as email ...) or fix mapping.email' : 'fix the mapping (names are case-sensitive) or select the column',
+          hint: hintFor(key === 'mapping.email', exp.segmentQuery !== undefined),
         });
       }
     } catch (err) {
@@ -62,4 +63,9 @@ export async function connectDiagnostics(config: Config, env: NodeJS.ProcessEnv 
     }
   }
   return out;
+}
+
+function hintFor(email: boolean, query: boolean): string {
+  if (email) return query ? 'the email column is required: select it (e.g. select email_address as email ...) or fix mapping.email' : "the email column is required: fix mapping.email or the file's header";
+  return query ? 'fix the mapping (names are case-sensitive) or select the column' : 'fix the mapping (names are case-sensitive) or the header of the file';
 }

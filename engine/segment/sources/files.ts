@@ -7,12 +7,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SegmentError } from '../errors.ts';
-import { readSegmentBatches, segmentFormat } from '../read.ts';
-import type { SegmentRecord } from '../record.ts';
-import { sha256File } from '../../saved-plan.ts';
+import { segmentFormat } from '../read.ts';
 import { isCdmMetadata, openCdmSource } from './cdm.ts';
 import { DuckDbSource } from './duckdb.ts';
-import type { SegmentOrigin, SegmentSource } from './source.ts';
+import { FileSegmentSource } from '../file-source.ts';
+import type { SegmentSource } from '../source.ts';
 import type { SourceSite } from './where.ts';
 
 export type FileFamily = 'parquet' | 'csv' | 'ndjson' | 'json';
@@ -58,6 +57,8 @@ export interface PathSourceOptions {
   /** The config file's folder. */
   cwd: string;
   statementTimeoutMs: number;
+  /** The folders a plain file must be in after following links (engine/segment/locate.ts). */
+  roots?: readonly string[];
 }
 
 /** Opens the source for a `segment:` path. */
@@ -72,11 +73,11 @@ export async function openPathSource(o: PathSourceOptions): Promise<SegmentSourc
       if (metadata !== undefined) return openCdmSource({ ...o, metadataFile: metadata, ...(entity !== undefined ? { entity } : {}) });
       const files = (await walk(target)).filter((f) => fileFamily(f) !== undefined);
       // A folder named like a file (x.csv/) with no partitions in it is a mistake: the reader explains it.
-      if (files.length === 0 && segmentFormat(target) !== undefined) return new FileSource(o.label, target);
+      if (files.length === 0 && segmentFormat(target) !== undefined) return new FileSegmentSource(target, o.label, o.roots);
       return filesSource(o, files, `folder ${o.label}`);
     }
     // One plain file (or a missing one: the reader says so, as before).
-    if (segmentFormat(target) !== undefined) return new FileSource(o.label, target);
+    if (segmentFormat(target) !== undefined) return new FileSegmentSource(target, o.label, o.roots);
     return filesSource(o, info === undefined ? [] : [target], o.label);
   }
   const files = await expandPath(target, o.cwd);
@@ -168,47 +169,4 @@ function globRegExp(glob: string): RegExp {
     } else re += /[.+^${}()|\\]/.test(ch) ? `\\${ch}` : ch;
   }
   return new RegExp(`^${re}$`);
-}
-
-/** One CSV, NDJSON or JSON file, through the streaming readers; its fingerprint is the file's sha256 as before. */
-export class FileSource implements SegmentSource {
-  readonly label: string;
-  readonly #path: string;
-  #fingerprint = '';
-  #rows = 0;
-  #readMs = 0;
-
-  constructor(label: string, file: string) {
-    this.label = label;
-    this.#path = file;
-  }
-
-  async columns(): Promise<string[]> {
-    return [];
-  }
-
-  async *batches(columns: readonly string[]): AsyncGenerator<SegmentRecord[]> {
-    const started = Date.now();
-    this.#rows = 0;
-    // Hashed before reading, as the planner always did: the same file gives the same fingerprint as older plans.
-    this.#fingerprint = await sha256File(this.#path).catch(() => '');
-    try {
-      for await (const batch of readSegmentBatches(this.#path, { columns, displayFile: this.label })) {
-        this.#rows += batch.length;
-        yield batch;
-      }
-    } finally {
-      this.#readMs = Date.now() - started;
-    }
-  }
-
-  fingerprint(): string {
-    return this.#fingerprint;
-  }
-
-  origin(): SegmentOrigin {
-    return { engine: 'file', files: [this.label], fileCount: 1, rowsRead: this.#rows, readMs: this.#readMs };
-  }
-
-  async close(): Promise<void> {}
 }

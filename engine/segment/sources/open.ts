@@ -1,4 +1,8 @@
-/** Picks the source for an export's segment: a path (files.ts, cdm.ts), an embedded DuckDB query, or a database. */
+/**
+ * Picks the engine for an export's segment: a path (files.ts, cdm.ts), an embedded DuckDB query, or a database.
+ * engine/segment/open-source.ts calls it for everything but one plain file. `roots`: the folders a plain file
+ * must be in (engine/segment/locate.ts).
+ */
 import path from 'node:path';
 import type { Config, ExportConfig } from '../../config/model.ts';
 import { parseDuration } from '../../config/duration.ts';
@@ -7,18 +11,18 @@ import { SegmentError } from '../errors.ts';
 import { DuckDbSource } from './duckdb.ts';
 import { openPathSource } from './files.ts';
 import { PostgresSource } from './postgres.ts';
-import type { SegmentSource } from './source.ts';
+import type { SegmentSource } from '../source.ts';
 import { siteOf } from './where.ts';
 
 const DEFAULT_TIMEOUT_MS = parseDuration(CONFIG_DEFAULTS.statementTimeout)!;
 
-export async function openSegmentSource(config: Config, exp: ExportConfig, env: NodeJS.ProcessEnv = process.env): Promise<SegmentSource> {
+export async function openEngineSource(config: Config, exp: ExportConfig, env: NodeJS.ProcessEnv, roots?: readonly string[]): Promise<SegmentSource> {
   const site = siteOf(config, exp);
   const cwd = path.dirname(config.file);
   const q = exp.segmentQuery;
   if (q === undefined) {
     const label = path.relative(process.cwd(), exp.segmentPath) || exp.segmentPath;
-    return openPathSource({ label, site, segmentPath: exp.segmentPath, cwd, statementTimeoutMs: DEFAULT_TIMEOUT_MS });
+    return openPathSource({ label, site, segmentPath: exp.segmentPath, cwd, statementTimeoutMs: DEFAULT_TIMEOUT_MS, ...(roots !== undefined ? { roots } : {}) });
   }
   if (q.database === undefined) {
     return new DuckDbSource({ label: exp.segment, site, sql: q.query, kind: 'query', cwd, statementTimeoutMs: DEFAULT_TIMEOUT_MS, what: 'the query' });

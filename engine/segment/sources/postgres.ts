@@ -1,21 +1,29 @@
 /**
- * PostgreSQL through pg, streamed with a server-side cursor (pg-cursor: a portal read 2,000 rows per round trip),
- * so the result is never in memory at once. Warehouses speaking its protocol (Redshift, Aurora, CockroachDB,
- * Materialize) use this module too; only PostgreSQL itself is tested. The URL comes from the environment and is
- * scrubbed, with its password, from every message.
+ * PostgreSQL through pg, streamed with `COPY (query) TO STDOUT` (pg-copy-streams): the server sends the mapped
+ * columns as text rows and acsync splits them itself, without pg's row parser (a Buffer and a string per cell,
+ * most of the garbage of a million-row read: BENCHMARKS.md), so the result is never in memory at once.
+ * Warehouses speaking its protocol (Redshift, Aurora, CockroachDB, Materialize) use this module too; one that
+ * refuses COPY (Redshift has no COPY TO STDOUT) is read with a server-side cursor instead (pg-cursor, 2,000 rows a
+ * round trip). Only PostgreSQL itself is tested. The URL comes from the environment and is scrubbed, with its
+ * password, from every message.
  */
+import { createHash, type Hash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type * as Pg from 'pg';
+import type * as CopyStreams from 'pg-copy-streams';
 import type CursorClass from 'pg-cursor';
+import { compilePicker } from '../csv.ts';
 import { SegmentError } from '../errors.ts';
 import type { SegmentRecord } from '../record.ts';
 import { loadDriver } from './driver.ts';
 import { RowHasher, shortHash } from './fingerprint.ts';
 import { redact, urlHost, urlSecrets } from './redact.ts';
-import type { SegmentOrigin, SegmentSource } from './source.ts';
+import type { SegmentOrigin, SegmentSource } from '../source.ts';
 import { isoTimestamp } from './values.ts';
 import { missingColumnsError, type SourceSite } from './where.ts';
 
 export const PG_PACKAGE_VERSION = '^8.23.1';
+const COPY_STREAMS_VERSION = '^7.0.0';
 /** Rows per cursor read: one round trip each; 2,000 rows of a few columns is a few hundred KB. */
 const CURSOR_ROWS = 2000;
 /** How long connecting may take before acsync gives up (a firewall that drops packets otherwise hangs for minutes). */
@@ -24,14 +32,29 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** PostgreSQL type oids whose text acsync rewrites (pg_type.dat): everything else stays the server's text. */
 const OID = { bool: 16, timestamp: 1114, timestamptz: 1184 } as const;
 
+const asBoolean = (t: string): string => (t === 't' ? 'true' : t === 'f' ? 'false' : t);
+
+/** The rewrite of a type's text, or undefined when the server's text is kept as it is. */
+function textRewrite(oid: number): ((text: string) => string) | undefined {
+  if (oid === OID.bool) return asBoolean;
+  if (oid === OID.timestamp || oid === OID.timestamptz) return isoTimestamp;
+  return undefined;
+}
+
+const keep = (t: string): string => t;
+
 /** Every value as PostgreSQL prints it (exact numerics, ISO dates), except booleans and timestamps (see values.ts). */
 const TEXT_TYPES = {
   getTypeParser(oid: number): (text: string) => string {
-    if (oid === OID.bool) return (t) => (t === 't' ? 'true' : t === 'f' ? 'false' : t);
-    if (oid === OID.timestamp || oid === OID.timestamptz) return isoTimestamp;
-    return (t) => t;
+    return textRewrite(oid) ?? keep;
   },
 };
+
+/** Thrown inside the COPY read when the server refused COPY before sending any row: the cursor reads instead. */
+class CopyRefused extends Error {}
+
+/** SQLSTATEs of a server that does not do `COPY (query) TO STDOUT` (the query itself was prepared fine before). */
+const COPY_UNSUPPORTED = new Set(['0A000', '42601']);
 
 export interface PostgresSourceOptions {
   label: string;
@@ -47,21 +70,22 @@ export interface PostgresSourceOptions {
 interface Drivers {
   pg: typeof Pg;
   Cursor: typeof CursorClass;
+  copyTo: typeof CopyStreams.to;
 }
 
 export class PostgresSource implements SegmentSource {
-  readonly label: string;
+  readonly display: string;
   readonly #o: PostgresSourceOptions;
   readonly #secrets: string[];
   #client: Pg.Client | undefined;
   #lost: Promise<never> | undefined;
   #closing = false;
-  #hasher: RowHasher | undefined;
+  #hasher: { digest(): string } | undefined;
   #rows = 0;
   #readMs = 0;
 
   constructor(o: PostgresSourceOptions) {
-    this.label = o.label;
+    this.display = o.label;
     this.#o = o;
     this.#secrets = urlSecrets(o.url);
   }
@@ -70,12 +94,14 @@ export class PostgresSource implements SegmentSource {
     const what = `export '${this.#o.site.exportName}' (database '${this.#o.database}', type postgres)`;
     const pg = await loadDriver<{ default: typeof Pg }>('pg', PG_PACKAGE_VERSION, what, this.#o.site.configFile, this.#o.site.line);
     const cursor = await loadDriver<{ default: typeof CursorClass }>('pg-cursor', '^2.22.1', what, this.#o.site.configFile, this.#o.site.line);
-    return { pg: pg.default, Cursor: cursor.default };
+    const copy = await loadDriver<{ default: typeof CopyStreams }>('pg-copy-streams', COPY_STREAMS_VERSION, what, this.#o.site.configFile, this.#o.site.line);
+    return { pg: pg.default, Cursor: cursor.default, copyTo: copy.default.to };
   }
 
-  async #connect(): Promise<{ client: Pg.Client; Cursor: typeof CursorClass }> {
-    const { pg, Cursor } = await this.#drivers();
-    if (this.#client) return { client: this.#client, Cursor };
+  async #connect(): Promise<{ client: Pg.Client; drivers: Drivers }> {
+    const drivers = await this.#drivers();
+    const { pg } = drivers;
+    if (this.#client) return { client: this.#client, drivers };
     const client = new pg.Client({
       connectionString: this.#o.url,
       application_name: 'acsync',
@@ -103,12 +129,23 @@ export class PostgresSource implements SegmentSource {
       throw this.#error(err, 'connect');
     }
     this.#client = client;
-    return { client, Cursor };
+    return { client, drivers };
   }
 
-  async columns(): Promise<string[]> {
+  async describe(): Promise<string[]> {
     const { client } = await this.#connect();
     return (await this.#describe(client)).map((f) => f.name);
+  }
+
+  /** Connects and describes the query (LIMIT 0: no row is read), before any request to ActiveCampaign. */
+  async check(columns: readonly string[]): Promise<void> {
+    const names = await this.describe();
+    const missing = columns.filter((c) => !names.includes(c));
+    if (missing.length > 0) throw missingColumnsError(this.#o.site, missing, names, this.#what);
+  }
+
+  get #what(): string {
+    return `the query on database '${this.#o.database}'`;
   }
 
   /** The result's columns without running the query: the planner binds it, LIMIT 0 fetches nothing. */
@@ -122,20 +159,94 @@ export class PostgresSource implements SegmentSource {
     }
   }
 
-  async *batches(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentRecord[]> {
+  async *records(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentRecord[]> {
     const started = Date.now();
     this.#rows = 0;
-    const { client, Cursor } = await this.#connect();
+    const { client, drivers } = await this.#connect();
     const fields = await this.#describe(client);
     const names = fields.map((f) => f.name);
     const missing = columns.filter((c) => !names.includes(c));
-    if (missing.length > 0) throw missingColumnsError(this.#o.site, missing, names, `the query on database '${this.#o.database}'`);
+    if (missing.length > 0) throw missingColumnsError(this.#o.site, missing, names, this.#what);
     const index = columns.map((c) => names.indexOf(c));
+    const onAbort = (): void => void client.end().catch(() => {});
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      try {
+        yield* this.#copy(client, drivers.copyTo, columns, index, fields);
+      } catch (err) {
+        if (!(err instanceof CopyRefused)) throw err;
+        yield* this.#cursor(client, drivers.Cursor, columns, index);
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#readMs = Date.now() - started;
+    }
+  }
+
+  /**
+   * The mapped columns through COPY's text format: one line a row, tab between columns, \N for NULL, backslash
+   * escapes (postgresql.org/docs/current/sql-copy.html, "Text Format"). Picked by position (the query may repeat a
+   * column name; the first one is the one mapped, as with the cursor). The fingerprint hashes the bytes as they
+   * came: the same rows in the same order give the same bytes.
+   */
+  async *#copy(client: Pg.Client, copyTo: typeof CopyStreams.to, columns: readonly string[], index: readonly number[], fields: readonly Pg.FieldDef[]): AsyncGenerator<SegmentRecord[]> {
+    const aliases = fields.map((_, i) => `c${i}`);
+    const sql = `copy (select ${index.map((i) => aliases[i]).join(', ')} from (\n${stripSemicolons(this.#o.query)}\n) as acsync_segment(${aliases.join(', ')})) to stdout`;
+    const hash = createHash('sha256').update(`postgres-copy\u0001${columns.join('\u0000')}\n`);
+    this.#hasher = { digest: once(hash) };
+    const rewrite = index.map((i) => textRewrite(fields[i]!.dataTypeID));
+    const pick = compilePicker(columns, columns.map((_, i) => i));
+    const stream = client.query(copyTo(sql)) as unknown as Readable;
+    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const row: Array<string | undefined> = new Array(columns.length);
+    let carry: Buffer | undefined;
+    let seen = false;
+    let done = false;
+    try {
+      for (;;) {
+        let next: IteratorResult<Buffer>;
+        try {
+          next = await Promise.race([chunks.next(), this.#lost!]);
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          if (!seen && typeof code === 'string' && COPY_UNSUPPORTED.has(code)) {
+            // An error ends the COPY on the server: the connection is ready for the cursor.
+            done = true;
+            throw new CopyRefused();
+          }
+          throw this.#error(err, 'read');
+        }
+        if (next.done === true) break;
+        seen = true;
+        hash.update(next.value);
+        const buf = carry === undefined ? next.value : Buffer.concat([carry, next.value]);
+        const last = buf.lastIndexOf(10);
+        carry = last === buf.length - 1 ? undefined : buf.subarray(last + 1);
+        if (last === -1) continue;
+        const batch: SegmentRecord[] = [];
+        for (let start = 0; start <= last; ) {
+          const end = buf.indexOf(10, start);
+          // One string a row, not one a chunk: a value kept by the plan then holds its row alive, not 64 KB.
+          splitCopyLine(buf.toString('utf8', start, end), row, rewrite);
+          batch.push({ line: ++this.#rows, values: pick(row as string[]) });
+          start = end + 1;
+        }
+        yield batch;
+      }
+      if (carry !== undefined) throw this.#error(new Error('the COPY output ended in the middle of a row'), 'read');
+      done = true;
+    } finally {
+      // Stopped early (an error downstream, the profile limit): the connection is still in COPY mode, so it is
+      // ended rather than reused; the next read connects again.
+      if (!done) await this.#drop(client);
+    }
+  }
+
+  /** The same rows through a server-side cursor, for a server without COPY TO STDOUT. */
+  async *#cursor(client: Pg.Client, Cursor: typeof CursorClass, columns: readonly string[], index: readonly number[]): AsyncGenerator<SegmentRecord[]> {
     const hasher = new RowHasher('postgres', columns);
     this.#hasher = hasher;
     const cursor = client.query(new Cursor(stripSemicolons(this.#o.query), [], { rowMode: 'array', types: TEXT_TYPES }));
-    const onAbort = (): void => void client.end().catch(() => {});
-    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for (;;) {
         let rows: unknown[][];
@@ -160,10 +271,16 @@ export class PostgresSource implements SegmentSource {
         yield batch;
       }
     } finally {
-      signal?.removeEventListener('abort', onAbort);
       await Promise.race([cursor.close(), this.#lost!]).catch(() => {});
-      this.#readMs = Date.now() - started;
     }
+  }
+
+  async #drop(client: Pg.Client): Promise<void> {
+    if (this.#client !== client) return;
+    this.#client = undefined;
+    this.#closing = true;
+    await client.end().catch(() => {});
+    this.#closing = false;
   }
 
   fingerprint(): string {
@@ -211,6 +328,39 @@ export class PostgresSource implements SegmentSource {
     }
     return make(`${db}: ${raw}`, `check ${env} and the query`);
   }
+}
+
+function once(hash: Hash): () => string {
+  let digest: string | undefined;
+  return () => (digest ??= hash.digest('hex'));
+}
+
+/**
+ * One line of COPY's text format into `out` (one slot per column): \N is NULL (no value), other backslashes
+ * escape (\t \n \r \b \f \v \\), then booleans and timestamps are rewritten as values.ts documents.
+ */
+export function splitCopyLine(line: string, out: Array<string | undefined>, rewrite: ReadonlyArray<((t: string) => string) | undefined>): void {
+  const escaped = line.includes('\\');
+  let from = 0;
+  for (let c = 0; c < out.length; c++) {
+    let to = line.indexOf('\t', from);
+    if (to === -1 || c === out.length - 1) to = line.length;
+    let v: string | undefined = line.slice(from, to);
+    if (escaped && v.includes('\\')) v = v === '\\N' ? undefined : unescapeCopy(v);
+    if (v !== undefined) {
+      const r = rewrite[c];
+      if (r !== undefined) v = r(v);
+    }
+    out[c] = v;
+    from = to + 1;
+  }
+}
+
+const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/** COPY TO writes only these escapes (and \\ itself): every other byte goes out as it is. */
+function unescapeCopy(v: string): string {
+  return v.replace(/\\(.)/gs, (_m, e: string) => COPY_ESCAPES[e] ?? e);
 }
 
 function stripSemicolons(sql: string): string {
