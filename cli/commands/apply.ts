@@ -89,7 +89,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const onSigint = (): void => {
     if (interrupted) io.exit(130);
     interrupted = true;
-    io.stderr.write(`\nacsync apply: stopping: no new batches; waiting up to ${Math.round(graceMs / 1000)} s for those already sent (Ctrl-C again to quit now)\n`);
+    reporter.stopping(`acsync apply: stopping: no new batches; waiting up to ${Math.round(graceMs / 1000)} s for those already sent (Ctrl-C again to quit now)`);
     controller.abort();
     // A summary is always printed: when batches outlive the grace, it names them as of unknown fate.
     setTimeout(() => {
@@ -121,7 +121,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 1;
     }
     if (!someExportFailedToPlan(run) && changesPending(run) && !run.fromSavedPlan && parsed.values['auto-approve'] !== true) {
-      const answer = await confirm('Apply these changes to ActiveCampaign?', { stdin: io.stdin, stdout: io.stderr });
+      const answer = await confirm('Apply these changes to ActiveCampaign?', { stdin: io.stdin, stdout: io.stderr }, reporter);
       if (answer !== 'yes') {
         await reporter.close();
         reporter.notice(`acsync apply: ${answer === 'interrupted' ? 'interrupted' : "cancelled (only 'yes' approves)"}; nothing was applied.`);

@@ -53,6 +53,14 @@ export class JsonReporter implements Reporter {
     this.opts.stderr.write(text.endsWith('\n') ? text : text + '\n');
   }
 
+  stopping(text: string): void {
+    this.notice(text);
+  }
+
+  async beforeAsk(): Promise<void> {
+    // --json never asks (apply refuses without --auto-approve or a saved plan).
+  }
+
   async close(): Promise<void> {
     // Nothing buffered: each line is written as it comes, so a consumer sees events live.
   }

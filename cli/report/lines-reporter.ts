@@ -16,6 +16,7 @@ import { renderApplyResult, renderExportErrors } from './result-text.ts';
 import type { ConfigCheck, Reporter, ReporterOptions, SavedPlanView } from './reporter.ts';
 import { painter, type Painter } from './style.ts';
 import { clock, eventTime, formatSummary, formatWatchLine } from './watch-text.ts';
+import { PLAIN_WIDTH, wrapText } from './layout.ts';
 import { printable } from './printable.ts';
 
 /** The issue asks for a sign of life every 10 s: CI systems kill jobs silent for too long (GitLab: 1 h, Travis: 10 min). */
@@ -29,6 +30,7 @@ export class LinesReporter implements Reporter {
   private readonly show: (email: string) => string;
   private timer: ReturnType<typeof setInterval> | undefined;
   private sawResult = false;
+  private summaryShown = false;
 
   private readonly now: () => number;
 
@@ -90,7 +92,8 @@ export class LinesReporter implements Reporter {
   }
 
   notice(text: string): void {
-    this.opts.stderr.write(text.endsWith('\n') ? text : text + '\n');
+    const wrapped = wrapText(text.replace(/\n$/, ''), this.opts.stderrColumns ?? PLAIN_WIDTH);
+    this.opts.stderr.write(wrapped + '\n');
   }
 
   event(e: EngineEvent): void {
@@ -111,6 +114,7 @@ export class LinesReporter implements Reporter {
         this.out(renderExportPlan(e.plan, this.textOptions()) + '\n\n');
         break;
       case 'apply:start':
+        this.summaryOnce();
         this.err(`${p('dim', 'applying')} ${e.export}: ${num(e.total)} ${e.total === 1 ? 'change' : 'changes'}`);
         break;
       case 'change:failed': {
@@ -140,7 +144,7 @@ export class LinesReporter implements Reporter {
         const notSent = e.notSent ?? 0;
         const mark = e.failed > 0 ? p('red', '✗') : notSent > 0 ? p('yellow', '■') : p('green', '✓');
         const stopped = notSent > 0 ? `, ${num(notSent)} not sent (stopped)` : '';
-        this.err(`${mark} ${e.export}: ${num(e.applied)} applied, ${num(e.failed)} failed${stopped} in ${formatDuration(e.durationMs)}`);
+        this.err(`${mark} ${e.export}: ${num(e.applied)} applied, ${num(e.failed)} failed${stopped}; applying took ${formatDuration(e.durationMs)}`);
         break;
       }
       default:
@@ -168,13 +172,27 @@ export class LinesReporter implements Reporter {
     }
   }
 
+  stopping(text: string): void {
+    this.tracker.stop();
+    this.notice(text);
+  }
+
+  async beforeAsk(): Promise<void> {
+    this.summaryOnce();
+  }
+
   async close(): Promise<void> {
     this.stopHeartbeat();
     if (this.opts.mode === 'watch') return;
     // Refused or cancelled before a result: the plans already printed are the record; say the totals once.
-    if (!this.sawResult && this.plans.size > 0 && this.opts.mode !== 'plan') {
-      this.out(renderPlanSummary([...this.plans.values()], this.textOptions()) + '\n');
-    }
+    if (!this.sawResult && this.opts.mode !== 'plan') this.summaryOnce();
+  }
+
+  /** apply's plan totals, once: before it asks or starts writing (as the terminal UI shows them). */
+  private summaryOnce(): void {
+    if (this.summaryShown || this.plans.size === 0) return;
+    this.summaryShown = true;
+    this.out(renderPlanSummary([...this.plans.values()], this.textOptions()) + '\n');
   }
 
   /** One line per export still at work: reading progress while planning, or done/total, rate and ETA. */
@@ -196,6 +214,7 @@ export class LinesReporter implements Reporter {
 
   private textOptions() {
     return {
+      width: this.opts.columns ?? PLAIN_WIDTH,
       color: this.opts.color,
       maskEmails: this.opts.maskEmails,
       full: this.opts.full,
@@ -208,7 +227,7 @@ export class LinesReporter implements Reporter {
   }
 
   private err(line: string): void {
-    this.opts.stderr.write(line + '\n');
+    this.opts.stderr.write(wrapText(line, this.opts.stderrColumns ?? PLAIN_WIDTH) + '\n');
   }
 }
 
@@ -228,5 +247,6 @@ export function describeProgress(v: ProgressView): string {
   else if (v.waitedMs > 0) parts.push(`waited ${formatDuration(v.waitedMs)} on rate limits`);
   if (v.failed > 0) parts.push(`${num(v.failed)} failed`);
   if (v.etaMs !== undefined) parts.push(`ETA ${formatDuration(v.etaMs)}`);
+  if (v.stopping === true) parts.push('stopping');
   return parts.join(' · ');
 }

@@ -6,6 +6,7 @@
 import { Box, Text } from 'ink';
 import type { ChangeAction, ChangeCounts } from '../../engine/model.ts';
 import type { ExportWatchStatus, WatchStatus } from '../../engine/watch/status.ts';
+import { num } from '../report/plan-text.ts';
 
 export interface WatchViewProps {
   status: WatchStatus;
@@ -123,6 +124,6 @@ function lastRunText(x: ExportWatchStatus): string {
   if (l === undefined) return '';
   if (l.error !== undefined) return `${l.error.message}${l.error.file ? ` (${l.error.file}${l.error.line ? `:${l.error.line}` : ''})` : ''} after ${duration(l.durationMs)}`;
   const counts = l.counts !== undefined ? countsText(l.counts) : '';
-  const applied = l.applied !== undefined ? `; ${l.applied} applied${l.failed ? `, ${l.failed} failed` : ''}` : '';
+  const applied = l.applied !== undefined ? `; ${num(l.applied)} applied${l.failed ? `, ${num(l.failed)} failed` : ''}` : '';
   return `${counts}${applied} in ${duration(l.durationMs)}`;
 }
