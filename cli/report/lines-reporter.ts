@@ -164,7 +164,7 @@ export class LinesReporter implements Reporter {
       }
     if (r.mode === 'plan') {
       const errors = renderExportErrors(r.exports, opts);
-      if (errors.length > 0) this.out(errors.join('\n') + '\n\n');
+      if (errors.length > 0) this.out(wrapText(errors.join('\n'), opts.width) + '\n\n');
       const plans = r.exports.flatMap((e) => (e.plan === undefined ? [] : [e.plan]));
       this.out(renderPlanSummary(plans, opts, r.exports.length - plans.length) + '\n');
     } else {

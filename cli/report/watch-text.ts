@@ -8,8 +8,12 @@ import { formatDiagnostics } from '../diagnostics.ts';
 import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
 import { num, plural } from './plan-text.ts';
 
-/** The events the Ink screen lists as notices under the exports. */
+/**
+ * The events the Ink screen lists as notices under the exports: what changed, and a run the schedule started (a
+ * change is logged with its files; a scheduled run had no line at all, only the export's "last" line moving).
+ */
 export function isNotice(e: WatchSessionEvent): boolean {
+  if (e.type === 'watch:run-start') return e.reasons.includes('schedule');
   return e.type === 'watch:config-error' || e.type === 'watch:config-reloaded' || e.type === 'watch:warning' || e.type === 'watch:change';
 }
 
@@ -55,7 +59,7 @@ export function formatWatchLine(e: WatchSessionEvent, cwd: string = process.cwd(
         ].join('\n');
       const counts = e.result?.plan?.counts;
       const parts = counts
-        ? (['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe', 'skip'] as const).filter((a) => counts[a] > 0).map((a) => `${counts[a]} ${a}`)
+        ? (['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe', 'skip'] as const).filter((a) => counts[a] > 0).map((a) => `${num(counts[a])} ${a}`)
         : [];
       const plan = parts.length > 0 ? parts.join(', ') : 'no changes';
       const applied = e.result?.applied !== undefined ? `; ${num(e.result.applied)} applied${e.result.failed ? `, ${num(e.result.failed)} failed` : ''}` : '';

@@ -22,7 +22,7 @@ const COUNT_ORDER: ChangeAction[] = ['create', 'update', 'subscribe', 'resubscri
 
 /** "4 create, 1 update, 2 skip", or "no changes". */
 export function countsText(counts: ChangeCounts): string {
-  const parts = COUNT_ORDER.filter((a) => counts[a] > 0).map((a) => `${counts[a]} ${a}`);
+  const parts = COUNT_ORDER.filter((a) => counts[a] > 0).map((a) => `${num(counts[a])} ${a}`);
   return parts.length > 0 ? parts.join(', ') : 'no changes';
 }
 

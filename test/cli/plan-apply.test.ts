@@ -110,6 +110,9 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('ana@contoso.example');
     expect(shown.stdout).toContain('Plan: 2 to create');
+    // The connection by its display name, as plan names it (issue 16, item 14).
+    expect(shown.stdout).toContain('customers → list 1 on Test account (ac)');
+    expect(shown.stdout).toMatch(/customers +1 +Test account /);
 
     // A marketer changes the list after the plan was made: the saved plan is stale.
     emulator.seed({ contacts: [{ email: 'zoe@contoso.example', lists: { '1': 1 } }] });
@@ -117,6 +120,8 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain('stale');
     expect(stale.stderr).toMatch(/list 1 .*changed/);
+    // The fresh plan made only to check the saved one is not shown as if it were to be applied.
+    expect(stale.stdout).toBe('');
     expect(await listMembers(emulator, 1)).toHaveLength(1);
 
     await cli(['plan', '--out', 'plan.json']);

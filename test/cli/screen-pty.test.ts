@@ -37,9 +37,12 @@ const LIVE_GLYPHS = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏█░]/;
 
 const people = (n: number): Array<[string, string, string]> => Array.from({ length: n }, (_, i) => [`person${i}@contoso.example`, 'Person', `Number${i}`]);
 
-/** ActiveCampaign's own limits (5 requests a second, imports that take 2 s): slow enough to press Ctrl-C in. */
-function realLimits(): NodeJS.ProcessEnv {
-  emulator.setLimits({ rateLimit: 5, bulkPerMinute: 100, singleBulkPerMinute: 20, bulkDelayMs: 2_000 });
+/**
+ * ActiveCampaign's own limits (5 requests a second, imports that take 2 s), and at most `bulkPerMinute` bulk
+ * imports a minute: slow enough to press Ctrl-C in with work still to send.
+ */
+function realLimits(bulkPerMinute = 100): NodeJS.ProcessEnv {
+  emulator.setLimits({ rateLimit: 5, bulkPerMinute, singleBulkPerMinute: 20, bulkDelayMs: 2_000 });
   const env = { ...ws.env };
   delete env['ACSYNC_RATE_LIMITS'];
   return env;
@@ -102,13 +105,15 @@ describe('the final screen in a terminal of 80 columns', { timeout: 120_000 }, (
   it('Ctrl-C during apply: one stopping sentence in whole words above the outcome, no ETA left running, no frame left', async () => {
     await ws.write('seg.csv', csv(people(3_000)));
     await ws.config([{ segment: 'seg.csv', fields: false }]);
-    const env = realLimits();
+    // 12 batches of 250; 6 imports a minute: half of them wait for the next minute when Ctrl-C comes.
+    const env = realLimits(6);
     const r = await inPty(['apply'], {
       cwd: ws.dir,
       env,
       script: [
         { expect: PROMPT, send: 'yes\r' },
-        { expect: 'batches in flight', send: '\u0003', delay: 0.3 },
+        // Once the first batches landed there is an ETA: stopping must end it (it used to run on).
+        { expect: 'ETA', send: '\u0003', delay: 0.3 },
       ],
     });
     expect(r.pending).toEqual([]);
@@ -117,6 +122,9 @@ describe('the final screen in a terminal of 80 columns', { timeout: 120_000 }, (
     const text = screen.join('\n');
     expect(text).not.toMatch(LIVE_GLYPHS);
     expect(text).not.toContain('ETA');
+    const afterStop = plain(r.output.slice(r.output.indexOf('acsync apply: stopping')));
+    expect(afterStop).toContain('stopping');
+    expect(afterStop).not.toContain('ETA');
     const words = joined(screen);
     // Once, in whole words (the terminal's own wrap made "(Ctrl-C a" / "gain to quit now)").
     expect(words.match(/Ctrl-C again to quit now/g)).toHaveLength(1);
