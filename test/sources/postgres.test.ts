@@ -156,7 +156,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
       expect(errors.get(name), `${name}: ${JSON.stringify(result).slice(0, 3000)}`).toBeDefined();
       return errors.get(name)!;
     };
-    expect(find('refused').message).toMatch(/cannot connect to database 'down' at 127\.0\.0\.1:1: connection refused/);
+    expect(find('refused').message).toMatch(new RegExp(`cannot connect to database 'down' at 127\\.0\\.0\\.1:1: connection refused`));
     expect(find('refused').hint).toMatch(/\$DOWN_URL/);
     expect(find('badlogin').message).toMatch(/database 'badpass' refused the login: password authentication failed for user "acsync"/);
     expect(find('badlogin').hint).toMatch(/user and password in \$BADPASS_URL/);
