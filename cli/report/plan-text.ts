@@ -80,24 +80,40 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${num(n)} ${n === 1 ? one : many}`;
 }
 
-/** `  create 3 · update 1 · … · unchanged 120`, zero counts dimmed, in lines of `width`: `create 3` is never split. */
-function countsRows(plan: ExportPlan, p: Painter, width: number): string[] {
-  const lines: string[] = [];
+/**
+ * The counts row `  create 3 · update 1 · … · unchanged 120` in lines of at most `width` (after its two-space
+ * indent): which actions go on each line, `create 3` never split. Shared by the text and the Ink views.
+ */
+export function countsLayout(plan: ExportPlan, width: number): ChangeAction[][] {
+  const lines: ChangeAction[][] = [];
   let length = 0;
   for (const action of [...LISTED_ACTIONS, 'noop' as const]) {
-    const n = plan.counts[action];
-    const look = ACTION_LOOK[action];
-    const text = `${look.title} ${num(n)}`;
-    const part = n === 0 ? p('dim', text) : action === 'noop' ? text : p(look.color, text);
-    if (lines.length > 0 && length + 3 + text.length <= width) {
-      lines[lines.length - 1] += p('dim', ' · ') + part;
-      length += 3 + text.length;
+    const size = `${ACTION_LOOK[action].title} ${num(plan.counts[action])}`.length;
+    const last = lines[lines.length - 1];
+    if (last !== undefined && length + 3 + size <= width) {
+      last.push(action);
+      length += 3 + size;
     } else {
-      lines.push(`  ${part}`);
-      length = 2 + text.length;
+      lines.push([action]);
+      length = 2 + size;
     }
   }
   return lines;
+}
+
+/** The counts row as text, zero counts dimmed. */
+function countsRows(plan: ExportPlan, p: Painter, width: number): string[] {
+  return countsLayout(plan, width).map(
+    (actions) =>
+      `  ${actions
+        .map((action) => {
+          const n = plan.counts[action];
+          const look = ACTION_LOOK[action];
+          const text = `${look.title} ${num(n)}`;
+          return n === 0 ? p('dim', text) : action === 'noop' ? text : p(look.color, text);
+        })
+        .join(p('dim', ' · '))}`,
+  );
 }
 
 function fieldLines(changes: readonly FieldChange[], indent: string, p: Painter, mask: boolean): string[] {

@@ -64,6 +64,10 @@ describe('the final screen in a terminal of 80 columns', { timeout: 120_000 }, (
     const text = screen.join('\n');
     expect(text).not.toMatch(LIVE_GLYPHS);
     expect(text).not.toContain('0/47');
+    // Laid out for 80 columns: the counts row breaks between two counts, never before a lone "·" or in a word.
+    expect(screen).toContain('  create 47 · update 0 · subscribe 0 · resubscribe 0 · unsubscribe 0 · skip 0');
+    expect(screen).toContain('  unchanged 0');
+    expect(screen.filter((l) => /^\s*·/.test(l))).toEqual([]);
     // The totals come before the question they are about (they used to come after the answer), each line once.
     const plan = screen.findIndex((l) => l.startsWith('Plan: 47 to create'));
     const asked = screen.indexOf('Apply these changes to ActiveCampaign? yes');
