@@ -10,6 +10,7 @@ import type { Config, Diagnostic } from '../engine/config/model.ts';
 import type { RunResult } from '../engine/model.ts';
 import type { CliIo } from './io.ts';
 import { maskEmails, streamColors } from './report/output-policy.ts';
+import { PLAIN_WIDTH } from './report/layout.ts';
 import { chooseReporterKind, createReporter, type Reporter, type ReporterMode } from './report/reporter.ts';
 import { REFRESH_MODES, type RefreshMode } from '../engine/snapshot/read-list.ts';
 
@@ -139,7 +140,13 @@ export function makeReporter(
   io: CliIo,
   extra: { connectionNames?: Record<string, string>; live?: boolean } = {},
 ): Reporter {
-  const kind = chooseReporterKind({ json: flags.json, stderrIsTTY: io.isTTY.stderr, env: io.env, ...(extra.live !== undefined ? { live: extra.live } : {}) });
+  const kind = chooseReporterKind({
+    json: flags.json,
+    stderrIsTTY: io.isTTY.stderr,
+    stdoutIsPipe: io.stdoutIsPipe,
+    env: io.env,
+    ...(extra.live !== undefined ? { live: extra.live } : {}),
+  });
   const colors = streamColors(flags.noColor, io);
   return createReporter(kind, {
     mode,
@@ -153,6 +160,9 @@ export function makeReporter(
     cwd: io.cwd,
     now: io.now,
     stdin: io.stdin,
+    // io.columns is the terminal's width; a pipe, a file or a CI log gets the width any reader has (layout.ts).
+    columns: io.isTTY.stdout && io.columns !== undefined ? io.columns : PLAIN_WIDTH,
+    stderrColumns: io.isTTY.stderr && io.columns !== undefined ? io.columns : PLAIN_WIDTH,
     ...(extra.connectionNames !== undefined ? { connectionNames: extra.connectionNames } : {}),
   });
 }

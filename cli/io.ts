@@ -3,6 +3,7 @@
  * signals and the way out. Commands take a CliIo instead of reaching for `process`, so tests run them in-process
  * through the same entry the bin uses (cli/main.ts `main(argv, io)`), and a reporter never guesses where it writes.
  */
+import { fstatSync } from 'node:fs';
 import { registeredSecrets, scrubSecrets } from '../engine/secrets.ts';
 import { printableOutput } from './report/printable.ts';
 
@@ -20,6 +21,11 @@ export interface CliIo {
   cwd: string;
   /** Terminal facts, read once at start. */
   isTTY: { stdin: boolean; stdout: boolean; stderr: boolean };
+  /**
+   * stdout is a pipe or socket (`acsync apply | tee log`): what is written there may come back onto this very
+   * terminal, late and out of our hands, so nothing may redraw lines on it (output-policy.ts, liveScreen).
+   */
+  stdoutIsPipe?: boolean;
   /** Width of the terminal stderr draws on, when it is one. */
   columns: number | undefined;
   /** The one clock of the CLI layer (epoch ms). */
@@ -62,6 +68,7 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     isTTY: { stdin: process.stdin.isTTY === true, stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
+    stdoutIsPipe: isPipe(1),
     columns: process.stderr.isTTY === true ? process.stderr.columns : undefined,
     now: Date.now,
     onSignal(signal, handler) {
@@ -70,4 +77,13 @@ export function processIo(): CliIo {
     },
     exit: (code) => process.exit(code),
   };
+}
+
+function isPipe(fd: number): boolean {
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
 }

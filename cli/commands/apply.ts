@@ -4,6 +4,7 @@
  */
 import { runAbortController } from '../../engine/abort.ts';
 import { UserError } from '../../engine/errors.ts';
+import type { EngineEvent } from '../../engine/events.ts';
 import { applyRun, changesPending, planRun, someExportFailedToPlan, type PlanRunOptions } from '../../engine/pipeline/run.ts';
 import { readSavedPlan } from '../../engine/saved-plan.ts';
 import path from 'node:path';
@@ -111,7 +112,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const onSigint = (): void => {
     if (interrupted) io.exit(130);
     interrupted = true;
-    io.stderr.write(`\nacsync apply: stopping: no new batches; waiting up to ${Math.round(graceMs / 1000)} s for those already sent (Ctrl-C again to quit now)\n`);
+    reporter.stopping(`acsync apply: stopping: no new batches; waiting up to ${Math.round(graceMs / 1000)} s for those already sent (Ctrl-C again to quit now)`);
     controller.abort();
     // A summary is always printed: when batches outlive the grace, it names them as of unknown fate.
     setTimeout(() => {
@@ -122,12 +123,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const offSignals = [io.onSignal('SIGINT', onSigint), io.onSignal('SIGTERM', onSigint)];
 
   const reporter = makeReporter('apply', flags, io, { connectionNames: connectionNames(config) });
+  // A saved plan is planned again only to prove nothing changed: those fresh plans are shown once proven equal to
+  // it. Shown at once, a stale saved plan printed a fresh "Plan: …" and only then said it was stale.
+  const heldPlans: EngineEvent[] = [];
   const options: PlanRunOptions = {
     mode: 'apply',
     env: io.env,
     sink: (e) => {
       tally.event(e);
-      reporter.event(e);
+      if (saved !== undefined && e.type === 'plan:done') heldPlans.push(e);
+      else reporter.event(e);
     },
     signal: controller.signal,
     allowMassUnsubscribe: parsed.values['allow-mass-unsubscribe'] === true,
@@ -138,13 +143,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     // The engine decides what may be written (engine/pipeline/run.ts); this command only asks in between.
     const run = await planRun(config, options);
+    if (run.staleProblems.length === 0) for (const e of heldPlans.splice(0)) reporter.event(e);
     if (run.staleProblems.length > 0) {
       await reporter.close();
       reporter.notice(`acsync apply: the saved plan ${planFile} is stale; nothing was applied:\n${run.staleProblems.map((p) => `  - ${p}`).join('\n')}\n  hint: run \`acsync plan --out ${planFile}\` again and review it`);
       return 1;
     }
     if (!someExportFailedToPlan(run) && changesPending(run) && !run.fromSavedPlan && parsed.values['auto-approve'] !== true) {
-      const answer = await confirm('Apply these changes to ActiveCampaign?', { stdin: io.stdin, stdout: io.stderr });
+      const answer = await confirm('Apply these changes to ActiveCampaign?', { stdin: io.stdin, stdout: io.stderr }, reporter);
       if (answer !== 'yes') {
         await reporter.close();
         reporter.notice(`acsync apply: ${answer === 'interrupted' ? 'interrupted' : "cancelled (only 'yes' approves)"}; nothing was applied.`);

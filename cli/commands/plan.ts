@@ -1,4 +1,5 @@
 /** `acsync plan`: shows what would change in each ActiveCampaign list, and why. Reads only; never writes. */
+import { runAbortController } from '../../engine/abort.ts';
 import { UserError } from '../../engine/errors.ts';
 import { planExports, planResult, selectExports } from '../../engine/pipeline/run.ts';
 import {
@@ -67,6 +68,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   await configReporter.close();
   if (config === undefined) return 1;
   const reporter = makeReporter('plan', flags, io, { connectionNames: connectionNames(config) });
+  // Ctrl-C stops reading (plan writes nothing, so nothing waits) and lets the screen close properly: killed by the
+  // signal, Ink's last frame, a spinner and "reading list", stayed frozen above the shell prompt.
+  const controller = runAbortController();
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) {
+      void Promise.race([reporter.close(), new Promise((r) => setTimeout(r, 1_000))]).then(() => io.exit(130));
+      return;
+    }
+    interrupted = true;
+    controller.abort();
+    reporter.stopping('acsync plan: stopping (Ctrl-C again to quit now)');
+  };
+  const offSignals = [io.onSignal('SIGINT', onSigint), io.onSignal('SIGTERM', onSigint)];
   try {
     const exports = selectExports(config, flags.exports);
     const retryRejected = parsed.values['retry-rejected'] === true;
@@ -74,9 +89,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       mode: 'plan',
       env: io.env,
       sink: (e) => reporter.event(e),
+      signal: controller.signal,
       ...(refresh !== undefined ? { refresh } : {}),
       ...(retryRejected ? { retryRejected } : {}),
     });
+    if (interrupted) {
+      await reporter.close();
+      reporter.notice('acsync plan: interrupted; no plan was made.');
+      return 130;
+    }
     const result = planResult(outcomes);
     const out = parsed.values.out;
     if (typeof out === 'string' && result.ok) await writeSavedPlan(path.resolve(io.cwd, out), config, outcomes, { retryRejected });
@@ -95,5 +116,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 1;
     }
     throw err;
+  } finally {
+    for (const off of offSignals) off();
   }
 }

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { readSavedPlan } from '../../engine/saved-plan.ts';
 import path from 'node:path';
-import { commonFlags, makeReporter } from '../exec.ts';
+import { loadConfig } from '../../engine/config/load.ts';
+import { commonFlags, connectionNames, makeReporter } from '../exec.ts';
 import type { CliIo } from '../io.ts';
 
 const HELP = `Usage: acsync show PLAN_FILE [--json] [--full] [--no-color] [--mask-emails | --no-mask-emails]
@@ -44,13 +45,24 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const flags = commonFlags(parsed.values, io.env);
-  const reporter = makeReporter('show', flags, io, { live: false });
+  const saved = await readSavedPlan(path.resolve(io.cwd, file)).catch((err: unknown) => err as Error);
+  // The connections by their display names, as plan shows them, from the config the plan was made from; a
+  // config that is gone or no longer loads leaves the ids (the plan itself is all show needs).
+  const names =
+    saved instanceof Error
+      ? undefined
+      : await loadConfig(saved.config.file, { cwd: io.cwd }).then(
+          (r) => (r.config === undefined ? undefined : connectionNames(r.config)),
+          () => undefined,
+        );
+  const reporter = makeReporter('show', flags, io, { live: false, ...(names !== undefined ? { connectionNames: names } : {}) });
   try {
-    reporter.savedPlan({ file, saved: await readSavedPlan(path.resolve(io.cwd, file)) });
+    if (saved instanceof Error) {
+      reporter.notice(`acsync show: ${saved.message}`);
+      return 1;
+    }
+    reporter.savedPlan({ file, saved });
     return 0;
-  } catch (err) {
-    reporter.notice(`acsync show: ${(err as Error).message}`);
-    return 1;
   } finally {
     await reporter.close();
   }

@@ -3,7 +3,7 @@
  * the one printed when the grace period after Ctrl-C ends while batches are still running at ActiveCampaign.
  */
 import type { EngineEvent } from '../../engine/events.ts';
-import { plural } from './plan-text.ts';
+import { num, plural } from './plan-text.ts';
 
 export class ApplyTally {
   #total = 0;
@@ -42,7 +42,7 @@ export class ApplyTally {
     return [
       `acsync apply: stopped waiting after ${Math.round(graceMs / 1000)} s: ${plural(running.length, 'batch', 'batches')} (${plural(unknown, 'change')}) ` +
         `still running at ActiveCampaign${exports.length > 0 ? ` for ${exports.join(', ')}` : ''}, their fate unknown.`,
-      `  ${this.#applied} applied, ${this.#failed} failed, ${notSent} not sent, ${unknown} unknown.`,
+      `  ${num(this.#applied)} applied, ${num(this.#failed)} failed, ${num(notSent)} not sent, ${num(unknown)} unknown.`,
       '  hint: run apply again: it reads the list afresh and sends only what is still missing (a batch that landed is not sent twice).',
     ].join('\n');
   }

@@ -20,6 +20,7 @@ import { ProgressTracker } from './progress.ts';
 import { renderApplyResult, renderExportErrors } from './result-text.ts';
 import type { LiveScreen, ReporterOptions } from './reporter.ts';
 import { painter } from './style.ts';
+import { PLAIN_WIDTH } from './layout.ts';
 
 /** Redraws are coalesced to at most one per frame: 10 a second is smooth for a progress bar and cheap on 2 cores. */
 export const FRAME_MS = 100;
@@ -113,6 +114,14 @@ export class InkReporter implements LiveScreen {
     this.scheduleDraw();
   }
 
+  stopping(text: string): void {
+    this.tracker.stop();
+    // Into <Static>, above the live rows: written to the stream, it would land inside the live area and the next
+    // frame would erase part of it and leave an old frame behind.
+    this.push({ kind: 'text', text: text.replace(/^\n+|\n+$/g, '') });
+    this.draw();
+  }
+
   result(r: RunResult): void {
     for (const e of r.exports) if (e.plan !== undefined && !this.plans.has(e.export)) this.addPlan(e.plan);
     this.tail = [];
@@ -123,7 +132,10 @@ export class InkReporter implements LiveScreen {
     } else {
       this.showSummaryOnce();
       const text = { maskEmails: this.opts.maskEmails, full: this.opts.full, ...(this.opts.connectionNames ? { connectionNames: this.opts.connectionNames } : {}) };
-      this.data('\n' + renderApplyResult(r, { ...text, color: true }).trimEnd(), renderApplyResult(r, { ...text, color: false }));
+      this.data(
+        '\n' + renderApplyResult(r, { ...text, color: true, width: this.columns() }).trimEnd(),
+        renderApplyResult(r, { ...text, color: false, width: PLAIN_WIDTH }),
+      );
     }
     this.draw();
   }
@@ -167,7 +179,7 @@ export class InkReporter implements LiveScreen {
   private addPlan(plan: ExportPlan): void {
     this.plans.set(plan.export, plan);
     if (this.planInTerminal) this.push({ kind: 'plan', plan });
-    else this.opts.stdout.write(renderExportPlan(plan, { ...this.textOptions(), color: false }) + '\n\n');
+    else this.opts.stdout.write(renderExportPlan(plan, { ...this.textOptions(), color: false, width: PLAIN_WIDTH }) + '\n\n');
   }
 
   private showSummaryOnce(unplanned = 0): void {
@@ -175,7 +187,7 @@ export class InkReporter implements LiveScreen {
     this.summaryShown = true;
     const plans = [...this.plans.values()];
     if (this.planInTerminal) this.push({ kind: 'summary', plans, unplanned });
-    else this.opts.stdout.write(renderPlanSummary(plans, { ...this.textOptions(), color: false }, unplanned) + '\n');
+    else this.opts.stdout.write(renderPlanSummary(plans, { ...this.textOptions(), color: false, width: PLAIN_WIDTH }, unplanned) + '\n');
   }
 
   /** Data goes to the terminal UI when stdout is the terminal, else to stdout as plain text. */
@@ -197,8 +209,13 @@ export class InkReporter implements LiveScreen {
     else this.items.push({ ...item, id: this.items.length });
   }
 
+  /** The terminal's width (Ink's own fallback when the stream reports none). */
+  private columns(): number {
+    return (this.opts.stderr as NodeJS.WriteStream).columns || PLAIN_WIDTH;
+  }
+
   private tailHeight(): number {
-    const columns = (this.opts.stderr as NodeJS.WriteStream).columns || 80;
+    const columns = this.columns();
     const text = renderToString(<ReporterApp items={[]} live={[]} planOptions={this.textOptions()} tick={0} tail={this.tail} />, { columns });
     return text.split('\n').length;
   }

@@ -12,6 +12,9 @@ import { maskEvent, maskPlan, maskResult, maskWatchEvent } from './mask.ts';
 import type { ConfigCheck, Reporter, ReporterOptions, SavedPlanView } from './reporter.ts';
 
 export class JsonReporter implements Reporter {
+  /** Exports whose plan this stream carried already (plan:done). */
+  private readonly planned = new Set<string>();
+
   constructor(private readonly opts: ReporterOptions) {}
 
   config(check: ConfigCheck): void {
@@ -27,11 +30,22 @@ export class JsonReporter implements Reporter {
   }
 
   event(e: EngineEvent): void {
+    if (e.type === 'plan:done') this.planned.add(e.export);
     this.line(this.opts.maskEmails ? maskEvent(e) : e);
   }
 
+  /**
+   * Each export of the result has its plan's `counts`; the whole `plan` (every change, possibly a million) only
+   * when no plan:done line carried it already (a saved plan applied): it used to be sent twice.
+   */
   result(r: RunResult): void {
-    this.line({ type: 'result', result: this.opts.maskEmails ? maskResult(r) : r });
+    const shown = this.opts.maskEmails ? maskResult(r) : r;
+    const exports = shown.exports.map((e) => {
+      if (e.plan === undefined) return e;
+      const { plan, ...rest } = e;
+      return this.planned.has(e.export) ? { ...rest, counts: plan.counts } : { ...rest, plan, counts: plan.counts };
+    });
+    this.line({ type: 'result', result: { ...shown, exports } });
   }
 
   savedPlan(view: SavedPlanView): void {
@@ -51,6 +65,14 @@ export class JsonReporter implements Reporter {
   notice(text: string): void {
     // stdout carries only JSON lines.
     this.opts.stderr.write(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  stopping(text: string): void {
+    this.notice(text);
+  }
+
+  async beforeAsk(): Promise<void> {
+    // --json never asks (apply refuses without --auto-approve or a saved plan).
   }
 
   async close(): Promise<void> {

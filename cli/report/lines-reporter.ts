@@ -16,6 +16,7 @@ import { renderApplyResult, renderExportErrors, resentPhrase } from './result-te
 import type { ConfigCheck, Reporter, ReporterOptions, SavedPlanView } from './reporter.ts';
 import { painter, type Painter } from './style.ts';
 import { clock, eventTime, formatSummary, formatWatchLine } from './watch-text.ts';
+import { PLAIN_WIDTH, wrapText } from './layout.ts';
 import { printable } from './printable.ts';
 
 /** The issue asks for a sign of life every 10 s: CI systems kill jobs silent for too long (GitLab: 1 h, Travis: 10 min). */
@@ -29,6 +30,7 @@ export class LinesReporter implements Reporter {
   private readonly show: (email: string) => string;
   private timer: ReturnType<typeof setInterval> | undefined;
   private sawResult = false;
+  private summaryShown = false;
 
   private readonly now: () => number;
 
@@ -90,7 +92,8 @@ export class LinesReporter implements Reporter {
   }
 
   notice(text: string): void {
-    this.opts.stderr.write(text.endsWith('\n') ? text : text + '\n');
+    const wrapped = wrapText(text.replace(/\n$/, ''), this.opts.stderrColumns ?? PLAIN_WIDTH);
+    this.opts.stderr.write(wrapped + '\n');
   }
 
   event(e: EngineEvent): void {
@@ -111,6 +114,7 @@ export class LinesReporter implements Reporter {
         this.out(renderExportPlan(e.plan, this.textOptions()) + '\n\n');
         break;
       case 'apply:start':
+        this.summaryOnce();
         this.err(`${p('dim', 'applying')} ${e.export}: ${num(e.total)} ${e.total === 1 ? 'change' : 'changes'}`);
         break;
       case 'change:failed': {
@@ -145,7 +149,7 @@ export class LinesReporter implements Reporter {
         const mark = e.failed > 0 ? p('red', '✗') : notSent > 0 ? p('yellow', '■') : p('green', '✓');
         const stopped = notSent > 0 ? `, ${num(notSent)} not sent (stopped)` : '';
         const resent = e.batchesResent !== undefined ? `, ${resentPhrase(e.batchesResent)}` : '';
-        this.err(`${mark} ${e.export}: ${num(e.applied)} applied, ${num(e.failed)} failed${stopped}${resent} in ${formatDuration(e.durationMs)}`);
+        this.err(`${mark} ${e.export}: ${num(e.applied)} applied, ${num(e.failed)} failed${stopped}${resent}; applying took ${formatDuration(e.durationMs)}`);
         break;
       }
       default:
@@ -165,7 +169,7 @@ export class LinesReporter implements Reporter {
       }
     if (r.mode === 'plan') {
       const errors = renderExportErrors(r.exports, opts);
-      if (errors.length > 0) this.out(errors.join('\n') + '\n\n');
+      if (errors.length > 0) this.out(wrapText(errors.join('\n'), opts.width) + '\n\n');
       const plans = r.exports.flatMap((e) => (e.plan === undefined ? [] : [e.plan]));
       this.out(renderPlanSummary(plans, opts, r.exports.length - plans.length) + '\n');
     } else {
@@ -173,13 +177,27 @@ export class LinesReporter implements Reporter {
     }
   }
 
+  stopping(text: string): void {
+    this.tracker.stop();
+    this.notice(text);
+  }
+
+  async beforeAsk(): Promise<void> {
+    this.summaryOnce();
+  }
+
   async close(): Promise<void> {
     this.stopHeartbeat();
     if (this.opts.mode === 'watch') return;
     // Refused or cancelled before a result: the plans already printed are the record; say the totals once.
-    if (!this.sawResult && this.plans.size > 0 && this.opts.mode !== 'plan') {
-      this.out(renderPlanSummary([...this.plans.values()], this.textOptions()) + '\n');
-    }
+    if (!this.sawResult && this.opts.mode !== 'plan') this.summaryOnce();
+  }
+
+  /** apply's plan totals, once: before it asks or starts writing (as the terminal UI shows them). */
+  private summaryOnce(): void {
+    if (this.summaryShown || this.plans.size === 0) return;
+    this.summaryShown = true;
+    this.out(renderPlanSummary([...this.plans.values()], this.textOptions()) + '\n');
   }
 
   /** One line per export still at work: reading progress while planning, or done/total, rate and ETA. */
@@ -201,6 +219,7 @@ export class LinesReporter implements Reporter {
 
   private textOptions() {
     return {
+      width: this.opts.columns ?? PLAIN_WIDTH,
       color: this.opts.color,
       maskEmails: this.opts.maskEmails,
       full: this.opts.full,
@@ -213,7 +232,7 @@ export class LinesReporter implements Reporter {
   }
 
   private err(line: string): void {
-    this.opts.stderr.write(line + '\n');
+    this.opts.stderr.write(wrapText(line, this.opts.stderrColumns ?? PLAIN_WIDTH) + '\n');
   }
 }
 
@@ -234,5 +253,6 @@ export function describeProgress(v: ProgressView): string {
   else if (v.waitedMs > 0) parts.push(`waited ${formatDuration(v.waitedMs)} on rate limits`);
   if (v.failed > 0) parts.push(`${num(v.failed)} failed`);
   if (v.etaMs !== undefined) parts.push(`ETA ${formatDuration(v.etaMs)}`);
+  if (v.stopping === true) parts.push('stopping');
   return parts.join(' · ');
 }

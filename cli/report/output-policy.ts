@@ -4,6 +4,10 @@
  *             CONTINUOUS_INTEGRATION, BUILD_NUMBER (Jenkins, TeamCity) or RUN_ID. Ink decides by the same rule
  *             (the is-in-ci package), so the reporter choice and Ink never disagree.
  *  - masking: emails and personal fields are masked by default in CI; --mask-emails / --no-mask-emails decide.
+ *  - live:    the Ink screen (lines redrawn in place) only on a terminal stderr outside CI, TERM not 'dumb', and
+ *             stdout not a pipe: `acsync apply | tee log` prints the plan and result on the same terminal, late,
+ *             through tee, and every redraw would then erase tee's lines instead of its own (stale frames, a wiped
+ *             "Apply complete"). A file (`> plan.txt`) is fine: nothing of it reaches the screen.
  *  - colour:  --no-color, then NO_COLOR (non-empty), then FORCE_COLOR ('0'/'false' = off, else on), then whether
  *             the stream is a terminal (and TERM is not 'dumb').
  */
@@ -13,6 +17,11 @@ export function isCI(env: NodeJS.ProcessEnv): boolean {
   const ci = env['CI'];
   if (ci !== undefined) return ci !== '0' && ci !== 'false';
   return env['CONTINUOUS_INTEGRATION'] !== undefined || env['BUILD_NUMBER'] !== undefined || env['RUN_ID'] !== undefined;
+}
+
+/** Whether a live screen may redraw lines on stderr (see the header). */
+export function liveScreen(opts: { stderrIsTTY: boolean; stdoutIsPipe?: boolean | undefined; env: NodeJS.ProcessEnv }): boolean {
+  return opts.stderrIsTTY && opts.stdoutIsPipe !== true && !isCI(opts.env) && opts.env['TERM'] !== 'dumb';
 }
 
 /** Whether personal data is masked: the flags when given, else masked in CI. */

@@ -8,6 +8,7 @@ import type { Change, ChangeAction, ExportPlan, FieldChange } from '../../engine
 import { ACTION_LOOK, CHANGES_SHOWN_PER_KIND, LISTED_ACTIONS, WRITE_ACTIONS } from './actions.ts';
 import { emailShower, maskFieldChange } from './mask.ts';
 import { painter, type Painter } from './style.ts';
+import { PLAIN_WIDTH, wrapLine, wrapText } from './layout.ts';
 import { printable } from './printable.ts';
 
 export interface PlanTextOptions {
@@ -19,6 +20,8 @@ export interface PlanTextOptions {
   connectionNames?: Record<string, string>;
   /** Overrides CHANGES_SHOWN_PER_KIND (tests, narrow outputs). */
   limit?: number;
+  /** Columns to lay the text out for (layout.ts); PLAIN_WIDTH when not given. */
+  width?: number;
 }
 
 export interface ChangeGroup {
@@ -74,18 +77,43 @@ export function num(n: number): string {
 
 /** `1 export`, `3 files`: the count as it is, and the word in the number it needs. */
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
+  return `${num(n)} ${n === 1 ? one : many}`;
 }
 
-/** `create 3 · update 1 · … · unchanged 120`, zero counts dimmed. */
-function countsRow(plan: ExportPlan, p: Painter): string {
-  const parts = [...LISTED_ACTIONS, 'noop' as const].map((action) => {
-    const n = plan.counts[action];
-    const look = ACTION_LOOK[action];
-    const text = `${look.title} ${num(n)}`;
-    return n === 0 ? p('dim', text) : action === 'noop' ? text : p(look.color, text);
-  });
-  return parts.join(p('dim', ' · '));
+/**
+ * The counts row `  create 3 · update 1 · … · unchanged 120` in lines of at most `width` (after its two-space
+ * indent): which actions go on each line, `create 3` never split. Shared by the text and the Ink views.
+ */
+export function countsLayout(plan: ExportPlan, width: number): ChangeAction[][] {
+  const lines: ChangeAction[][] = [];
+  let length = 0;
+  for (const action of [...LISTED_ACTIONS, 'noop' as const]) {
+    const size = `${ACTION_LOOK[action].title} ${num(plan.counts[action])}`.length;
+    const last = lines[lines.length - 1];
+    if (last !== undefined && length + 3 + size <= width) {
+      last.push(action);
+      length += 3 + size;
+    } else {
+      lines.push([action]);
+      length = 2 + size;
+    }
+  }
+  return lines;
+}
+
+/** The counts row as text, zero counts dimmed. */
+function countsRows(plan: ExportPlan, p: Painter, width: number): string[] {
+  return countsLayout(plan, width).map(
+    (actions) =>
+      `  ${actions
+        .map((action) => {
+          const n = plan.counts[action];
+          const look = ACTION_LOOK[action];
+          const text = `${look.title} ${num(n)}`;
+          return n === 0 ? p('dim', text) : action === 'noop' ? text : p(look.color, text);
+        })
+        .join(p('dim', ' · '))}`,
+  );
 }
 
 function fieldLines(changes: readonly FieldChange[], indent: string, p: Painter, mask: boolean): string[] {
@@ -96,14 +124,18 @@ function fieldLines(changes: readonly FieldChange[], indent: string, p: Painter,
   });
 }
 
-/** The section of one export: header, counts row, then each group of changes. */
+/** The section of one export: header, counts row, then each group of changes; laid out for opts.width. */
 export function renderExportPlan(plan: ExportPlan, opts: PlanTextOptions): string {
+  return wrapText(exportPlanLines(plan, opts).join('\n'), opts.width ?? PLAIN_WIDTH);
+}
+
+function exportPlanLines(plan: ExportPlan, opts: PlanTextOptions): string[] {
   const p = painter(opts.color);
   const show = emailShower(opts.maskEmails);
   const lines: string[] = [];
   lines.push(`${p('bold', plan.export)} ${p('dim', '→')} list ${plan.listId} ${p('dim', 'on')} ${connectionLabel(plan, opts.connectionNames)}`);
   if (plan.source !== undefined) lines.push(p('dim', `  segment: ${describeSource(plan.source)}`));
-  lines.push(`  ${countsRow(plan, p)}`);
+  lines.push(...countsRows(plan, p, opts.width ?? PLAIN_WIDTH));
   const groups = groupChanges(plan, opts);
   for (const g of groups) {
     const look = ACTION_LOOK[g.action];
@@ -125,7 +157,7 @@ export function renderExportPlan(plan: ExportPlan, opts: PlanTextOptions): strin
   if (plan.notLookedUp !== undefined) lines.push('', `  ${p(['bold', 'yellow'], '!')} ${p('yellow', notLookedUpLine(plan))}`);
   for (const problem of plan.blockedBy ?? [])
     lines.push('', `  ${p(['bold', 'red'], '!')} ${p('red', `apply will refuse this export: ${problem}`)}`, `    ${BLOCKED_HINT}`);
-  return lines.join('\n');
+  return lines;
 }
 
 /** How to pass a guard, shown under each one the plan already knows will stop apply. */
@@ -223,23 +255,72 @@ export function alignTable(rows: readonly (readonly string[])[], numeric: readon
   );
 }
 
-/** The table of every export's counts, then the Plan sentence. */
-export function renderPlanSummary(plans: readonly ExportPlan[], opts: Pick<PlanTextOptions, 'color' | 'connectionNames'>, unplanned = 0): string {
-  const p = painter(opts.color);
+/**
+ * The summary table for a width, shared by the text and the Ink views. A wrapped table is unreadable, so the widest
+ * form that fits is chosen: column titles in words; else the action symbols, with a legend under the table (one
+ * line per entry group, each entry whole); else without the connection column (each export's header names it).
+ * Lines come without the two-space margin the views add.
+ */
+export function summaryTable(
+  plans: readonly ExportPlan[],
+  connectionNames: Record<string, string> | undefined,
+  width: number,
+): { head: string; rows: string[]; legend: string[] } {
   const actions = [...LISTED_ACTIONS, 'noop' as const];
-  const header = ['export', 'list', 'connection', ...actions.map((a) => ACTION_LOOK[a].title)];
-  const body = plans.map((plan) => [
-    plan.export,
-    plan.listId,
-    opts.connectionNames?.[plan.connection] ?? plan.connection,
-    ...actions.map((a) => num(plan.counts[a])),
-  ]);
-  const numeric = header.map((_, i) => i === 1 || i >= 3);
-  const [head = '', ...rest] = alignTable([header, ...body], numeric);
+  const table = (titles: string[], withConnection: boolean) => {
+    const header = ['export', 'list', ...(withConnection ? ['connection'] : []), ...titles];
+    const body = plans.map((p) => [
+      p.export,
+      p.listId,
+      ...(withConnection ? [connectionNames?.[p.connection] ?? p.connection] : []),
+      ...actions.map((a) => num(p.counts[a])),
+    ]);
+    const firstCount = withConnection ? 3 : 2;
+    return alignTable(
+      [header, ...body],
+      header.map((_, i) => i === 1 || i >= firstCount),
+    );
+  };
+  const fits = (lines: string[]) => Math.max(...lines.map((l) => l.length)) + 2 <= width;
+  const symbols = actions.map((a) => ACTION_LOOK[a].symbol);
+  let lines = table(
+    actions.map((a) => ACTION_LOOK[a].title),
+    true,
+  );
+  let legend: string[] = [];
+  if (!fits(lines)) {
+    lines = table(symbols, true);
+    if (!fits(lines)) lines = table(symbols, false);
+    // Symbols alone say nothing to a first-time reader.
+    legend = packEntries(
+      actions.map((a) => `${ACTION_LOOK[a].symbol} ${ACTION_LOOK[a].title}`),
+      width - 2,
+    );
+  }
+  const [head = '', ...rows] = lines;
+  return { head, rows, legend };
+}
+
+/** Entries joined by two spaces into lines of at most `width`, an entry never split. */
+function packEntries(entries: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  for (const entry of entries) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 2 + entry.length <= width) lines[lines.length - 1] = `${last}  ${entry}`;
+    else lines.push(entry);
+  }
+  return lines;
+}
+
+/** The table of every export's counts, then the Plan sentence, laid out for opts.width. */
+export function renderPlanSummary(plans: readonly ExportPlan[], opts: Pick<PlanTextOptions, 'color' | 'connectionNames' | 'width'>, unplanned = 0): string {
+  const p = painter(opts.color);
+  const width = opts.width ?? PLAIN_WIDTH;
+  const { head, rows, legend } = summaryTable(plans, opts.connectionNames, width);
   const sentence = planSentence(plans, unplanned);
   const look = isAllClear(sentence) ? p('green', sentence) : unplanned > 0 ? p('red', sentence) : sentence;
-  const table = plans.length === 0 ? [] : [p('dim', `  ${head}`), ...rest.map((r) => `  ${r}`), ''];
-  return [...table, p('bold', look)].join('\n');
+  const table = plans.length === 0 ? [] : [p('dim', `  ${head}`), ...rows.map((r) => `  ${r}`), ...legend.map((l) => p('dim', `  ${l}`)), ''];
+  return [...table, ...wrapLine(p('bold', look), width)].join('\n');
 }
 
 /** The whole plan of a run: each export's section, then the summary table and the Plan sentence. */

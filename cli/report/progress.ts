@@ -47,11 +47,15 @@ export interface ProgressView extends ExportProgress {
   /** The account's budget (ActiveCampaign's documented 5 requests per second). */
   requestBudget: number;
   /**
-   * Wall-clock time, within this export's apply, during which its connection had a request held back by the rate
-   * budget or a Retry-After. Overlapping waits of concurrent requests count once: 16 batches waiting the same second
-   * is one second of waiting, not sixteen.
+   * Wall-clock time, within this export's apply, during which ActiveCampaign held its connection back: a 429's
+   * Retry-After, or RateLimit-Remaining: 0 (docs/activecampaign-api.md, rate limits). Our own pacing to 5 requests a
+   * second is not counted: with batches in flight some request always waits for its slot, so that total was
+   * always the elapsed time and said nothing (issue 16); the pacing shows as req/s against the budget.
+   * Overlapping waits count once.
    */
   waitedMs: number;
+  /** After Ctrl-C: no new batches go out, so there is no ETA, only the batches still in flight. */
+  stopping?: boolean;
   /** While requests wait out a 429 from ActiveCampaign (its Retry-After): how long is left. */
   pausedForMs?: number;
   /** Since apply:start (to apply:summary once finished). */
@@ -65,6 +69,7 @@ export class ProgressTracker {
   /** Per connection, the merged [from, to) intervals during which some request waited. */
   private readonly waits = new Map<string, WaitIntervals>();
   private sawRequests = false;
+  private stopping = false;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -146,9 +151,8 @@ export class ProgressTracker {
         const waits = this.waits.get(e.connection) ?? new WaitIntervals();
         this.waits.set(e.connection, waits);
         const now = this.now();
-        // The client reports a budget wait once it is over, and a Retry-After pause as it begins.
-        if (e.reason === 'budget') waits.add(now - e.ms, now, false);
-        else waits.add(now, now + e.ms, true);
+        // Our own pacing is not ActiveCampaign's doing (see ProgressView.waitedMs); a pause is reported as it begins.
+        if (e.reason !== 'budget') waits.add(now, now + e.ms, true);
         return undefined;
       }
       case 'request:retry':
@@ -167,6 +171,11 @@ export class ProgressTracker {
     }
   }
 
+  /** Ctrl-C: from now on no new batch is sent; what is in flight is awaited. */
+  stop(): void {
+    this.stopping = true;
+  }
+
   /** Every export in the order planning started. */
   list(): ProgressView[] {
     return [...this.exports.values()].map((p) => this.view(p));
@@ -180,10 +189,13 @@ export class ProgressTracker {
   /** Requests per second on a connection, or undefined when the client reports no requests. */
   requestRate(connection: string): number | undefined {
     if (!this.sawRequests) return undefined;
-    const cutoff = this.now() - REQUEST_RATE_WINDOW_MS;
+    const now = this.now();
+    const cutoff = now - REQUEST_RATE_WINDOW_MS;
     const times = (this.requests.get(connection) ?? []).filter((t) => t > cutoff);
     this.requests.set(connection, times);
-    return times.length / (REQUEST_RATE_WINDOW_MS / 1_000);
+    // Intervals between requests, not requests: the client sends at most 5 in any second, yet a 5 s window can
+    // hold 26 of them (one at each end), which showed as 5.2/5 req/s. n - 1 intervals never exceed 25.
+    return Math.max(0, times.length - 1) / (REQUEST_RATE_WINDOW_MS / 1_000);
   }
 
   private view(p: ExportProgress): ProgressView {
@@ -192,6 +204,7 @@ export class ProgressTracker {
     const waits = this.waits.get(p.connection);
     const waitedMs = p.startedAt === undefined || waits === undefined ? 0 : waits.overlap(p.startedAt, Math.min(p.finishedAt ?? now, now));
     const v: ProgressView = { ...p, done, requestBudget: REQUESTS_PER_SECOND, waitedMs };
+    if (this.stopping && p.phase === 'applying') v.stopping = true;
     const pausedUntil = waits?.pausedUntil ?? 0;
     if (p.phase === 'applying' && pausedUntil > now) v.pausedForMs = pausedUntil - now;
     const rps = this.requestRate(p.connection);
@@ -202,7 +215,7 @@ export class ProgressTracker {
       if (elapsed >= MIN_RATE_ELAPSED_MS && done > 0) {
         v.rate = done / (elapsed / 1_000);
         // What is held back by a 429 starts only after the pause: the rest of the work comes after it.
-        if (p.phase === 'applying') v.etaMs = (v.pausedForMs ?? 0) + Math.max(0, ((p.total - done) / v.rate) * 1_000);
+        if (p.phase === 'applying' && !this.stopping) v.etaMs = (v.pausedForMs ?? 0) + Math.max(0, ((p.total - done) / v.rate) * 1_000);
       }
     }
     return v;

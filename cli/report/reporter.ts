@@ -22,7 +22,7 @@ import type { OutStream } from '../io.ts';
 import { emitGithubDiagnostics, isGithubActions, writeStepSummary } from './github.ts';
 import { JsonReporter } from './json-reporter.ts';
 import { LinesReporter } from './lines-reporter.ts';
-import { isCI } from './output-policy.ts';
+import { isCI, liveScreen } from './output-policy.ts';
 import { redactEvent, redactResult, redactWatchEvent } from './mask.ts';
 
 export { isCI } from './output-policy.ts';
@@ -58,8 +58,19 @@ export interface Reporter {
   watchStopped(summary: WatchSummary): void;
   /** A sentence from the command itself (refusals, "cancelled"): always stderr, whatever the format. */
   notice(text: string): void;
+  /**
+   * Ctrl-C during apply: the command's sentence about stopping, shown once, above a live screen rather than
+   * through it; progress shows no ETA from then on (nothing new is sent).
+   */
+  stopping(text: string): void;
   /** Flushes and releases the terminal; always await it before printing anything else or exiting. */
   close(): Promise<void>;
+  /**
+   * Before apply asks: the plan's totals are shown (the question is about them), and a live screen is up with every
+   * event so far, so that the prompt is drawn inside it, below the plan, instead of by a second Ink app fighting
+   * it for the same lines.
+   */
+  beforeAsk(): Promise<void>;
 }
 
 export type ReporterMode = 'plan' | 'apply' | 'watch' | 'validate' | 'show';
@@ -81,6 +92,10 @@ export interface ReporterOptions {
   now?: () => number;
   /** Where the Ink screen reads keys (the approval prompt). */
   stdin?: NodeJS.ReadStream;
+  /** Columns plain text on stdout is laid out for: the terminal's when stdout is one, else layout.ts PLAIN_WIDTH. */
+  columns?: number;
+  /** The same for sentences on stderr (notices). */
+  stderrColumns?: number;
 }
 
 export type ReporterKind = 'ink' | 'lines' | 'json';
@@ -94,9 +109,15 @@ export const NO_TTY_MESSAGE =
  * TTY it writes cursor-movement sequences into the file (toolchain gotcha 5). Commands that print once (validate,
  * show) pass `live: false` and get lines.
  */
-export function chooseReporterKind(opts: { json: boolean; stderrIsTTY: boolean; env: NodeJS.ProcessEnv; live?: boolean }): ReporterKind {
+export function chooseReporterKind(opts: {
+  json: boolean;
+  stderrIsTTY: boolean;
+  stdoutIsPipe?: boolean | undefined;
+  env: NodeJS.ProcessEnv;
+  live?: boolean;
+}): ReporterKind {
   if (opts.json) return 'json';
-  if (opts.live !== false && opts.stderrIsTTY && !isCI(opts.env) && opts.env['TERM'] !== 'dumb') return 'ink';
+  if (opts.live !== false && liveScreen(opts)) return 'ink';
   return 'lines';
 }
 
@@ -129,6 +150,12 @@ class RedactingReporter implements Reporter {
   }
   notice(text: string): void {
     this.inner.notice(text);
+  }
+  stopping(text: string): void {
+    this.inner.stopping(text);
+  }
+  beforeAsk(): Promise<void> {
+    return this.inner.beforeAsk();
   }
   close(): Promise<void> {
     return this.inner.close();
@@ -195,6 +222,14 @@ class GithubReporter implements Reporter {
     this.inner.notice(text);
   }
 
+  stopping(text: string): void {
+    this.inner.stopping(text);
+  }
+
+  async beforeAsk(): Promise<void> {
+    await this.inner.beforeAsk();
+  }
+
   async close(): Promise<void> {
     await this.pending;
     await this.inner.close();
@@ -202,7 +237,7 @@ class GithubReporter implements Reporter {
 }
 
 /** The Ink screens: what `load` resolves to (ink-reporter.tsx for plan and apply, watch-screen.tsx for watch). */
-export type LiveScreen = Pick<Reporter, 'event' | 'result' | 'close'> & Partial<Pick<Reporter, 'watchEvent' | 'watchStopped'>>;
+export type LiveScreen = Pick<Reporter, 'event' | 'result' | 'close' | 'stopping'> & Partial<Pick<Reporter, 'watchEvent' | 'watchStopped'>>;
 
 /**
  * Queues events while Ink and React load (a few hundred ms), then hands everything to the real Ink screen. What is
@@ -266,6 +301,16 @@ class LazyInkReporter implements Reporter {
     this.printed.notice(text);
   }
 
+  stopping(text: string): void {
+    this.screen((r) => r.stopping(text));
+  }
+
+  async beforeAsk(): Promise<void> {
+    // Even with nothing queued, the prompt needs the screen it is drawn in.
+    this.screen(() => undefined);
+    await this.loading;
+  }
+
   async close(): Promise<void> {
     await this.loading;
     await this.real?.close();
@@ -276,7 +321,12 @@ class LazyInkReporter implements Reporter {
  * Asks for approval on the terminal: only 'yes' and Enter approve (as Terraform asks). When an Ink reporter is live on the same stream, the prompt is
  * drawn inside it, below the plan; otherwise a small Ink app of its own asks.
  */
-export async function confirm(question: string, io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream | NodeJS.WritableStream }): Promise<ConfirmAnswer> {
+export async function confirm(
+  question: string,
+  io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream | NodeJS.WritableStream },
+  reporter?: Reporter,
+): Promise<ConfirmAnswer> {
+  await reporter?.beforeAsk();
   const { askYesNo } = await import('./ink-reporter.tsx');
   return askYesNo(question, io);
 }

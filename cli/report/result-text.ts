@@ -10,6 +10,7 @@ import { emailShower } from './mask.ts';
 import { alignTable, num } from './plan-text.ts';
 import { formatDuration } from './progress.ts';
 import { painter } from './style.ts';
+import { PLAIN_WIDTH, wrapText } from './layout.ts';
 import { printable } from './printable.ts';
 
 export interface ResultTextOptions {
@@ -17,6 +18,8 @@ export interface ResultTextOptions {
   maskEmails: boolean;
   full: boolean;
   connectionNames?: Record<string, string>;
+  /** Columns to lay the text out for (layout.ts); PLAIN_WIDTH when not given. */
+  width?: number;
 }
 
 /** `✗ vip-customers: list 3 not found` + hint and location lines, for every export that stopped with an error. */
@@ -45,7 +48,8 @@ export function renderApplyResult(result: RunResult, opts: ResultTextOptions): s
   const show = emailShower(opts.maskEmails);
   // The `not sent` column appears only after a stop (Ctrl-C): those changes neither landed nor failed.
   const stoppedRun = result.exports.some((e) => (e.notSent ?? 0) > 0);
-  const header = ['export', 'list', 'applied', 'failed', ...(stoppedRun ? ['not sent'] : []), 'time'];
+  // Planning included: the per-export line during apply says how long applying took, labelled as such.
+  const header = ['export', 'list', 'applied', 'failed', ...(stoppedRun ? ['not sent'] : []), 'total time'];
   const rows = result.exports.map((e) => [
     e.export,
     e.listId,
@@ -71,7 +75,12 @@ export function renderApplyResult(result: RunResult, opts: ResultTextOptions): s
     if (shown.length < failures.length) lines.push(p('dim', `    … and ${num(failures.length - shown.length)} more (use --full)`));
   }
 
-  const errors = renderExportErrors(result.exports, opts);
+  // An export stopped by Ctrl-C carries that as its error; the `not sent` column and the closing hint say it
+  // already, so it is not repeated.
+  const errors = renderExportErrors(
+    result.exports.filter((e) => (e.notSent ?? 0) === 0),
+    opts,
+  );
   if (errors.length > 0) lines.push('', ...errors);
 
   const applied = result.exports.reduce((n, e) => n + (e.applied ?? 0), 0);
@@ -88,5 +97,5 @@ export function renderApplyResult(result: RunResult, opts: ResultTextOptions): s
     const tail = stopped > 0 ? `; ${stopped} ${stopped === 1 ? 'export' : 'exports'} stopped` : '';
     lines.push(p(['bold', 'red'], `Apply finished with problems: ${num(applied)} applied, ${num(failed)} failed${tail} in ${took}.`));
   }
-  return lines.join('\n') + '\n';
+  return wrapText(lines.join('\n'), opts.width ?? PLAIN_WIDTH) + '\n';
 }

@@ -60,6 +60,11 @@ export class WatchScreen implements LiveScreen {
     this.watchEvent(e);
   }
 
+  stopping(text: string): void {
+    // watch stops through its own session events (watch:stopping); apply's sentence is not used here.
+    void text;
+  }
+
   result(_r: RunResult): void {
     // Watch runs report through watch:run-done.
   }

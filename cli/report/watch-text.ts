@@ -7,10 +7,14 @@ import { internalErrorLines } from './bug-report.ts';
 import path from 'node:path';
 import { formatDiagnostics } from '../diagnostics.ts';
 import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
-import { plural } from './plan-text.ts';
+import { num, plural } from './plan-text.ts';
 
-/** The events the Ink screen lists as notices under the exports. */
+/**
+ * The events the Ink screen lists as notices under the exports: what changed, and a run the schedule started (a
+ * change is logged with its files; a scheduled run had no line at all, only the export's "last" line moving).
+ */
 export function isNotice(e: WatchSessionEvent): boolean {
+  if (e.type === 'watch:run-start') return e.reasons.includes('schedule');
   return e.type === 'watch:config-error' || e.type === 'watch:config-reloaded' || e.type === 'watch:warning' || e.type === 'watch:change';
 }
 
@@ -57,10 +61,10 @@ export function formatWatchLine(e: WatchSessionEvent, cwd: string = process.cwd(
         ].join('\n');
       const counts = e.result?.plan?.counts;
       const parts = counts
-        ? (['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe', 'skip'] as const).filter((a) => counts[a] > 0).map((a) => `${counts[a]} ${a}`)
+        ? (['create', 'update', 'subscribe', 'resubscribe', 'unsubscribe', 'skip'] as const).filter((a) => counts[a] > 0).map((a) => `${num(counts[a])} ${a}`)
         : [];
       const plan = parts.length > 0 ? parts.join(', ') : 'no changes';
-      const applied = e.result?.applied !== undefined ? `; ${e.result.applied} applied${e.result.failed ? `, ${e.result.failed} failed` : ''}` : '';
+      const applied = e.result?.applied !== undefined ? `; ${num(e.result.applied)} applied${e.result.failed ? `, ${num(e.result.failed)} failed` : ''}` : '';
       const firstFailure = e.result?.failures?.[0];
       const why = !e.ok && firstFailure !== undefined ? ` (first failure: ${firstFailure.reason})` : '';
       return `${e.export}: run ${e.run} ${e.ok ? 'done' : 'done with failures'} in ${seconds(e.durationMs)}: ${plan}${applied}${why}`;
@@ -105,7 +109,7 @@ export function formatSummary(summary: WatchSummary): string[] {
   const lines = [`acsync watch stopped after ${seconds(summary.stoppedAt - summary.startedAt)}`];
   for (const x of summary.exports) {
     const failed = x.failedRuns > 0 ? ` (${x.failedRuns} failed)` : '';
-    lines.push(`  ${x.name}: ${plural(x.runs, 'run')}${failed}, ${plural(x.applied, 'change')} applied${x.failed > 0 ? `, ${x.failed} failed` : ''}`);
+    lines.push(`  ${x.name}: ${plural(x.runs, 'run')}${failed}, ${plural(x.applied, 'change')} applied${x.failed > 0 ? `, ${num(x.failed)} failed` : ''}`);
   }
   if (summary.unfinished.length > 0)
     lines.push(`  still running when the wait ran out: ${summary.unfinished.join(', ')} (run apply to finish what is missing)`);

@@ -1,11 +1,11 @@
 /* @jsxRuntime automatic @jsxImportSource react */
 // The pragma keeps JSX working when tsx cannot find our tsconfig (acsync run from another folder).
 /** One export's plan: header, counts row, then each kind of change with its symbol; the Ink twin of renderExportPlan. */
-import { Box, Text } from 'ink';
+import { Box, Text, useStdout } from 'ink';
 import type { Change, ExportPlan } from '../../engine/model.ts';
-import { ACTION_LOOK, LISTED_ACTIONS } from '../report/actions.ts';
+import { ACTION_LOOK } from '../report/actions.ts';
 import { emailShower, maskFieldChange } from '../report/mask.ts';
-import { BLOCKED_HINT, changeNote, connectionLabel, groupChanges, leftKeptLine, noChangesLine, notLookedUpLine, num } from '../report/plan-text.ts';
+import { BLOCKED_HINT, changeNote, connectionLabel, countsLayout, groupChanges, leftKeptLine, noChangesLine, notLookedUpLine, num } from '../report/plan-text.ts';
 import { FieldDiff } from './FieldDiff.tsx';
 
 export interface PlanViewOptions {
@@ -14,6 +14,9 @@ export interface PlanViewOptions {
   connectionNames?: Record<string, string>;
   limit?: number;
 }
+
+/** Used when the stream reports no width (as ReporterApp does). */
+const FALLBACK_COLUMNS = 100;
 
 /** Beyond this, emails are not padded (same rule as the text renderer). */
 const EMAIL_COLUMN_MAX = 40;
@@ -106,22 +109,28 @@ function ChangeRow({ change, label, width, maskEmails }: { change: Change; label
   );
 }
 
+/** Laid out like the text's counts row (countsLayout): a wrap never leaves a lone `·` at the start of a line. */
 export function CountsRow({ plan }: { plan: ExportPlan }) {
-  const actions = [...LISTED_ACTIONS, 'noop' as const];
+  const { stdout } = useStdout();
+  const columns = stdout.columns > 0 ? stdout.columns : FALLBACK_COLUMNS;
   return (
-    <Text>
-      {'  '}
-      {actions.map((a, i) => {
-        const n = plan.counts[a];
-        const look = ACTION_LOOK[a];
-        const text = `${look.title} ${num(n)}`;
-        return (
-          <Text key={a}>
-            {i > 0 ? <Text dimColor> · </Text> : null}
-            {n === 0 ? <Text dimColor>{text}</Text> : a === 'noop' ? <Text>{text}</Text> : <Text color={look.color}>{text}</Text>}
-          </Text>
-        );
-      })}
-    </Text>
+    <>
+      {countsLayout(plan, columns).map((actions) => (
+        <Text key={actions.join()}>
+          {'  '}
+          {actions.map((a, i) => {
+            const n = plan.counts[a];
+            const look = ACTION_LOOK[a];
+            const text = `${look.title} ${num(n)}`;
+            return (
+              <Text key={a}>
+                {i > 0 ? <Text dimColor> · </Text> : null}
+                {n === 0 ? <Text dimColor>{text}</Text> : a === 'noop' ? <Text>{text}</Text> : <Text color={look.color}>{text}</Text>}
+              </Text>
+            );
+          })}
+        </Text>
+      ))}
+    </>
   );
 }

@@ -62,6 +62,7 @@ export function ExportProgressView({
   const eta = [
     withElapsed && view.elapsedMs !== undefined ? `elapsed ${formatDuration(view.elapsedMs)}` : '',
     view.etaMs !== undefined ? `ETA ${formatDuration(view.etaMs)}` : '',
+    view.stopping === true ? 'stopping' : '',
   ]
     .filter((t) => t !== '')
     .join('  ');
@@ -124,8 +125,8 @@ export function FinishedExportLine({ view }: { view: ProgressView }) {
       <Text color={ok ? 'green' : view.failed > 0 ? 'red' : 'yellow'}>{ok ? '✓' : view.failed > 0 ? '✗' : '■'}</Text> <Text bold>{view.export}</Text>  {num(view.applied)} applied
       {view.failed > 0 ? <Text color="red">, {num(view.failed)} failed</Text> : <Text dimColor>, 0 failed</Text>}
       {notSent > 0 ? <Text color="yellow">, {num(notSent)} not sent (stopped)</Text> : null}
-      <Text dimColor> in {formatDuration(view.durationMs ?? 0)}</Text>
-      {view.waitedMs > 0 ? <Text dimColor> ({formatDuration(view.waitedMs)} waiting on rate limits)</Text> : null}
+      <Text dimColor>; applying took {formatDuration(view.durationMs ?? 0)}</Text>
+      {view.waitedMs > 0 ? <Text dimColor> ({formatDuration(view.waitedMs)} of it held back by ActiveCampaign's rate limit)</Text> : null}
     </Text>
   );
 }

@@ -7,6 +7,7 @@ import { errorLocation } from '../../engine/errors.ts';
 import { Box, Text } from 'ink';
 import type { ChangeAction, ChangeCounts } from '../../engine/model.ts';
 import type { ExportWatchStatus, WatchStatus } from '../../engine/watch/status.ts';
+import { num } from '../report/plan-text.ts';
 
 export interface WatchViewProps {
   status: WatchStatus;
@@ -22,7 +23,7 @@ const COUNT_ORDER: ChangeAction[] = ['create', 'update', 'subscribe', 'resubscri
 
 /** "4 create, 1 update, 2 skip", or "no changes". */
 export function countsText(counts: ChangeCounts): string {
-  const parts = COUNT_ORDER.filter((a) => counts[a] > 0).map((a) => `${counts[a]} ${a}`);
+  const parts = COUNT_ORDER.filter((a) => counts[a] > 0).map((a) => `${num(counts[a])} ${a}`);
   return parts.length > 0 ? parts.join(', ') : 'no changes';
 }
 
@@ -124,6 +125,6 @@ function lastRunText(x: ExportWatchStatus): string {
   if (l === undefined) return '';
   if (l.error !== undefined) return `${l.error.message}${errorLocation(l.error) !== undefined ? ` (${errorLocation(l.error)})` : ''} after ${duration(l.durationMs)}`;
   const counts = l.counts !== undefined ? countsText(l.counts) : '';
-  const applied = l.applied !== undefined ? `; ${l.applied} applied${l.failed ? `, ${l.failed} failed` : ''}` : '';
+  const applied = l.applied !== undefined ? `; ${num(l.applied)} applied${l.failed ? `, ${num(l.failed)} failed` : ''}` : '';
   return `${counts}${applied} in ${duration(l.durationMs)}`;
 }

@@ -82,7 +82,7 @@ export async function applyExport(p: PlannedExport, r: ExportRunResult, options:
   if (outcome.notAttempted > 0) {
     r.error = {
       kind: 'user',
-      message: `stopped before ${outcome.notAttempted} ${outcome.notAttempted === 1 ? 'change was' : 'changes were'} sent`,
+      message: `stopped before ${outcome.notAttempted.toLocaleString('en-US')} ${outcome.notAttempted === 1 ? 'change was' : 'changes were'} sent`,
       hint: 'run apply again: it plans afresh and sends only what is still missing',
     };
   }

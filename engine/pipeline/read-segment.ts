@@ -16,12 +16,14 @@ export interface DesiredSegment {
 }
 
 export function readSegment(source: SegmentSource, exp: ExportConfig, sink: EventSink): DesiredSegment {
-  const state = { validRows: 0 };
+  const state = { validRows: 0, rowsRead: 0 };
   async function* batches(): AsyncGenerator<Array<DesiredContact | SkippedRow>> {
     for await (const batch of readDesiredContacts(source, exp.mapping)) {
       for (const item of batch) if (!isSkippedRow(item)) state.validRows++;
+      state.rowsRead += batch.length;
       yield batch;
-      sink({ type: 'plan:progress', export: exp.name, phase: 'segment', done: state.validRows });
+      // Progress is rows read, skipped ones included: what the source's "N rows read" ends with (issue 16).
+      sink({ type: 'plan:progress', export: exp.name, phase: 'segment', done: state.rowsRead });
     }
   }
   return {

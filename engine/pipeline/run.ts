@@ -15,6 +15,7 @@
  * changed. `acsync apply`, `acsync watch` and `acsync demo` all come through `planRun` and `applyRun`.
  */
 import pMap from 'p-map';
+import { NetworkError } from '../activecampaign/errors.ts';
 import { systemClock } from '../clock.ts';
 import type { Config, ExportConfig } from '../config/model.ts';
 import { toErrorReport, UserError, type ErrorReport } from '../errors.ts';
@@ -159,17 +160,29 @@ export async function planExports(config: Config, exports: ExportConfig[], optio
         const planned = await planExport(config, exp, options);
         return { export: exp, planned, durationMs: clock.now() - started };
       } catch (err) {
-        return { export: exp, error: planError(err, options.signal), durationMs: clock.now() - started };
+        return { export: exp, error: planError(err, options.signal, config.connections[exp.connection]?.hostname), durationMs: clock.now() - started };
       }
     },
     { concurrency: EXPORT_CONCURRENCY },
   );
 }
 
-function planError(err: unknown, signal: AbortSignal | undefined): ErrorReport {
+function planError(err: unknown, signal: AbortSignal | undefined, hostname: string | undefined): ErrorReport {
   // Stopped (SIGINT) while reading: whatever the read threw on the way out is the stop, not a bug.
   if (signal?.aborted === true) return { kind: 'user', message: 'stopped before planning finished', hint: 'nothing was applied for this export; run again to plan it' };
-  return toErrorReport(err);
+  const report = toErrorReport(err);
+  // Nothing listens on this machine: with a loopback hostname that is the bundled emulator not started (the
+  // quickstart points at 127.0.0.1:4010), not a network problem to wait out.
+  if (err instanceof NetworkError && err.code === 'ECONNREFUSED' && hostname !== undefined && isLoopback(hostname)) {
+    const port = /:(\d+)$/.exec(hostname)?.[1];
+    report.hint = `nothing listens at ${hostname}: start the bundled emulator there with \`acsync emulator${port !== undefined && port !== '4010' ? ` --port ${port}` : ''}\` (in another terminal), or point the connection's hostname at your ActiveCampaign account`;
+  }
+  return report;
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^https?:\/\//, '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** A run after planning, before any write: what `acsync apply` shows and asks about. */

@@ -110,6 +110,9 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('ana@contoso.example');
     expect(shown.stdout).toContain('Plan: 2 to create');
+    // The connection by its display name, as plan names it (issue 16, item 14).
+    expect(shown.stdout).toContain('customers → list 1 on Test account (ac)');
+    expect(shown.stdout).toMatch(/customers +1 +Test account /);
 
     // A marketer changes the list after the plan was made: the saved plan is stale.
     emulator.seed({ contacts: [{ email: 'zoe@contoso.example', lists: { '1': 1 } }] });
@@ -117,6 +120,8 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain('stale');
     expect(stale.stderr).toMatch(/list 1 .*changed/);
+    // The fresh plan made only to check the saved one is not shown as if it were to be applied.
+    expect(stale.stdout).toBe('');
     expect(await listMembers(emulator, 1)).toHaveLength(1);
 
     await cli(['plan', '--out', 'plan.json']);
@@ -193,6 +198,7 @@ describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
     await ws.config([{ segment: 'seg.csv' }, { name: 'other', segment: 'seg.csv', listId: 99 }]);
     const some = await cli(['plan']);
     expect(some.code).toBe(1);
-    expect(some.stdout).toMatch(/Plan: 2 to create.*; 1 export could not be planned\./);
+    // Laid out for 80 columns, the sentence may wrap between words.
+    expect(some.stdout.replace(/\s+/g, ' ')).toMatch(/Plan: 2 to create.*; 1 export could not be planned\./);
   });
 });

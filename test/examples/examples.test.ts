@@ -30,6 +30,28 @@ describe('examples', () => {
   }
 });
 
+describe('the commands in the examples\' comments', () => {
+  // A first-time user copies these lines: the emulator's key and the key exported must be the README's.
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const readmeKey = /acsync emulator --api-key (\S+)/.exec(readme)?.[1];
+  it('the README starts the emulator with a key and exports that key', () => {
+    expect(readmeKey).toBeDefined();
+    expect(readme).toContain(`export AC_API_KEY=${readmeKey}`);
+  });
+  for (const name of examples) {
+    const text = readFileSync(path.join(EXAMPLES, name, 'acsync.yaml'), 'utf8');
+    const comment = text
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .join('\n');
+    if (!/acsync emulator/.test(comment)) continue;
+    it(`${name}: starts the emulator with the README's key and exports that same key`, () => {
+      expect(/acsync emulator --api-key (\S+)/.exec(comment)?.[1]).toBe(readmeKey);
+      expect([...comment.matchAll(/AC_API_KEY=(\S+)/g)].map((m) => m[1])).toEqual([readmeKey]);
+    });
+  }
+});
+
 describe('the multi-export segments', () => {
   it('parse in their declared formats (CSV, NDJSON, JSON array)', async () => {
     const { config } = await loadConfig(path.join(EXAMPLES, 'multi-export', 'acsync.yaml'));

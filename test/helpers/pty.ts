@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import xterm from '@xterm/headless';
 
 const exec = promisify(execFile);
 const RUNNER = path.resolve('test/helpers/pty-run.py');
@@ -20,11 +21,25 @@ export interface PtyResult {
   pending: string[];
 }
 
-export async function inPty(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; cols?: number; rows?: number; script?: PtyStep[] }): Promise<PtyResult> {
+export interface PtyOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  cols?: number;
+  rows?: number;
+  script?: PtyStep[];
+  /** `acsync ARGS | tee FILE`, through sh: stdout a pipe whose text comes back onto the same terminal. */
+  tee?: string;
+  /** Keep CI from `env` (by default it is removed, so the terminal UI runs as for a person at a terminal). */
+  ci?: boolean;
+}
+
+export async function inPty(args: string[], opts: PtyOptions): Promise<PtyResult> {
   const env: NodeJS.ProcessEnv = { ...opts.env, TERM: 'xterm-256color' };
-  delete env['CI'];
+  if (opts.ci !== true) delete env['CI'];
   delete env['GITHUB_ACTIONS'];
-  const { stdout } = await exec('python3', [RUNNER, String(opts.cols ?? 80), String(opts.rows ?? 24), JSON.stringify(opts.script ?? []), '--', process.execPath, BIN, ...args], {
+  const command = opts.tee === undefined ? [process.execPath, BIN, ...args] : ['sh', '-c', '"$0" "$@" | tee "$ACSYNC_TEST_TEE"', process.execPath, BIN, ...args];
+  if (opts.tee !== undefined) env['ACSYNC_TEST_TEE'] = opts.tee;
+  const { stdout } = await exec('python3', [RUNNER, String(opts.cols ?? 80), String(opts.rows ?? 24), JSON.stringify(opts.script ?? []), '--', ...command], {
     cwd: opts.cwd,
     env,
     maxBuffer: 64 * 1024 * 1024,
@@ -36,4 +51,20 @@ export async function inPty(args: string[], opts: { cwd: string; env: NodeJS.Pro
 export function plain(output: string): string {
   // eslint-disable-next-line no-control-regex
   return output.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\u001b[\]P^_][^\u0007\u001b]*(\u0007|\u001b\\)/g, '').replace(/\r/g, '');
+}
+
+/**
+ * What the terminal shows at the end, scrollback included, as a real terminal emulator (xterm.js, headless) draws
+ * the output: cursor movement and erasing applied, so a frame Ink failed to erase, or a line it erased that it
+ * should not have, is there to see. Lines without trailing spaces; trailing empty lines dropped.
+ */
+export async function finalScreen(output: string, cols = 80, rows = 24): Promise<string[]> {
+  const term = new xterm.Terminal({ cols, rows, scrollback: 10_000, allowProposedApi: true });
+  await new Promise<void>((resolve) => term.write(output, resolve));
+  const buffer = term.buffer.active;
+  const lines: string[] = [];
+  for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? '');
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  term.dispose();
+  return lines;
 }

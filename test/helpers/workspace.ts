@@ -174,6 +174,14 @@ export class Workspace {
   }
 }
 
+/**
+ * Plain output with the lines broken to fit 80 columns (cli/report/layout.ts: between words, continuation lines
+ * indented) joined back, for assertions on a whole sentence.
+ */
+export function unwrapped(text: string): string {
+  return text.replace(/\n +/g, ' ');
+}
+
 /** A CSV segment with the columns the test config maps. */
 export function csv(rows: Array<[email: string, first?: string, last?: string, phone?: string, tier?: string]>): string {
   const quote = (v: string | undefined) => (v === undefined ? '' : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);

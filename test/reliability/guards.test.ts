@@ -7,7 +7,7 @@ import type { EmulatorHandle } from '../../emulator/index.ts';
 import type { RunResult } from '../../engine/model.ts';
 import { runExports } from '../../engine/pipeline/run.ts';
 import { managedTag } from '../../engine/tags.ts';
-import { csv, fastEmulator, listMembers, Workspace, type ExportSpec } from '../helpers/workspace.ts';
+import { csv, fastEmulator, listMembers, unwrapped, Workspace, type ExportSpec } from '../helpers/workspace.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 
 let emulator: EmulatorHandle;
@@ -121,8 +121,8 @@ describe('safety guards (CLI)', { timeout: 30_000 }, () => {
     const before = writes();
     const refused = await run(['apply', '--auto-approve']);
     expect(refused.code).toBe(1);
-    expect(refused.out).toMatch(/would unsubscribe 30 of 40 managed contacts \(75%\)/);
-    expect(refused.out).toMatch(/less than half/);
+    expect(unwrapped(refused.out)).toMatch(/would unsubscribe 30 of 40 managed contacts \(75%\)/);
+    expect(unwrapped(refused.out)).toMatch(/less than half/);
     expect(refused.out).toContain('--allow-mass-unsubscribe');
     expect(writes()).toBe(before);
 

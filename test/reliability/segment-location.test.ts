@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { quoteColumn } from '../../engine/segment/csv.ts';
-import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { csv, fastEmulator, listMembers, unwrapped, Workspace } from '../helpers/workspace.ts';
 
 const exec = promisify(execFile);
 const BIN = path.resolve('bin/acsync.js');
@@ -58,7 +58,7 @@ describe('segment location', { timeout: 60_000 }, () => {
     await ws.config([{ segment: path.relative(ws.dir, path.join(outside, 'seg.csv')), fields: false }]);
     const up = await cli(['plan']);
     expect(up.code).toBe(1);
-    expect(up.out).toContain('the segment file is outside the folder of the config file');
+    expect(unwrapped(up.out)).toContain('the segment file is outside the folder of the config file');
     expect(up.out).toContain('ACSYNC_SEGMENT_ROOTS');
 
     await symlink(path.join(outside, '.env'), path.join(ws.dir, 'seg.csv'));

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { csv, fastEmulator, unwrapped, Workspace } from '../helpers/workspace.ts';
 import { BIN } from './crash-trial.ts';
 
 let emulator: EmulatorHandle;
@@ -46,7 +46,7 @@ describe('SIGINT when the grace period ends before the batches', { timeout: 60_0
       expect(code).toBe(130);
       expect(Date.now() - started).toBeLessThan(30_000);
       expect(out).toContain('waiting up to 2 s for those already sent');
-      expect(out).toMatch(/stopped waiting after 2 s: 3 batches \(600 changes\) still running at ActiveCampaign for customers, their fate unknown/);
+      expect(unwrapped(out)).toMatch(/stopped waiting after 2 s: 3 batches \(600 changes\) still running at ActiveCampaign for customers, their fate unknown/);
       expect(out).toContain('0 applied, 0 failed, 0 not sent, 600 unknown.');
       expect(out).toContain('run apply again');
     } finally {

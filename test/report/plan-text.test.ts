@@ -6,8 +6,8 @@ import { change, CONNECTION_NAMES, planOf, QUIET_PLAN, VIP_PLAN } from './sample
 const plain = { color: false, maskEmails: false, full: false, connectionNames: CONNECTION_NAMES };
 
 describe('renderPlanText', () => {
-  it('renders each export, grouped by kind, then the table and the Plan sentence', () => {
-    expect(renderPlanText([VIP_PLAN, QUIET_PLAN], plain)).toBe(
+  it('renders each export, grouped by kind, then the table and the Plan sentence (a wide terminal)', () => {
+    expect(renderPlanText([VIP_PLAN, QUIET_PLAN], { ...plain, width: 120 })).toBe(
       [
         'vip-customers → list 3 on Contoso Marketing (contoso)',
         '  create 2 · update 1 · subscribe 1 · resubscribe 1 · unsubscribe 1 · skip 2 · unchanged 120',
@@ -54,7 +54,8 @@ describe('renderPlanText', () => {
       Array.from({ length: 25 }, (_, i) => change('create', `p${i}@contoso.example`)),
     );
     const text = renderExportPlan(many, { ...plain, limit: 3 });
-    expect(text.split('\n').slice(3)).toEqual([
+    // The header, the counts in two lines at 80 columns, a blank line.
+    expect(text.split('\n').slice(4)).toEqual([
       '  + create (25)',
       '    + p0@contoso.example',
       '    + p1@contoso.example',
@@ -64,6 +65,30 @@ describe('renderPlanText', () => {
     expect(renderExportPlan(many, { ...plain, full: true })).not.toContain('more (use --full)');
     // The default limit is 20 per kind.
     expect(renderExportPlan(many, plain)).toContain('… and 5 more (use --full)');
+  });
+
+  it('at 80 columns (logs, pipes, files): no line wider, words never broken, the table in symbols with a legend', () => {
+    const text = renderPlanText([VIP_PLAN, QUIET_PLAN], plain);
+    const lines = text.split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(lines).toContain('  create 2 · update 1 · subscribe 1 · resubscribe 1 · unsubscribe 1 · skip 2');
+    expect(lines).toContain('  unchanged 120');
+    expect(text).toContain(
+      [
+        '  export         list  connection         +  ~  >  »  -  !    =',
+        '  vip-customers     3  Contoso Marketing  2  1  1  1  1  2  120',
+        '  lapsed-buyers     7  Contoso Marketing  0  0  0  0  0  0   54',
+        '  + create  ~ update  > subscribe  » resubscribe  - unsubscribe  ! skip',
+        '  = unchanged',
+        '',
+        'Plan: 2 to create, 1 to update, 1 to subscribe, 1 to resubscribe, 1 to',
+        '  unsubscribe (2 skipped, 174 unchanged).',
+      ].join('\n'),
+    );
+    // Every word of the wide layout is still there, whole (the counts row drops its separator where it breaks).
+    const words = (s: string) => s.split(/\s+/).filter((w) => w !== '' && w !== '·');
+    const wide = renderExportPlan(VIP_PLAN, { ...plain, width: 200 });
+    expect(words(renderExportPlan(VIP_PLAN, plain))).toEqual(words(wide));
   });
 
   it('masks emails, names and personal field values when asked', () => {

@@ -1,7 +1,7 @@
 /** Customer Insights' data-lake output (CDM folders) as segments, through the real CLI against the emulator. */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { fastEmulator, listMembers, unwrapped, Workspace } from '../helpers/workspace.ts';
 import { writeManifestFolder, writeModelJsonFolder } from './cdm-fixture.ts';
 import { runCli, writeConfig } from './helpers.ts';
 
@@ -33,7 +33,7 @@ describe('CDM folders', { timeout: 120_000 }, () => {
     await writeConfig(ws, [{ name: 'vip', segment: 'lake/ci-export', listId: 1, mapping: CDM_MAPPING }]);
     const plan = await runCli(ws, ['plan', '--no-mask-emails']);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
-    expect(plan.stdout).toMatch(/segment: duckdb, 3 files \(lake\/ci-export\/model\.json, lake\/ci-export\/VipCustomers\/VipCustomers\/part-00000-7f3c\.csv, …\), 3 rows read/);
+    expect(unwrapped(plan.stdout)).toMatch(/segment: duckdb, 3 files \(lake\/ci-export\/model\.json, lake\/ci-export\/VipCustomers\/VipCustomers\/part-00000-7f3c\.csv, …\), 3 rows read/);
     expect(plan.stdout).toMatch(/row 3 +\(no email\) +no email/);
     const apply = await runCli(ws, ['apply', '--auto-approve']);
     expect(apply.code, apply.stdout + apply.stderr).toBe(0);
@@ -55,7 +55,7 @@ describe('CDM folders', { timeout: 120_000 }, () => {
     await writeConfig(ws, [{ name: 'vip', segment: 'lake/ci-manifest', listId: 1, mapping: ['      email: Email'] }]);
     const bad = await runCli(ws, ['plan']);
     expect(bad.code).toBe(1);
-    expect(bad.stdout + bad.stderr).toMatch(/CDM entity 'VipCustomers' \(lake\/ci-manifest\/default\.manifest\.cdm\.json\) has no column Email \(mapping\.email\); it has 'CustomerId', 'EmailAddress'/);
+    expect(unwrapped(bad.stdout + bad.stderr)).toMatch(/CDM entity 'VipCustomers' \(lake\/ci-manifest\/default\.manifest\.cdm\.json\) has no column Email \(mapping\.email\); it has 'CustomerId', 'EmailAddress'/);
   });
 
   it('a partition missing from the local copy is named, with what to copy', async () => {
@@ -65,6 +65,6 @@ describe('CDM folders', { timeout: 120_000 }, () => {
     await writeConfig(ws, [{ name: 'vip', segment: 'lake/ci-export', listId: 1, mapping: CDM_MAPPING }]);
     const r = await runCli(ws, ['plan']);
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toMatch(/partition https:\/\/contosolake\.dfs\.core\.windows\.net\/.*part-00001-7f3c\.csv of entity 'VipCustomers' is not in the folder/);
+    expect(unwrapped(r.stdout + r.stderr)).toMatch(/partition https:\/\/contosolake\.dfs\.core\.windows\.net\/.*part-00001-7f3c\.csv of entity 'VipCustomers' is not in the folder/);
   });
 });

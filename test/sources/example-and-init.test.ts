@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { fastEmulator, listMembers, unwrapped, Workspace } from '../helpers/workspace.ts';
 import { runCli } from './helpers.ts';
 
 let emulator: EmulatorHandle;
@@ -24,7 +24,7 @@ describe('examples/warehouse', { timeout: 120_000 }, () => {
       await writeFile(yaml, (await readFile(yaml, 'utf8')).replace('hostname: 127.0.0.1:4010', `hostname: ${emulator.hostname}`));
       const plan = await runCli(ws, ['plan']);
       expect(plan.code, plan.stdout + plan.stderr).toBe(0);
-      expect(plan.stdout).toMatch(/all-profiles[\s\S]*segment: duckdb, 2 files \(lake\/profiles\/part-00001\.parquet, lake\/profiles\/part-00002\.parquet\), 200 rows read[\s\S]*create 200/);
+      expect(unwrapped(plan.stdout)).toMatch(/all-profiles[\s\S]*segment: duckdb, 2 files \(lake\/profiles\/part-00001\.parquet, lake\/profiles\/part-00002\.parquet\), 200 rows read[\s\S]*create 200/);
       expect(plan.stdout).toMatch(/churn-risk[\s\S]*segment: duckdb, query [0-9a-f]{16}/);
       const apply = await runCli(ws, ['apply', '--auto-approve']);
       expect(apply.code, apply.stdout + apply.stderr).toBe(0);

@@ -16,7 +16,8 @@ describe('ExportPlanView', () => {
     const options = { maskEmails: false, full: false, connectionNames: CONNECTION_NAMES };
     const { lastFrame, unmount } = render(<ExportPlanView plan={VIP_PLAN} options={options} />);
     const ink = frame(lastFrame()).split('\n').map((l) => l.trimEnd());
-    const text = renderExportPlan(VIP_PLAN, { ...options, color: false }).split('\n');
+    // ink-testing-library draws 100 columns wide: the text laid out for the same width.
+    const text = renderExportPlan(VIP_PLAN, { ...options, color: false, width: 100 }).split('\n');
     expect(ink.filter((l) => l !== '')).toEqual(text.filter((l) => l !== ''));
     unmount();
   });
