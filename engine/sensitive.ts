@@ -3,7 +3,7 @@
  * birth date) that CI logs, pull request comments and saved plans keep for months. As Terraform marks values,
  * a plan names its sensitive fields (`plan.sensitive`) and every output shows `(sensitive)` instead of their
  * values; only the request to ActiveCampaign carries them. The field's name stays visible, and so does whether a
- * value changes (`(sensitive) → (sensitive)`), so a reviewer still sees what the plan touches.
+ * value changes (`(sensitive) → (sensitive)`, unquoted), so a reviewer still sees what the plan touches.
  *
  * Here, not in cli/report/mask.ts, because the engine writes saved plans and apply failures with these values.
  */

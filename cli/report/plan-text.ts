@@ -10,6 +10,7 @@ import { emailShower, maskFieldChange } from './mask.ts';
 import { painter, type Painter } from './style.ts';
 import { PLAIN_WIDTH, wrapLine, wrapText } from './layout.ts';
 import { printable } from './printable.ts';
+import { SENSITIVE_VALUE } from '../../engine/sensitive.ts';
 
 export interface PlanTextOptions {
   color: boolean;
@@ -53,8 +54,12 @@ export function contactName(change: Change): string {
   return [a.firstName, a.lastName].filter((s) => s !== undefined && s !== '').join(' ');
 }
 
-/** A field value as the reader should see it: quoted, so trailing spaces and empty strings are visible. */
+/**
+ * A field value as the reader should see it: quoted, so trailing spaces and empty strings are visible; a sensitive
+ * field's value as the word Terraform uses, unquoted (it is not the value).
+ */
 export function showValue(value: string | undefined): string {
+  if (value === SENSITIVE_VALUE) return SENSITIVE_VALUE;
   return value === undefined || value === '' ? '(empty)' : JSON.stringify(value);
 }
 

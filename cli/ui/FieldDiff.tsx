@@ -7,14 +7,16 @@
 import { Text } from 'ink';
 import { diffWordsWithSpace } from 'diff';
 import type { FieldChange } from '../../engine/model.ts';
+import { SENSITIVE_VALUE } from '../../engine/sensitive.ts';
 import { showValue } from '../report/plan-text.ts';
 
 export function FieldDiff({ change, fieldWidth }: { change: FieldChange; fieldWidth: number }) {
   const label = <Text dimColor>{change.field.padEnd(fieldWidth)}</Text>;
-  if (change.before === undefined || change.before === '') {
+  // An empty before has no words to compare, and a sensitive value is not the value: shown as words, unquoted.
+  if (change.before === undefined || change.before === '' || change.before === SENSITIVE_VALUE || change.after === SENSITIVE_VALUE) {
     return (
       <Text>
-        {label}  <Text dimColor>{showValue(change.before)}</Text> <Text dimColor>→</Text> <Text color="green">{showValue(change.after)}</Text>
+        {label}  <Text {...(change.before === undefined || change.before === '' ? { dimColor: true } : { color: 'red' })}>{showValue(change.before)}</Text> <Text dimColor>→</Text> <Text color="green">{showValue(change.after)}</Text>
       </Text>
     );
   }

@@ -6,12 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
-import { csv, listMembers, withEmulatorWorkspace } from '../helpers/workspace.ts';
+import { csv, listMembers, unwrapped, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 const t = withEmulatorWorkspace();
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runCliInProcess(args, { cwd: t.ws.dir, env: { ...t.ws.env, CI: 'true', NO_COLOR: '1' } });
+  // Plain output is laid out for 80 columns: sentences are matched with their wrapped lines rejoined.
+  const r = await runCliInProcess(args, { cwd: t.ws.dir, env: { ...t.ws.env, CI: 'true', NO_COLOR: '1' } });
+  return { ...r, stdout: unwrapped(r.stdout), stderr: unwrapped(r.stderr) };
 }
 
 /** Bo is a contact of the account (on list 2, with a tier), not on list 1; Cy is nobody's yet. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExportRunResult } from '../../engine/model.ts';
 import { formatWatchLine } from '../../cli/report/watch-text.ts';
-import { jsonResult, withEmulatorWorkspace } from '../helpers/workspace.ts';
+import { jsonResult, unwrapped, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 const ctx = withEmulatorWorkspace();
 
@@ -18,7 +18,7 @@ describe('an export error is located once', () => {
     await ws.config([{ segment: 'seg.csv', fields: false }]);
     const r = await ws.cli(['plan']);
     expect(r.code).toBe(1);
-    expect(r.stderr + r.stdout).toMatch(/✗ customers: seg\.csv:2: a quote opened in the record starting at line 2 is never closed\n/);
+    expect(unwrapped(r.stderr + r.stdout)).toMatch(/✗ customers: seg\.csv:2: a quote opened in the record starting at line 2 is never closed( hint:|\n)/);
     expect(count(r.stderr + r.stdout, 'seg.csv:2')).toBe(1);
     const json = jsonResult<{ exports: ExportRunResult[] }>((await ws.cli(['plan', '--json'])).stdout);
     expect(json?.exports[0]?.error).toMatchObject({
@@ -34,7 +34,7 @@ describe('an export error is located once', () => {
     await ws.config([{ segment: "{ query: 'select * from no_such_table' }", fields: false }]);
     const r = await ws.cli(['plan']);
     expect(r.code).toBe(1);
-    const out = r.stderr + r.stdout;
+    const out = unwrapped(r.stderr + r.stdout);
     const at = /✗ customers: acsync\.yaml:(\d+): .*no_such_table/.exec(out);
     expect(at, out).not.toBeNull();
     expect(count(out, `acsync.yaml:${at?.[1]}`)).toBe(1);

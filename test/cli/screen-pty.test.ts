@@ -136,7 +136,8 @@ describe('the final screen in a terminal of 80 columns', { timeout: 120_000 }, (
     for (const line of screen) expect(line.length, line).toBeLessThanOrEqual(80);
     // The run's outcome: counts with separators, the hint to run again once.
     expect(words).toMatch(/Apply stopped: [\d,]+ applied, 0 failed, [\d,]+ not sent in /);
-    expect(words).not.toMatch(/\b\d{4,}\b/);
+    // (A config value to type, `lookupLimit: 3000`, is written as YAML takes it.)
+    expect(words.replace(/lookupLimit: \d+/g, '')).not.toMatch(/\b\d{4,}\b/);
     expect(words.match(/run apply again/g)).toHaveLength(1);
     const stop = screen.findIndex((l) => l.startsWith('acsync apply: stopping'));
     expect(stop).toBeGreaterThan(screen.indexOf('Apply these changes to ActiveCampaign? yes'));
