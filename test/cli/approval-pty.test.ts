@@ -3,23 +3,17 @@
  * lone `y` never does and leaves nothing on the shell; Ctrl-C at the prompt exits 130 (issue 16, item 14). The
  * real CLI in a pseudo-terminal of 80 columns against the emulator.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { inPty, plain } from '../helpers/pty.ts';
-import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { csv, listMembers, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const setup = withEmulatorWorkspace();
 beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+  ({ emulator, ws } = setup);
   await ws.write(
     'seg.csv',
     csv([
@@ -28,9 +22,6 @@ beforeEach(async () => {
     ]),
   );
   await ws.config([{ segment: 'seg.csv', fields: false }]);
-});
-afterEach(async () => {
-  await ws.dispose();
 });
 
 const PROMPT = "Only 'yes' will be accepted:";

@@ -4,30 +4,19 @@
  * Regression (issue 16 item 15): with `CI=` or only BUILD_NUMBER, plan and apply printed full emails while watch
  * masked them.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EmulatorHandle } from '../../emulator/index.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { colorAllowed, isCI, maskEmails, colorFor } from '../../cli/report/output-policy.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
-import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { csv, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
 
-let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const setup = withEmulatorWorkspace();
 beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+  ({ ws } = setup);
   await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana', 'Silva', '', 'Gold']]));
   await ws.config([{ segment: 'seg.csv' }]);
-});
-afterEach(async () => {
-  await ws.dispose();
 });
 
 /** The workspace's env without any CI variable of the machine running the tests, plus `ci`. */

@@ -3,30 +3,21 @@
  * mistyped command or option (never node's raw parser text), `acsync help plan`. In-process through the CLI's
  * own entry, against the emulator.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { closest } from '../../cli/suggest.ts';
 import { terraformSpellings } from '../../cli/exec.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
-import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { csv, listMembers, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const setup = withEmulatorWorkspace();
 beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+  ({ emulator, ws } = setup);
   await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana']]));
   await ws.config([{ segment: 'seg.csv', fields: false }]);
-});
-afterEach(async () => {
-  await ws.dispose();
 });
 
 const cli = (argv: string[]) => runCliInProcess(argv, { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });

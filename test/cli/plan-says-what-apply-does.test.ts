@@ -3,26 +3,17 @@
  * of "the list matches the segment"; a plan that a safety guard will stop shows the guard and how to pass it. The
  * real CLI (in-process, CI mode) against the emulator.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
-import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { csv, listMembers, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
-});
-afterEach(async () => {
-  await ws.dispose();
+const setup = withEmulatorWorkspace();
+beforeEach(() => {
+  ({ emulator, ws } = setup);
 });
 
 const cli = (argv: string[]) => runCliInProcess(argv, { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' } });

@@ -7,28 +7,21 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { finalScreen, inPty, plain } from '../helpers/pty.ts';
-import { csv, fastEmulator, FAST_LIMITS, listMembers, Workspace } from '../helpers/workspace.ts';
+import { csv, FAST_LIMITS, listMembers, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
+const setup = withEmulatorWorkspace();
+beforeEach(() => {
+  ({ emulator, ws } = setup);
   emulator.setLimits(FAST_LIMITS);
-  emulator.reset();
-  ws = await Workspace.create(emulator);
 });
-afterEach(async () => {
+afterEach(() => {
   emulator.setLimits(FAST_LIMITS);
-  await ws.dispose();
 });
 
 const PROMPT = "Only 'yes' will be accepted:";

@@ -4,11 +4,11 @@
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { runExports } from '../../engine/pipeline/run.ts';
 import { managedTag } from '../../engine/tags.ts';
-import { fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 const H = 'Email,First,Last,Phone,Tier\n';
 const ROW = 'a@acsync-corpus.example,Ana,Silva,,Gold\n';
@@ -55,18 +55,9 @@ const CASES: SegmentCase[] = [
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
-});
-afterEach(async () => {
-  await ws.dispose();
+const setup = withEmulatorWorkspace();
+beforeEach(() => {
+  ({ emulator, ws } = setup);
 });
 
 const writes = (): number => Object.entries(emulator.stats().byEndpoint).filter(([k]) => !k.startsWith('GET ')).reduce((n, [, v]) => n + v, 0);

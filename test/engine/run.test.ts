@@ -1,28 +1,19 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { ExportPlan, RunResult } from '../../engine/model.ts';
 import { runExports } from '../../engine/pipeline/run.ts';
 import { managedTag, unsubscribedTag } from '../../engine/tags.ts';
-import { csv, fastEmulator, listMembers, MovableClock, Workspace } from '../helpers/workspace.ts';
+import { csv, fastEmulator, listMembers, MovableClock, Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 const clock = new MovableClock();
 
-beforeAll(async () => {
-  emulator = await fastEmulator({ now: clock.now });
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
-  emulator.reset();
+const setup = withEmulatorWorkspace({ now: clock.now });
+beforeEach(() => {
+  ({ emulator, ws } = setup);
   emulator.setFaults(undefined);
-  ws = await Workspace.create(emulator);
-});
-afterEach(async () => {
-  await ws.dispose();
 });
 
 async function run(mode: 'plan' | 'apply', events: EngineEvent[] = []): Promise<RunResult> {

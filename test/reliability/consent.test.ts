@@ -4,12 +4,12 @@
  * unsubscribed themselves still carries that tag (issue 13, item 1). The real CLI, against the emulator over
  * loopback, with the emulator's clock moved on as days would pass; and the executor's re-check at apply time.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { acTime, unsubscribedByAcsync } from '../../engine/consent.ts';
 import { applyRun, planRun } from '../../engine/pipeline/run.ts';
 import { unsubscribedTag } from '../../engine/tags.ts';
-import { csv, fastEmulator, listMembers, MovableClock, Workspace } from '../helpers/workspace.ts';
+import { csv, listMembers, MovableClock, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
 
@@ -19,19 +19,10 @@ let emulator: EmulatorHandle;
 let ws: Workspace;
 const clock = new MovableClock();
 
-beforeAll(async () => {
-  emulator = await fastEmulator({ now: clock.now });
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const setup = withEmulatorWorkspace({ now: clock.now });
 beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+  ({ emulator, ws } = setup);
   await ws.config([{ segment: 'seg.csv', onLeave: 'unsubscribe', extra: '    maxUnsubscribe: 0.5' }]);
-});
-afterEach(async () => {
-  await ws.dispose();
 });
 
 const PEOPLE: Array<[string, string, string]> = [

@@ -3,28 +3,17 @@
  * cursor and erase the plan's unsubscribe lines when a CI log or piped output is replayed in a terminal. The real
  * CLI in CI mode (output to pipes) against the emulator; and the escaping itself.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EmulatorHandle } from '../../emulator/index.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { printable, printableOutput } from '../../cli/report/printable.ts';
-import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { csv, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 const ERASE = '\u001b[1A\u001b[2K\r';
 
-let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
-});
-afterEach(async () => {
-  await ws.dispose();
+const setup = withEmulatorWorkspace();
+beforeEach(() => {
+  ({ ws } = setup);
 });
 
 /** The real CLI as a subprocess, CI=true (test/helpers/workspace.ts): what it printed, both streams. */

@@ -2,29 +2,20 @@
  * The safety guards of apply: a broken upstream job (an empty or truncated segment file) looks exactly like a
  * mass unsubscribe, so apply refuses, before any write, unless told --allow-mass-unsubscribe.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import type { RunResult } from '../../engine/model.ts';
 import { runExports } from '../../engine/pipeline/run.ts';
 import { managedTag } from '../../engine/tags.ts';
-import { csv, fastEmulator, listMembers, unwrapped, Workspace, type ExportSpec } from '../helpers/workspace.ts';
+import { csv, listMembers, unwrapped, type Workspace, type ExportSpec, withEmulatorWorkspace } from '../helpers/workspace.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
-});
-afterEach(async () => {
-  await ws.dispose();
+const setup = withEmulatorWorkspace();
+beforeEach(() => {
+  ({ emulator, ws } = setup);
 });
 
 const MANAGED = 40;

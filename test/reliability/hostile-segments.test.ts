@@ -4,29 +4,19 @@
  * a key written twice. Each is a row error with a reason; arrays of scalars become ActiveCampaign's multi-value
  * text. Through the real CLI against the emulator over loopback, and the emulator's state checked afterwards.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { topLevelKeyCount } from '../../engine/segment/json-values.ts';
 import { valueProblem } from '../../engine/segment/normalize.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
-import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
-
+import { csv, listMembers, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
-});
-afterEach(async () => {
-  await ws.dispose();
+const setup = withEmulatorWorkspace();
+beforeEach(() => {
+  ({ emulator, ws } = setup);
 });
 
 /** The real CLI as a subprocess, CI=true (test/helpers/workspace.ts). */

@@ -6,28 +6,18 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { csv, fastEmulator, listMembers, unwrapped, Workspace } from '../helpers/workspace.ts';
-
+import { csv, listMembers, unwrapped, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const setup = withEmulatorWorkspace();
 beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+  ({ emulator, ws } = setup);
   await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana', 'Silva', '', 'Gold'], ['ben@contoso.example', 'Ben', 'Okafor', '', 'Silver']]));
   await ws.config([{ segment: 'seg.csv' }]);
-});
-afterEach(async () => {
-  await ws.dispose();
 });
 
 /** The real CLI as a subprocess, CI=true (test/helpers/workspace.ts). */

@@ -3,14 +3,14 @@
  * the snapshot equals a plan read in full, and a missing or corrupt snapshot means a full read.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import type { ExportPlan } from '../../engine/model.ts';
 import { runExports } from '../../engine/pipeline/run.ts';
 import { cacheDirFor, snapshotPath } from '../../engine/snapshot/file.ts';
 import type { RefreshMode } from '../../engine/snapshot/read-list.ts';
 import { managedTag } from '../../engine/tags.ts';
-import { csv, fastEmulator, MovableClock, Workspace } from '../helpers/workspace.ts';
+import { csv, MovableClock, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 const MEMBERS = 600;
 /**
@@ -24,18 +24,9 @@ const clock = new MovableClock();
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator({ now: clock.now });
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
-});
-afterEach(async () => {
-  await ws.dispose();
+const setup = withEmulatorWorkspace({ now: clock.now });
+beforeEach(() => {
+  ({ emulator, ws } = setup);
 });
 
 const email = (i: number) => `person${i}@example.com`;

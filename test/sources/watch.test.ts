@@ -10,7 +10,7 @@ import { loadConfig } from '../../engine/config/load.ts';
 import { runExports } from '../../engine/pipeline/run.ts';
 import type { WatchSessionEvent } from '../../engine/watch/events.ts';
 import { startWatch, type WatchSession } from '../../engine/watch/session.ts';
-import { fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { listMembers, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 import { writeConfig, writeParquet } from './helpers.ts';
 import { postgresAvailable, startTestPostgres, type TestPostgres } from './postgres-server.ts';
 
@@ -19,21 +19,14 @@ let ws: Workspace;
 let session: WatchSession | undefined;
 const events: WatchSessionEvent[] = [];
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const setup = withEmulatorWorkspace();
 beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+  ({ emulator, ws } = setup);
   events.length = 0;
 });
 afterEach(async () => {
   await session?.stop({ graceMs: 2_000 });
   session = undefined;
-  await ws.dispose();
 });
 
 async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {

@@ -3,10 +3,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WATCH_USAGE } from '../../cli/commands/watch.ts';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { csv, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
@@ -15,21 +15,14 @@ let emulator: EmulatorHandle;
 let ws: Workspace;
 const children: ChildProcessWithoutNullStreams[] = [];
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+const setup = withEmulatorWorkspace();
+beforeEach(() => {
+  ({ emulator, ws } = setup);
 });
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   emulator.setLimits({ bulkDelayMs: 20 });
   emulator.setFaults(undefined);
-  await ws.dispose();
 });
 
 interface Proc {

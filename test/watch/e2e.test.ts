@@ -4,13 +4,13 @@
  */
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { loadConfig } from '../../engine/config/load.ts';
 import { runExports } from '../../engine/pipeline/run.ts';
 import type { WatchSessionEvent } from '../../engine/watch/events.ts';
 import { startWatch, type WatchSession } from '../../engine/watch/session.ts';
-import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { csv, listMembers, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 import { eventsOf } from './fakes.ts';
 
 let emulator: EmulatorHandle;
@@ -18,21 +18,14 @@ let ws: Workspace;
 let session: WatchSession | undefined;
 const events: WatchSessionEvent[] = [];
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const setup = withEmulatorWorkspace();
 beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+  ({ emulator, ws } = setup);
   events.length = 0;
 });
 afterEach(async () => {
   await session?.stop({ graceMs: 2_000 });
   session = undefined;
-  await ws.dispose();
 });
 
 /** Polls until `check` returns a value (real time: this is the real file watcher and a real server). */
