@@ -1,15 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../engine/config/load.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
-const exec = promisify(execFile);
+import { type CliRun, runBin } from '../helpers/workspace.ts';
 
 /** The CLI in-process through cli/main.ts (as the bin runs it), CI-like env. */
 async function acsync(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -17,14 +12,8 @@ async function acsync(args: string[], cwd: string): Promise<{ code: number; stdo
 }
 
 /** The real bin as a subprocess. */
-async function sub(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', CI: 'true' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+function sub(args: string[], cwd: string): Promise<CliRun> {
+  return runBin(args, { cwd, env: { PATH: process.env.PATH ?? '', CI: 'true' } });
 }
 
 const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'acsync-init-'));

@@ -3,15 +3,9 @@
  * and request of the run at once, which Node reported as "MaxListenersExceededWarning: Possible EventTarget
  * memory leak detected. 11 abort listeners". The real CLI in CI mode against the emulator.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
-
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
@@ -34,11 +28,8 @@ describe('a large apply', { timeout: 120_000 }, () => {
     const rows = Array.from({ length: 5_000 }, (_, i) => [`p${i}@contoso.example`, `P${i}`] as [string, string]);
     await ws.write('seg.csv', csv(rows));
     await ws.config([{ segment: 'seg.csv', fields: false }]);
-    const r = await exec(process.execPath, [BIN, 'apply', '--auto-approve'], {
-      cwd: ws.dir,
-      env: { ...ws.env, CI: 'true', NO_COLOR: '1', ACSYNC_RATE_LIMITS: 'rps=5,bulk=100,single=20' },
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const r = await ws.cli(['apply', '--auto-approve'], { env: { ACSYNC_RATE_LIMITS: 'rps=5,bulk=100,single=20' } });
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/5,?000 applied, 0 failed/);
     expect(r.stderr).not.toMatch(/Warning/);
   });

@@ -2,31 +2,20 @@
  * The CLI with CI=true and no TTY, against the emulator over loopback: in-process through cli/main.ts (the bin's
  * entry), and as a real subprocess for one test of each command (`sub`).
  */
-import { execFile } from 'node:child_process';
 import { readdir, stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
-import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { csv, listMembers, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
-
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const setup = withEmulatorWorkspace();
 beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+  ({ emulator, ws } = setup);
   await ws.write(
     'seg.csv',
     csv([
@@ -37,24 +26,13 @@ beforeEach(async () => {
   );
   await ws.config([{ segment: 'seg.csv' }]);
 });
-afterEach(async () => {
-  await ws.dispose();
-});
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return runCliInProcess(args, { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...env } });
 }
 
 /** The real bin as a subprocess. */
-async function sub(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const sub = (args: string[]) => ws.cli(args);
 
 describe('acsync plan / apply / show in CI', { timeout: 90_000 }, () => {
   it('plans in plain lines, and --detailed-exitcode says changes are pending', async () => {

@@ -1,18 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify, stripVTControlCharacters } from 'node:util';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { countLine, formatDiagnostic, formatDiagnostics } from '../../cli/diagnostics.ts';
 import type { Diagnostic } from '../../engine/config/model.ts';
 import { BASE, edit, posOf } from '../config/helpers.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
-const exec = promisify(execFile);
+import { type CliRun, runBin } from '../helpers/workspace.ts';
 
 /** The CLI in-process (cli/main.ts, as the bin runs it) in `cwd` with a clean, CI-like environment. */
 async function acsync(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -20,15 +16,8 @@ async function acsync(args: string[], cwd: string, env: Record<string, string> =
 }
 
 /** The real CLI as a subprocess in `cwd` with a clean, CI-like environment; resolves with the exit code instead of throwing. */
-async function sub(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const base = { PATH: process.env.PATH ?? '', CI: 'true', ...env };
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd, env: base });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+function sub(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliRun> {
+  return runBin(args, { cwd, env: { PATH: process.env.PATH ?? '', CI: 'true', ...env } });
 }
 
 function project(files: Record<string, string>): string {

@@ -3,17 +3,13 @@
  * inputs prints file:line, the problem and a hint, exits 1, and the emulator receives no write at all, not even
  * for the exports of the same run that were fine.
  */
-import { execFile } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pMap from 'p-map';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { BIN } from '../reliability/crash-trial.ts';
 import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
 
-const exec = promisify(execFile);
 let emulator: EmulatorHandle;
 beforeAll(async () => {
   emulator = await fastEmulator();
@@ -77,13 +73,8 @@ describe('broken input through the CLI: exit 1, file and line, a hint, no write'
             { name: 'second', segment: 'b.csv', listId: 2 },
           ]);
           await c.setup(ws);
-          try {
-            await exec(process.execPath, [BIN, 'apply', '--auto-approve'], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...c.env } });
-            return { c, code: 0, out: '' };
-          } catch (err) {
-            const e = err as { code: number; stdout: string; stderr: string };
-            return { c, code: e.code, out: `${e.stdout}\n${e.stderr}` };
-          }
+          const r = await ws.cli(['apply', '--auto-approve'], { env: c.env ?? {} });
+          return { c, code: r.code, out: `${r.stdout}\n${r.stderr}` };
         } finally {
           await ws.dispose();
         }

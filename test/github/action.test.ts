@@ -13,10 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { FakeGitHub } from '../helpers/fake-github.ts';
-import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
+import { csv, listMembers, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 const exec = promisify(execFile);
 const ROOT = path.resolve('.');
@@ -155,29 +155,24 @@ let gh: FakeGitHub;
 let ws: Workspace;
 let runner: Runner;
 
+const setup = withEmulatorWorkspace();
 beforeAll(async () => {
-  emulator = await fastEmulator();
   gh = await FakeGitHub.start();
   gh.writeTokens.add(TOKEN);
 });
 afterAll(async () => {
   await gh.stop();
-  await emulator.stop();
 });
 beforeEach(async () => {
-  emulator.reset();
+  ({ emulator, ws } = setup);
   gh.comments.clear();
   gh.requests.length = 0;
-  ws = await Workspace.create(emulator);
   await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana', 'Silva', '', 'Gold'], ['ben@contoso.example', 'Ben', 'Okafor']]));
   await ws.config([{ segment: 'seg.csv' }]);
   // `npm ci` in the config repository installs acsync's bin here.
   await mkdir(path.join(ws.dir, 'node_modules', '.bin'), { recursive: true });
   await symlink(path.join(ROOT, 'bin', 'acsync.js'), path.join(ws.dir, 'node_modules', '.bin', 'acsync'));
   runner = new Runner(parse(await readFile(path.join(ROOT, 'action.yml'), 'utf8')) as ActionYaml, gh);
-});
-afterEach(async () => {
-  await ws.dispose();
 });
 
 const secrets = () => ({ AC_API_KEY: ws.env['AC_API_KEY'], ACSYNC_RATE_LIMITS: ws.env['ACSYNC_RATE_LIMITS'] });
@@ -214,7 +209,7 @@ describe('action.yml (composite), its steps run as a runner runs them', { timeou
   });
 
   it('plan on a push writes no PR comment; no changes gives changes=false', async () => {
-    await exec(process.execPath, [path.join(ROOT, 'bin', 'acsync.js'), 'apply', '--auto-approve'], { cwd: ws.dir, env: { ...ws.env, CI: 'true' } });
+    expect((await ws.cli(['apply', '--auto-approve'])).code).toBe(0);
     const plan = await runner.job({ workspace: ws.dir, inputs: { command: 'plan', 'plan-artifact': '' }, event: 'push', env: secrets() });
     expect(plan.failed).toBe(false);
     expect(plan.outputs).toMatchObject({ 'exit-code': '0', changes: 'false', 'plan-file': '' });

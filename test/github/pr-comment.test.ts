@@ -2,50 +2,39 @@
  * `acsync plan --pr-comment`: the real CLI as a subprocess, with the variables a GitHub runner sets, against the
  * emulator and a fake of GitHub's REST API (test/helpers/fake-github.ts), both over loopback.
  */
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EmulatorHandle } from '../../emulator/index.ts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commentMarker, renderPlanComment, truncateMarkdown } from '../../cli/github/pr-comment.ts';
 import { nextLink } from '../../cli/github/rest.ts';
 import { FakeGitHub, GITHUB_MAX_COMMENT } from '../helpers/fake-github.ts';
-import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { type CliRun, csv, runBin, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
 const TOKEN = 'ghs_fakeToken0123456789abcdefghijklmnopqr';
 const READ_ONLY = 'ghs_forkToken0123456789abcdefghijklmnopq';
 const REPO = 'contoso/segments';
 const PR = 42;
 
-let emulator: EmulatorHandle;
 let gh: FakeGitHub;
 let ws: Workspace;
 
+const setup = withEmulatorWorkspace();
 beforeAll(async () => {
-  emulator = await fastEmulator();
   gh = await FakeGitHub.start();
   gh.writeTokens.add(TOKEN);
   gh.readOnlyTokens.add(READ_ONLY);
 });
 afterAll(async () => {
   await gh.stop();
-  await emulator.stop();
 });
 beforeEach(async () => {
-  emulator.reset();
+  ({ ws } = setup);
   gh.comments.clear();
   gh.requests.length = 0;
-  ws = await Workspace.create(emulator);
   await ws.write('seg.csv', csv([['anna.karlsson@contoso.example', 'Annika', 'Lindqvist', '+46 70 123 45 67', 'Gold'], ['ben@contoso.example', 'Benedikt', 'Okafor'], ['oops', 'Bad']]));
   await ws.config([{ segment: 'seg.csv' }]);
   await writeFile(path.join(ws.dir, 'event.json'), JSON.stringify({ action: 'synchronize', number: PR, pull_request: { number: PR, head: { sha: 'abcdef0123456789abcdef0123456789abcdef01' } } }));
   await writeFile(path.join(ws.dir, 'summary.md'), '');
-});
-afterEach(async () => {
-  await ws.dispose();
 });
 
 function runnerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -68,14 +57,9 @@ function runnerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = runnerEnv()): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** The real bin as a subprocess with exactly the runner's env. */
+function cli(args: string[], env: NodeJS.ProcessEnv = runnerEnv()): Promise<CliRun> {
+  return runBin(args, { cwd: ws.dir, env });
 }
 
 const comments = () => gh.list(REPO, PR);

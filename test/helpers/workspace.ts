@@ -74,6 +74,28 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * The bin as a real subprocess with exactly `env` (nothing of this process's added), in `cwd`: for tests that need
+ * a clean environment or one without a workspace. Resolves with the exit code instead of throwing; a run stopped by
+ * `timeoutMs` throws, naming the command. `nodeArgs` go before the bin (e.g. `--import` of a module that plants a
+ * fault).
+ */
+export async function runBin(args: string[], o: { cwd?: string; env: NodeJS.ProcessEnv; nodeArgs?: string[]; timeoutMs?: number }): Promise<CliRun> {
+  try {
+    const r = await execFileP(process.execPath, [...(o.nodeArgs ?? []), BIN, ...args], {
+      ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
+      env: o.env,
+      maxBuffer: 64 * 1024 * 1024,
+      ...(o.timeoutMs !== undefined ? { timeout: o.timeoutMs } : {}),
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string; killed?: boolean };
+    if (e.killed === true && o.timeoutMs !== undefined) throw new Error(`acsync ${args.join(' ')} did not finish within ${o.timeoutMs / 1000} s`);
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
 /** The `result` of a CLI run with --json (one JSON object a line). */
 export function jsonResult<T>(stdout: string): T | undefined {
   return stdout
@@ -156,17 +178,11 @@ export class Workspace {
   }
 
   /**
-   * The real CLI in this workspace as a subprocess, as CI runs it (CI=true, no colour). `nodeArgs` go before the
-   * bin (e.g. `--import` of a module that plants a fault).
+   * The real CLI in this workspace as a subprocess, as CI runs it (CI=true, no colour), `env` on top of the
+   * workspace's. `nodeArgs` and `timeoutMs` as for runBin.
    */
-  async cli(args: string[], o: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<CliRun> {
-    try {
-      const r = await execFileP(process.execPath, [...(o.nodeArgs ?? []), BIN, ...args], { cwd: this.dir, env: { ...this.env, CI: 'true', NO_COLOR: '1', ...o.env } });
-      return { code: 0, stdout: r.stdout, stderr: r.stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
+  cli(args: string[], o: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<CliRun> {
+    return runBin(args, { ...o, cwd: this.dir, env: { ...this.env, CI: 'true', NO_COLOR: '1', ...o.env } });
   }
 
   async dispose(): Promise<void> {

@@ -4,16 +4,14 @@
  * --json events or the GitHub step summary. A hostile front over loopback (test/corpus/broken-activecampaign.ts)
  * in front of the emulator, and the real CLI.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { secretForms } from '../../engine/secrets.ts';
 import { startBrokenActiveCampaign, type Breaker, type BrokenServer } from '../corpus/broken-activecampaign.ts';
-import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
+import { csv, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
-const BIN = path.resolve('bin/acsync.js');
 const KEY = 'echo-key-9f8e7d6c5b4a3210-acsync';
 const ENCODED = [KEY, encodeURIComponent(`k=${KEY}&x=1`), Buffer.from(`Api-Token: ${KEY}`).toString('base64'), Buffer.from(KEY).toString('hex')];
 
@@ -21,22 +19,15 @@ let emulator: EmulatorHandle;
 let ws: Workspace;
 let front: BrokenServer | undefined;
 
-beforeAll(async () => {
-  emulator = await fastEmulator({ apiKey: KEY });
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const setup = withEmulatorWorkspace({ apiKey: KEY });
 beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+  ({ emulator, ws } = setup);
   const rows = Array.from({ length: 12 }, (_, i) => [`p${i}@contoso.example`, `P${i}`] as [string, string]);
   await ws.write('seg.csv', csv(rows));
 });
 afterEach(async () => {
   await front?.close();
   front = undefined;
-  await ws.dispose();
 });
 
 async function through(breaker: Breaker): Promise<string> {
@@ -53,15 +44,9 @@ async function through(breaker: Breaker): Promise<string> {
   return out.join('\n');
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => chunks.push(d));
-    child.stderr.on('data', (d: Buffer) => chunks.push(d));
-    child.on('error', reject);
-    child.on('exit', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
+async function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const r = await ws.cli(args, { env });
+  return r.stdout + r.stderr;
 }
 
 function expectNoKey(text: string): void {

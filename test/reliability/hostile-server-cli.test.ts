@@ -3,37 +3,25 @@
  * at once with a clear message (no TimeoutOverflowWarning flood, nothing written); a server that keeps sending
  * pages past the total it announced is stopped with an error. A hostile front over loopback before the emulator.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { startBrokenActiveCampaign, type Breaker, type BrokenServer } from '../corpus/broken-activecampaign.ts';
-import { csv, fastEmulator, Workspace } from '../helpers/workspace.ts';
-
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
+import { csv, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 let front: BrokenServer | undefined;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const setup = withEmulatorWorkspace();
 beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+  ({ emulator, ws } = setup);
   await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana']]));
 });
 afterEach(async () => {
   await front?.close();
   front = undefined;
-  await ws.dispose();
 });
 
 async function through(breaker: Breaker, args: string[]): Promise<{ code: number; out: string; ms: number }> {
@@ -42,13 +30,8 @@ async function through(breaker: Breaker, args: string[]): Promise<{ code: number
   const text = await readFile(path.join(ws.dir, 'acsync.yaml'), 'utf8');
   await ws.write('acsync.yaml', text.replace(/hostname: .*/, `hostname: ${front.hostname}`));
   const started = Date.now();
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1' }, timeout: 60_000 });
-    return { code: 0, out: r.stdout + r.stderr, ms: Date.now() - started };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout + e.stderr, ms: Date.now() - started };
-  }
+  const r = await ws.cli(args, { timeoutMs: 60_000 });
+  return { code: r.code, out: r.stdout + r.stderr, ms: Date.now() - started };
 }
 
 describe('hostile servers, through the CLI', { timeout: 90_000 }, () => {

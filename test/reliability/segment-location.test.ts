@@ -4,51 +4,35 @@
  * refused before anything reads it, and before any request is sent. A header is quoted only as column names, so
  * a `.env` read as a segment never shows its values. The real CLI against the emulator over loopback.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { quoteColumn } from '../../engine/segment/csv.ts';
-import { csv, fastEmulator, listMembers, unwrapped, Workspace } from '../helpers/workspace.ts';
+import { csv, listMembers, unwrapped, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
 const SECRET = 'sk-live-0123456789abcdef-topsecret';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 let outside: string;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
+const setup = withEmulatorWorkspace();
 beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
+  ({ emulator, ws } = setup);
   outside = await mkdtemp(path.join(os.tmpdir(), 'acsync-outside-'));
   await writeFile(path.join(outside, 'seg.csv'), csv([['ana@contoso.example', 'Ana']]));
   await writeFile(path.join(outside, '.env'), `AC_API_KEY=${SECRET}\nOTHER=1\n`);
 });
 afterEach(async () => {
-  await ws.dispose();
   await rm(outside, { recursive: true, force: true });
 });
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...env }, timeout: 20_000 });
-    return { code: 0, out: r.stdout + r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string; killed?: boolean };
-    if (e.killed) throw new Error('acsync did not finish within 20 s');
-    return { code: e.code, out: e.stdout + e.stderr };
-  }
+  const r = await ws.cli(args, { env, timeoutMs: 20_000 });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 const requests = (): number => Object.values(emulator.stats().byEndpoint).reduce((a, b) => a + b, 0);

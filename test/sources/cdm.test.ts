@@ -1,26 +1,17 @@
 /** Customer Insights' data-lake output (CDM folders) as segments, through the real CLI against the emulator. */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { fastEmulator, listMembers, unwrapped, Workspace } from '../helpers/workspace.ts';
+import { listMembers, unwrapped, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 import { writeManifestFolder, writeModelJsonFolder } from './cdm-fixture.ts';
-import { runCli, writeConfig } from './helpers.ts';
+import { writeConfig } from './helpers.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 const CDM_MAPPING = ['      email: EmailAddress', '      firstName: FirstName', '      lastName: LastName', '      fields:', '        LOYALTY_TIER: Tier'];
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
-});
-afterEach(async () => {
-  await ws.dispose();
+const setup = withEmulatorWorkspace();
+beforeEach(() => {
+  ({ emulator, ws } = setup);
 });
 
 describe('CDM folders', { timeout: 120_000 }, () => {
@@ -31,29 +22,29 @@ describe('CDM folders', { timeout: 120_000 }, () => {
       ['c-3', '', 'Nobody', '', ''],
     ]);
     await writeConfig(ws, [{ name: 'vip', segment: 'lake/ci-export', listId: 1, mapping: CDM_MAPPING }]);
-    const plan = await runCli(ws, ['plan', '--no-mask-emails']);
+    const plan = await ws.cli(['plan', '--no-mask-emails']);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(unwrapped(plan.stdout)).toMatch(/segment: duckdb, 3 files \(lake\/ci-export\/model\.json, lake\/ci-export\/VipCustomers\/VipCustomers\/part-00000-7f3c\.csv, …\), 3 rows read/);
     expect(plan.stdout).toMatch(/row 3 +\(no email\) +no email/);
-    const apply = await runCli(ws, ['apply', '--auto-approve']);
+    const apply = await ws.cli(['apply', '--auto-approve']);
     expect(apply.code, apply.stdout + apply.stderr).toBe(0);
     expect(await listMembers(emulator, 1)).toMatchObject([
       { email: 'ana@contoso.example', firstName: 'Ana', lastName: 'Silva', fields: { LOYALTY_TIER: 'Gold' } },
       { email: 'ben@contoso.example', firstName: 'Ben, "B"', lastName: '', fields: { LOYALTY_TIER: 'Silver' } },
     ]);
-    const again = await runCli(ws, ['plan', '--detailed-exitcode']);
+    const again = await ws.cli(['plan', '--detailed-exitcode']);
     expect(again.code, again.stdout).toBe(0);
   });
 
   it('a manifest with a Parquet partition, named directly; a mapping to a name the metadata lacks is refused', async () => {
     await writeManifestFolder(ws, 'lake/ci-manifest', [['c-9', 'cy@contoso.example', 'Cy', 'Chen', 'Bronze']]);
     await writeConfig(ws, [{ name: 'vip', segment: 'lake/ci-manifest/default.manifest.cdm.json', listId: 1, mapping: CDM_MAPPING }]);
-    const apply = await runCli(ws, ['apply', '--auto-approve']);
+    const apply = await ws.cli(['apply', '--auto-approve']);
     expect(apply.code, apply.stdout + apply.stderr).toBe(0);
     expect(await listMembers(emulator, 1)).toMatchObject([{ email: 'cy@contoso.example', firstName: 'Cy', fields: { LOYALTY_TIER: 'Bronze' } }]);
 
     await writeConfig(ws, [{ name: 'vip', segment: 'lake/ci-manifest', listId: 1, mapping: ['      email: Email'] }]);
-    const bad = await runCli(ws, ['plan']);
+    const bad = await ws.cli(['plan']);
     expect(bad.code).toBe(1);
     expect(unwrapped(bad.stdout + bad.stderr)).toMatch(/CDM entity 'VipCustomers' \(lake\/ci-manifest\/default\.manifest\.cdm\.json\) has no column Email \(mapping\.email\); it has 'CustomerId', 'EmailAddress'/);
   });
@@ -63,7 +54,7 @@ describe('CDM folders', { timeout: 120_000 }, () => {
     const { rm } = await import('node:fs/promises');
     await rm(`${ws.dir}/lake/ci-export/VipCustomers/VipCustomers/part-00001-7f3c.csv`);
     await writeConfig(ws, [{ name: 'vip', segment: 'lake/ci-export', listId: 1, mapping: CDM_MAPPING }]);
-    const r = await runCli(ws, ['plan']);
+    const r = await ws.cli(['plan']);
     expect(r.code).toBe(1);
     expect(unwrapped(r.stdout + r.stderr)).toMatch(/partition https:\/\/contosolake\.dfs\.core\.windows\.net\/.*part-00001-7f3c\.csv of entity 'VipCustomers' is not in the folder/);
   });

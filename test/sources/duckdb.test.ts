@@ -6,26 +6,17 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { fastEmulator, listMembers, unwrapped, Workspace } from '../helpers/workspace.ts';
-import { duck, lineOf, runCli, writeConfig, writeParquet } from './helpers.ts';
+import { listMembers, unwrapped, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
+import { duck, lineOf, writeConfig, writeParquet } from './helpers.ts';
 
 let emulator: EmulatorHandle;
 let ws: Workspace;
 
-beforeAll(async () => {
-  emulator = await fastEmulator();
-});
-afterAll(async () => {
-  await emulator.stop();
-});
-beforeEach(async () => {
-  emulator.reset();
-  ws = await Workspace.create(emulator);
-});
-afterEach(async () => {
-  await ws.dispose();
+const setup = withEmulatorWorkspace();
+beforeEach(() => {
+  ({ emulator, ws } = setup);
 });
 
 /** Custom fields in the emulator, related to every list (relid 0), as a user would set them up in ActiveCampaign. */
@@ -49,7 +40,7 @@ describe('Parquet, globs and folders through DuckDB', { timeout: 120_000 }, () =
       ['ben@contoso.example', null, 'Okafor', null],
     ]);
     await writeConfig(ws, [{ name: 'vip', segment: "'lake/vip/*.parquet'", listId: 1 }]);
-    const plan = await runCli(ws, ['plan', '--detailed-exitcode', '--no-mask-emails']);
+    const plan = await ws.cli(['plan', '--detailed-exitcode', '--no-mask-emails']);
     expect(plan.code, plan.stderr).toBe(2);
     expect(plan.stdout).toContain('Plan: 3 to create');
     expect(unwrapped(plan.stdout)).toMatch(/segment: duckdb, 2 files \(lake\/vip\/part-0001\.parquet, lake\/vip\/part-0002\.parquet\), 5 rows read/);
@@ -57,7 +48,7 @@ describe('Parquet, globs and folders through DuckDB', { timeout: 120_000 }, () =
     expect(plan.stdout).toMatch(/row 2 +not-an-email +invalid email/);
     expect(plan.stdout).toMatch(/row 5 +ANA@contoso\.example +duplicate/);
 
-    const apply = await runCli(ws, ['apply', '--auto-approve']);
+    const apply = await ws.cli(['apply', '--auto-approve']);
     expect(apply.code, apply.stdout + apply.stderr).toBe(0);
     const members = await listMembers(emulator, 1);
     expect(members.map((m) => m.email).sort()).toEqual(['ana@contoso.example', 'ben@contoso.example', 'cy@contoso.example']);
@@ -68,7 +59,7 @@ describe('Parquet, globs and folders through DuckDB', { timeout: 120_000 }, () =
     expect(ben.firstName).toBe('');
     expect(JSON.stringify(members)).not.toContain('null');
 
-    const again = await runCli(ws, ['plan', '--detailed-exitcode']);
+    const again = await ws.cli(['plan', '--detailed-exitcode']);
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).toContain('No changes');
   });
@@ -84,7 +75,7 @@ describe('Parquet, globs and folders through DuckDB', { timeout: 120_000 }, () =
       { name: 'csvgz', segment: 'seg.csv.gz', listId: 2 },
       { name: 'ndgz', segment: 'seg.ndjson.gz', listId: 3 },
     ]);
-    const apply = await runCli(ws, ['apply', '--auto-approve', '--no-mask-emails']);
+    const apply = await ws.cli(['apply', '--auto-approve', '--no-mask-emails']);
     expect(apply.code, apply.stdout + apply.stderr).toBe(0);
     expect(unwrapped(apply.stdout)).toMatch(/segment: duckdb, 2 files \(lake\/loyal\/year=2024\/a\.parquet, lake\/loyal\/year=2025\/a\.parquet\)/);
     expect((await listMembers(emulator, 1)).map((m) => m.email)).toEqual(['ana@contoso.example', 'ben@contoso.example']);
@@ -92,15 +83,15 @@ describe('Parquet, globs and folders through DuckDB', { timeout: 120_000 }, () =
     expect(await listMembers(emulator, 2)).toMatchObject([{ email: 'cy@contoso.example', firstName: 'Cy, Jr', fields: { LOYALTY_TIER: '00123' } }]);
     const nd = await listMembers(emulator, 3);
     expect(nd).toMatchObject([{ email: 'di@contoso.example', fields: { LOYALTY_TIER: 'true' } }, { email: 'ed@contoso.example', firstName: '', fields: { LOYALTY_TIER: '1.5' } }]);
-    expect((await runCli(ws, ['plan', '--detailed-exitcode'])).code).toBe(0);
+    expect((await ws.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
   });
 
   it('a saved plan refuses to apply once the Parquet data changed', async () => {
     const file = await writeParquet(ws, 'lake/vip.parquet', [['ana@contoso.example', 'Ana', null, 1]]);
     await writeConfig(ws, [{ name: 'vip', segment: 'lake/vip.parquet', listId: 1 }]);
-    expect((await runCli(ws, ['plan', '--out', 'plan.json'])).code).toBe(0);
+    expect((await ws.cli(['plan', '--out', 'plan.json'])).code).toBe(0);
     await duck(ws.dir, `copy (select 'ana@contoso.example' as "Email", 'Ana' as "First", null as "Last", 2 as "Tier") to '${file}' (format parquet)`);
-    const r = await runCli(ws, ['apply', 'plan.json', '--auto-approve']);
+    const r = await ws.cli(['apply', 'plan.json', '--auto-approve']);
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/segment.*vip.*changed/);
     expect(await listMembers(emulator, 1)).toHaveLength(0);
@@ -123,17 +114,17 @@ describe('SQL in the embedded DuckDB', { timeout: 120_000 }, () => {
       },
     ]);
     await addFields(['SINCE', 'SEEN', 'SCORE']);
-    const plan = await runCli(ws, ['plan', '--json']);
+    const plan = await ws.cli(['plan', '--json']);
     expect(plan.code, plan.stderr).toBe(0);
     const done = plan.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; plan?: { source?: Record<string, unknown> } }).find((e) => e.type === 'plan:done');
     expect(done?.plan?.source).toMatchObject({ engine: 'duckdb', queryHash: expect.stringMatching(/^[0-9a-f]{16}$/), rowsRead: 2 });
-    const apply = await runCli(ws, ['apply', '--auto-approve']);
+    const apply = await ws.cli(['apply', '--auto-approve']);
     expect(apply.code, apply.stdout + apply.stderr).toBe(0);
     const [ana, ben] = await listMembers(emulator, 1);
     expect(ana!.fields).toEqual({ LOYALTY_TIER: 'true', SINCE: '2024-03-05', SEEN: '2024-03-04T23:02:03Z', SCORE: '1.50' });
     expect(ben!.fields.LOYALTY_TIER).toBe('false');
     expect(ben!.lastName).toBe('');
-    expect((await runCli(ws, ['plan', '--detailed-exitcode'])).code).toBe(0);
+    expect((await ws.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
   });
 
   it('a syntax error is reported at the line of query:, a missing email column at mapping.email; other exports still plan', async () => {
@@ -144,7 +135,7 @@ describe('SQL in the embedded DuckDB', { timeout: 120_000 }, () => {
       { name: 'fine', segment: "\n      query: select * from 'p.parquet'", listId: 3 },
     ]);
     const text = await import('node:fs/promises').then((f) => f.readFile(yaml, 'utf8'));
-    const r = await runCli(ws, ['apply', '--auto-approve']);
+    const r = await ws.cli(['apply', '--auto-approve']);
     expect(r.code).toBe(1);
     const out = r.stdout + r.stderr;
     expect(out).toContain(`acsync.yaml:${lineOf(text, 'selec "Email"')}`);
@@ -155,7 +146,7 @@ describe('SQL in the embedded DuckDB', { timeout: 120_000 }, () => {
     // The export that planned is shown; apply writes nothing while any export failed to plan (cli/commands/apply.ts).
     expect(r.stdout).toMatch(/fine → list 3[\s\S]*create 1/);
     for (const list of [1, 2, 3]) expect(await listMembers(emulator, list)).toHaveLength(0);
-    const only = await runCli(ws, ['apply', '--auto-approve', '--export', 'fine']);
+    const only = await ws.cli(['apply', '--auto-approve', '--export', 'fine']);
     expect(only.code, only.stdout + only.stderr).toBe(0);
     expect(await listMembers(emulator, 3)).toHaveLength(1);
   });
@@ -167,8 +158,8 @@ describe('SQL in the embedded DuckDB', { timeout: 120_000 }, () => {
       { name: 'files', segment: "'*.parquet'", listId: 2, mapping: ['      email: Email', '      phone: Phone'] },
     ]);
     const text = await import('node:fs/promises').then((f) => f.readFile(yaml, 'utf8'));
-    expect((await runCli(ws, ['validate'])).code).toBe(0);
-    const r = await runCli(ws, ['validate', '--connect']);
+    expect((await ws.cli(['validate'])).code).toBe(0);
+    const r = await ws.cli(['validate', '--connect']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`acsync.yaml:${lineOf(text, 'lastName: Last')}:17 error exports.q.mapping.lastName: the segment has no column Last; it has 'Email', 'First'`);
     expect(r.stdout).toContain(`exports.files.mapping.phone: the segment has no column Phone; it has 'Email', 'First', 'Last', 'Tier'`);

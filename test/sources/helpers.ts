@@ -1,12 +1,6 @@
-/** Shared by the segment-source tests: configs with databases and query segments, the CLI, files made by DuckDB. */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
+/** Shared by the segment-source tests: configs with databases and query segments, files made by DuckDB. */
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Workspace } from '../helpers/workspace.ts';
-
-const exec = promisify(execFile);
-const BIN = path.resolve('bin/acsync.js');
 
 export interface SourceExport {
   name: string;
@@ -46,22 +40,6 @@ export async function writeConfig(ws: Workspace, exports: SourceExport[], databa
 /** The line (1-based) of the first line of acsync.yaml's text that contains `needle`. */
 export function lineOf(yaml: string, needle: string): number {
   return yaml.split('\n').findIndex((l) => l.includes(needle)) + 1;
-}
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export async function runCli(ws: Workspace, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd: ws.dir, env: { ...ws.env, CI: 'true', NO_COLOR: '1', ...env }, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
 }
 
 /** Runs SQL in a scratch DuckDB with `dir` as working directory: how the tests write Parquet files. */

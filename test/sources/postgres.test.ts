@@ -8,12 +8,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { readDesiredContacts } from '../../engine/segment/desired.ts';
 import { PostgresSource } from '../../engine/segment/sources/postgres.ts';
-import { fastEmulator, listMembers, unwrapped, Workspace } from '../helpers/workspace.ts';
-import { lineOf, runCli, writeConfig } from './helpers.ts';
+import { listMembers, unwrapped, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
+import { lineOf, writeConfig } from './helpers.ts';
 import { postgresAvailable, startTestPostgres, type TestPostgres } from './postgres-server.ts';
 
 let server: TestPostgres;
@@ -44,6 +44,7 @@ async function filesText(dir: string): Promise<string> {
 const WAREHOUSE = ['  warehouse:', '    type: postgres', '    url: ${WAREHOUSE_URL}'];
 
 describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 }, () => {
+  const setup = withEmulatorWorkspace({ seedLists: 8, seedFields: ['LOYALTY_TIER', 'VIP', 'SINCE', 'SEEN', 'SCORE', 'NOTE'] });
   beforeAll(async () => {
     server = await startTestPostgres();
     admin = new pg.Client({ connectionString: server.url });
@@ -55,20 +56,14 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
       (2, 'ben@contoso.example', null, 'Okafor', null, false, null, null, null, 'null'),
       (3, 'not-an-email', 'Bad', null, 1, null, null, null, null, null),
       (4, 'ANA@contoso.example', 'Ana again', null, 9, null, null, null, null, null)`);
-    emulator = await fastEmulator({ seedLists: 8, seedFields: ['LOYALTY_TIER', 'VIP', 'SINCE', 'SEEN', 'SCORE', 'NOTE'] });
   });
   afterAll(async () => {
     await admin?.query(`drop schema if exists ${SCHEMA} cascade`).catch(() => {});
     await admin?.end();
-    await emulator?.stop();
     await server?.stop();
   });
-  beforeEach(async () => {
-    emulator.reset();
-    ws = await Workspace.create(emulator);
-  });
-  afterEach(async () => {
-    await ws.dispose();
+  beforeEach(() => {
+    ({ emulator, ws } = setup);
   });
 
   const env = (): NodeJS.ProcessEnv => ({ WAREHOUSE_URL: server.url });
@@ -81,14 +76,14 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
 
   it('plans, applies and then plans no changes; values typed as documented; no secret anywhere', async () => {
     await writeConfig(ws, [loyal()], WAREHOUSE);
-    const plan = await runCli(ws, ['plan', '--detailed-exitcode', '--no-mask-emails', '--out', 'plan.json'], env());
+    const plan = await ws.cli(['plan', '--detailed-exitcode', '--no-mask-emails', '--out', 'plan.json'], { env: env() });
     expect(plan.code, plan.stdout + plan.stderr).toBe(2);
     expect(plan.stdout).toContain('Plan: 2 to create');
     expect(plan.stdout).toMatch(/segment: postgres database warehouse, query [0-9a-f]{16}, 4 rows read/);
     expect(plan.stdout).toMatch(/row 3 +not-an-email +invalid email/);
     expect(plan.stdout).toMatch(/row 4 +ANA@contoso\.example +duplicate/);
 
-    const json = await runCli(ws, ['apply', '--auto-approve', '--json'], env());
+    const json = await ws.cli(['apply', '--auto-approve', '--json'], { env: env() });
     expect(json.code, json.stdout + json.stderr).toBe(0);
     const [ana, ben] = await listMembers(emulator, 1);
     expect(ana).toMatchObject({ email: 'ana@contoso.example', firstName: 'Ana', lastName: 'Silva' });
@@ -96,7 +91,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
     // NULL is no value; the text 'null' in a column is a value like any other.
     expect(ben).toMatchObject({ firstName: '', fields: { VIP: 'false', NOTE: 'null' } });
 
-    const again = await runCli(ws, ['plan', '--detailed-exitcode'], env());
+    const again = await ws.cli(['plan', '--detailed-exitcode'], { env: env() });
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).toContain('No changes');
     expectNoSecret(plan.stdout + plan.stderr + json.stdout + json.stderr + again.stdout + again.stderr + (await filesText(ws.dir)), server.url);
@@ -111,7 +106,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
         [{ name: 'awkward', segment: `\n      database: warehouse\n      query: select email, note, 'second' as note from ${SCHEMA}.awkward order by id`, listId: 1, mapping: ['      email: email', '      fields:', '        NOTE: note'] }],
         WAREHOUSE,
       );
-      const r = await runCli(ws, ['apply', '--auto-approve'], env());
+      const r = await ws.cli(['apply', '--auto-approve'], { env: env() });
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const notes = Object.fromEntries((await listMembers(emulator, 1)).map((m) => [m.email, m.fields['NOTE']]));
       expect(notes).toEqual({
@@ -153,7 +148,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
       WAREHOUSE,
     );
     const before = emulator.stats().requests;
-    const r = await runCli(ws, ['plan'], env());
+    const r = await ws.cli(['plan'], { env: env() });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout + r.stderr).toContain(`acsync.yaml:${lineOf(await readFile(yaml, 'utf8'), 'firstName: first_name')}`);
     expect(unwrapped(r.stdout + r.stderr)).toMatch(/has no column first_name \(mapping\.firstName\); it has 'email', 'boom'/);
@@ -164,10 +159,10 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
 
   it('a saved plan refuses to apply once a row changed in the database', async () => {
     await writeConfig(ws, [loyal()], WAREHOUSE);
-    expect((await runCli(ws, ['plan', '--out', 'plan.json'], env())).code).toBe(0);
+    expect((await ws.cli(['plan', '--out', 'plan.json'], { env: env() })).code).toBe(0);
     await admin.query(`update ${SCHEMA}.loyal_customers set tier = 4 where id = 1`);
     try {
-      const r = await runCli(ws, ['apply', 'plan.json', '--auto-approve'], env());
+      const r = await ws.cli(['apply', 'plan.json', '--auto-approve'], { env: env() });
       expect(r.code).not.toBe(0);
       expect(r.stdout + r.stderr).toMatch(/segment.*loyal.*changed/);
       expect(await listMembers(emulator, 1)).toHaveLength(0);
@@ -199,7 +194,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
     // Two exports on list 1 would be refused by the config rules: give badlogin its own list.
     await ws.write('acsync.yaml', (await readFile(yaml, 'utf8')).replace(/(badlogin:[\s\S]*?listId: )1/, '$16').replace(/(timeout:[\s\S]*?listId: )3/, '$17'));
     const text = await readFile(yaml, 'utf8');
-    const running = runCli(ws, ['plan', '--no-mask-emails', '--json'], { ...env(), DOWN_URL: refused.href, BADPASS_URL: badPassword.href });
+    const running = ws.cli(['plan', '--no-mask-emails', '--json'], { env: { ...env(), DOWN_URL: refused.href, BADPASS_URL: badPassword.href } });
     // The server ends the session that streams `dies` while it reads (as a restart or an admin would).
     let killed = false;
     for (let i = 0; i < 200 && !killed; i++) {
@@ -250,10 +245,10 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
     );
     const text = await readFile(yaml, 'utf8');
     // No database variable, no server needed: PR checks have no credentials.
-    const offline = await runCli(ws, ['validate'], { WAREHOUSE_URL: '' });
+    const offline = await ws.cli(['validate'], { env: { WAREHOUSE_URL: '' } });
     expect(offline.code, offline.stdout).toBe(0);
     const before = Number((await admin.query("select count(*) from pg_stat_activity where application_name = 'acsync'")).rows[0].count);
-    const r = await runCli(ws, ['validate', '--connect'], env());
+    const r = await ws.cli(['validate', '--connect'], { env: env() });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`acsync.yaml:${lineOf(text, 'lastName: surname')}:17 error exports.loyal.mapping.lastName: the segment has no column surname; it has 'email', 'first_name'`);
     expect(r.stdout).toMatch(new RegExp(`acsync.yaml:${lineOf(text, 'no_such_table')}:\\d+ error exports.typo.segment: .*relation "${SCHEMA}.no_such_table" does not exist`));
