@@ -3,7 +3,7 @@
  * loopback with scaled-up limits (so the suite stays fast), and a way to read what the list holds over the
  * emulator's real HTTP API, as a person would look in ActiveCampaign.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,6 +105,20 @@ export function jsonResult<T>(stdout: string): T | undefined {
     .find((e) => e.type === 'result')?.result;
 }
 
+/** A run of the bin as a subprocess that may have been sent a signal (Workspace.cliWithSignal). */
+export interface SignalledRun {
+  /** null when a signal ended the process. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Whether the signal was sent before the process exited. */
+  sent: boolean;
+}
+
+/** When to send the signal: this many ms after the start, or as soon as a condition holds. */
+export type SignalAt = number | ((emulator: EmulatorHandle) => boolean);
+
 export interface ExportSpec {
   name?: string;
   segment: string;
@@ -183,6 +197,41 @@ export class Workspace {
    */
   cli(args: string[], o: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<CliRun> {
     return runBin(args, { ...o, cwd: this.dir, env: { ...this.env, CI: 'true', NO_COLOR: '1', ...o.env } });
+  }
+
+  /**
+   * The real CLI in this workspace as `cli` runs it, sent `signal` once at `at`: ms after the start, or as soon as
+   * `at(emulator)` holds (asked every `pollMs`); without `at`, no signal. For what only a process of its own shows:
+   * how it stops on SIGINT, what a SIGKILL leaves behind.
+   */
+  cliWithSignal(args: string[], o: { signal: 'SIGINT' | 'SIGKILL'; at?: SignalAt; env?: NodeJS.ProcessEnv; pollMs?: number }): Promise<SignalledRun> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: this.dir, env: { ...this.env, CI: 'true', NO_COLOR: '1', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let sent = false;
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const send = (): void => {
+        if (sent || !child.kill(o.signal)) return;
+        sent = true;
+        clearInterval(timer);
+      };
+      const at = o.at;
+      const timer =
+        at === undefined
+          ? undefined
+          : typeof at === 'number'
+            ? setTimeout(send, at)
+            : setInterval(() => {
+                if (!sent && at(this.emulator)) send();
+              }, o.pollMs ?? 2);
+      child.on('error', reject);
+      child.on('exit', (code, signal) => {
+        clearInterval(timer);
+        resolve({ code, signal, stdout, stderr, sent });
+      });
+    });
   }
 
   async dispose(): Promise<void> {

@@ -4,12 +4,11 @@
  * duplicated, no opt-out re-subscribed. Used by test/reliability/crash.test.ts (a few trials) and bench/crash.ts
  * (many). The emulator runs in the calling process, so it outlives every kill, as ActiveCampaign would.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { runExports } from '../../engine/pipeline/run.ts';
 import { managedTag, unsubscribedTag } from '../../engine/tags.ts';
-import { csv, Workspace } from '../helpers/workspace.ts';
+import { csv, type SignalAt, type SignalledRun, Workspace } from '../helpers/workspace.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
 const LIST = '1';
@@ -50,43 +49,13 @@ interface StateContact {
   tags: string[];
 }
 
-export interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** When to send SIGKILL: this long after spawning, or as soon as a condition on the emulator holds (checked every 2 ms). */
-export type KillAt = number | ((emulator: EmulatorHandle) => boolean);
+export type KillAt = SignalAt;
 
-/** Runs `acsync ...` in the workspace, optionally killing it (see KillAt). */
-export function runCli(ws: Workspace, args: string[], opts: { killAt?: KillAt; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun & { exitedBeforeKill: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ws.dir,
-      env: { ...ws.env, ACSYNC_RATE_LIMITS: CRASH_ENV_LIMITS, CI: 'true', NO_COLOR: '1', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killAt = opts.killAt;
-    const timer =
-      killAt === undefined
-        ? undefined
-        : typeof killAt === 'number'
-          ? setTimeout(() => child.kill('SIGKILL'), killAt)
-          : setInterval(() => {
-              if (killAt(ws.emulator)) child.kill('SIGKILL');
-            }, 2);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (timer !== undefined) clearInterval(timer);
-      resolve({ code, signal, stdout, stderr, exitedBeforeKill: signal !== 'SIGKILL' });
-    });
-  });
+/** Runs `acsync ...` in the workspace at the crash limits, optionally killing it (see KillAt). */
+export async function runCli(ws: Workspace, args: string[], opts: { killAt?: KillAt; env?: NodeJS.ProcessEnv } = {}): Promise<SignalledRun & { exitedBeforeKill: boolean }> {
+  const r = await ws.cliWithSignal(args, { signal: 'SIGKILL', ...(opts.killAt !== undefined ? { at: opts.killAt } : {}), env: { ACSYNC_RATE_LIMITS: CRASH_ENV_LIMITS, ...opts.env } });
+  return { ...r, exitedBeforeKill: r.signal !== 'SIGKILL' };
 }
 
 /** Seeds an account acsync synced before, writes a segment that changes it in every way, and returns the expectations. */

@@ -2,11 +2,9 @@
  * SIGINT during `acsync apply` (a real subprocess): no new batches after it, batches already sent are awaited,
  * a summary of what was and was not applied, exit code 130; a rerun then finishes the job.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
 import { csv, fastEmulator, listMembers, Workspace } from '../helpers/workspace.ts';
-import { BIN } from './crash-trial.ts';
 
 /**
  * Slow enough (3 requests/s) that most of the 8 bulk batches still wait for the budget at SIGINT. The budget may
@@ -33,28 +31,18 @@ describe('SIGINT during apply', { timeout: 60_000 }, () => {
     try {
       await ws.write('seg.csv', csv(Array.from({ length: CONTACTS }, (_, i) => [`int${i}@acsync-sigint.example`, `I${i}`])));
       await ws.config([{ segment: 'seg.csv' }]);
-      const child = spawn(process.execPath, [BIN, 'apply', '--auto-approve'], {
-        cwd: ws.dir,
-        env: { ...ws.env, ACSYNC_RATE_LIMITS: ENV_LIMITS, CI: 'true', NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-
       let sentAtSigint = -1;
       let sigintAt = 0;
-      const poll = setInterval(() => {
-        if (sentAtSigint < 0 && bulkImports() >= 1) {
+      const { code, stdout, stderr } = await ws.cliWithSignal(['apply', '--auto-approve'], {
+        env: { ACSYNC_RATE_LIMITS: ENV_LIMITS },
+        signal: 'SIGINT',
+        at: () => {
+          if (sentAtSigint >= 0 || bulkImports() < 1) return false;
           sentAtSigint = bulkImports();
           sigintAt = Date.now();
-          child.kill('SIGINT');
-        }
-      }, 2);
-      const code = await exited;
-      clearInterval(poll);
+          return true;
+        },
+      });
       const stopMs = Date.now() - sigintAt;
       const sentAtExit = bulkImports();
       await new Promise((r) => setTimeout(r, 500));
@@ -85,9 +73,9 @@ describe('SIGINT during apply', { timeout: 60_000 }, () => {
 
       // A rerun sends only what is missing and converges.
       const before = bulkImports();
-      const rerun = spawn(process.execPath, [BIN, 'apply', '--auto-approve'], { cwd: ws.dir, env: { ...ws.env, ACSYNC_RATE_LIMITS: 'rps=1000,bulk=20000,single=4000', CI: 'true' }, stdio: 'ignore' });
+      const rerun = ws.cli(['apply', '--auto-approve'], { env: { ACSYNC_RATE_LIMITS: 'rps=1000,bulk=20000,single=4000' } });
       emulator.setLimits({ rateLimit: 1000 });
-      expect(await new Promise((resolve) => rerun.on('exit', resolve))).toBe(0);
+      expect((await rerun).code).toBe(0);
       expect(bulkImports() - before).toBe(Math.ceil((CONTACTS - Number(applied)) / 250));
       expect(await listMembers(emulator, 1)).toHaveLength(CONTACTS);
     } finally {
