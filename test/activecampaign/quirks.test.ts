@@ -60,6 +60,22 @@ describe('item 1: pages too large for the 10 MB cap', () => {
     expect(emu.stats().byEndpoint['GET /api/3/contacts']).toBeGreaterThanOrEqual(5);
   });
 
+  it('a page too slow to arrive is asked again from the same id with half the limit', { timeout: 20_000 }, async () => {
+    const s = await scripted((req, res) => {
+      const q = new URL(`http://x${req.url}`).searchParams;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // A full page of a heavy account never finishes within the timeout; half of it does.
+      if (q.get('limit') === '100') return void res.write('{"contacts":[');
+      const contacts = q.get('id_greater') === '0' ? [1, 2, 3].map((i) => ({ id: String(i), email: `s${i}@x.example` })) : [];
+      res.end(JSON.stringify({ contacts, contactLists: contacts.map((c) => ({ contact: c.id, list: '1', status: '1' })), meta: { total: '3' } }));
+    });
+    const members = await readAll(clientOf(s.hostname, { timeoutMs: 300, responseDeadlineMs: 600, maxRetries: 1 }), '1');
+    expect(members.map((m) => m.id)).toEqual(['1', '2', '3']);
+    const asked = s.requests.map((r) => new URL(`http://x${r.url}`).searchParams).map((q) => `${q.get('id_greater')}/${q.get('limit')}`);
+    expect(asked.filter((a) => a === '0/50')).toHaveLength(1);
+    expect(asked.every((a) => a === '0/100' || a === '0/50' || a === '3/50')).toBe(true);
+  });
+
   it('asks only for the sideloads the caller needs', async () => {
     const s = await scripted((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -81,6 +97,23 @@ describe('item 4: transient answers', () => {
     const byStatus = emu.stats().byStatus;
     expect(byStatus['403']).toBeGreaterThan(0);
     expect(emu.stats().byEndpoint['GET /api/3/lists/{id}']).toBeGreaterThan(25);
+  });
+
+  it('an unparsable 2xx body on a read is tried again, a bounded number of times', async () => {
+    const s = await scripted((_req, res, n) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Cut short once, then whole.
+      res.end(n === 1 ? '{"list":{"id":"1","na' : '{"list":{"id":"1","name":"L"}}');
+    });
+    expect((await clientOf(s.hostname).getList('1')).id).toBe('1');
+    expect(s.requests).toHaveLength(2);
+    const never = await scripted((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"list":{"id":"1","na');
+    });
+    await expect(clientOf(never.hostname).getList('1')).rejects.toBeInstanceOf(ResponseFormatError);
+    // The first answer and 3 more tries (docs/activecampaign-api.md, "Transient answers").
+    expect(never.requests).toHaveLength(4);
   });
 
   it('a bad key is still a key problem at once; a permission 403 and a 402 say something else', async () => {
@@ -201,6 +234,17 @@ describe('item 10: truncation', () => {
     emu.seed({ fields: Array.from({ length: 45 }, (_, i) => `F${i}`) });
     const fields = await clientOf(emu.hostname).listFields();
     expect(fields).toHaveLength(46);
+  });
+
+  it('field paging stops on a page that repeats (a server that ignores offset), without a total to trust', async () => {
+    const s = await scripted((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // The same 20 fields whatever offset says, and a total the pages never reach.
+      res.end(JSON.stringify({ fields: Array.from({ length: 20 }, (_, i) => ({ id: String(i + 1), perstag: `F${i}`, title: `F${i}`, type: 'text' })), meta: { total: '45' } }));
+    });
+    const fields = await clientOf(s.hostname).listFields();
+    expect(fields.map((f) => f.id)).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
+    expect(s.requests.map((r) => new URL(`http://x${r.url}`).searchParams.get('offset'))).toEqual(['0', '20']);
   });
 
   it('a bulk answer with a batchId but no success is queued', async () => {

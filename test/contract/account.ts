@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { EmulatorHandle } from '../../emulator/index.ts';
+import type { QuirksOption } from '../../emulator/quirks.ts';
 import { fastEmulator, MovableClock } from '../helpers/workspace.ts';
 
 /** ActiveCampaign allows 5 requests/second per account; this file stays under 4 to leave room for acsync itself. */
@@ -51,8 +52,13 @@ export async function contractTarget(env: NodeJS.ProcessEnv = process.env): Prom
     const pass = (): Promise<void> => new Promise((r) => setTimeout(r, 2_000));
     return { kind: 'activecampaign', hostname: env['ACSYNC_TEST_HOSTNAME']!, apiKey: env['ACSYNC_TEST_API_KEY']!, env: {}, emailDomain, stop: async () => {}, pass };
   }
+  return emulatorTarget(emailDomain);
+}
+
+/** The bundled emulator as the contract target: the reference profile, or with quirks (emulator/quirks.ts). */
+export async function emulatorTarget(emailDomain = DEFAULT_TEST_DOMAIN, quirks?: QuirksOption): Promise<ContractTarget> {
   const clock = new MovableClock();
-  const emulator = await fastEmulator({ seedLists: 0, seedFields: [], now: clock.now });
+  const emulator = await fastEmulator({ seedLists: 0, seedFields: [], now: clock.now, ...(quirks !== undefined ? { quirks } : {}) });
   const pass = async (seconds: number): Promise<void> => clock.advance(seconds);
   return { kind: 'emulator', hostname: emulator.hostname, apiKey: emulator.apiKey, env: { ACSYNC_RATE_LIMITS: 'rps=1000,bulk=20000,single=4000' }, emailDomain, stop: () => emulator.stop(), pass, emulator };
 }

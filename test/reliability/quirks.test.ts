@@ -4,24 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../emulator/index.ts';
-import { QUIRK_NAMES, type QuirkName, type QuirksOption } from '../../emulator/quirks.ts';
+import { QUIRK_NAMES, type QuirkName } from '../../emulator/quirks.ts';
 import { startEmulator } from '../../emulator/index.ts';
 import { runExports } from '../../engine/pipeline/run.ts';
 import { unsubscribedTag } from '../../engine/tags.ts';
 import { csv, FAST_LIMITS, fastEmulator, listMembers, MovableClock, Workspace } from '../helpers/workspace.ts';
 import { crashTrial } from './crash-trial.ts';
-import { runFaultScenario } from './fault-scenario.ts';
-
-/**
- * Every quirk but two: sdateOnEveryChange makes acsync keep a returning contact unsubscribed (the safe side, tested
- * below), which the fault scenario counts as not converged; exclusionList silently drops contacts by design.
- * Sideloads are 20 kB a contact here (the 120 kB default is tested through the client) to keep the suite quick.
- */
-const SUITE_OFF: QuirkName[] = ['sdateOnEveryChange', 'exclusionList'];
-const SUITE_QUIRKS: QuirksOption = {
-  ...Object.fromEntries(QUIRK_NAMES.filter((q) => !SUITE_OFF.includes(q)).map((q) => [q, true])),
-  sideloadBytesPerContact: 20_000,
-};
+import { FAULT_QUIRKS as SUITE_QUIRKS, FAULT_QUIRKS_OFF as SUITE_OFF, runFaultScenario } from './fault-scenario.ts';
 
 describe('the fault scenario under the quirks profile', { timeout: 90_000 }, () => {
   it.concurrent.each([201, 202, 203, 204])('seed %i: converges or names what did not make it; a rerun converges', async (seed) => {
