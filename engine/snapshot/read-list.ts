@@ -122,7 +122,9 @@ async function readChanges(api: ActiveCampaignReader, listId: string, header: Sn
   // The count first: a member added while the reads below run then shows up in them and the count disagrees
   // (a full read follows) rather than slipping past.
   let total = -1;
-  for await (const _ of api.readListMembers(listId, { ...s, onPage: (_done, t) => (total = t ?? -1) })) break;
+  // Only meta.total is wanted: no field values or tags, which on old accounts make a page of 100 pass 10 MB.
+  const countOnly = { fieldValues: false, contactTags: false };
+  for await (const _ of api.readListMembers(listId, { ...s, include: countOnly, onPage: (_done, t) => (total = t ?? -1) })) break;
   for (const status of [0, 2, 3] as const) {
     for await (const page of api.readListMembers(listId, { ...s, status })) {
       for (const m of page) {
@@ -178,7 +180,7 @@ async function* mergeWithSnapshot(
 async function* mergePages(file: string, fresh: Changes, writer: SafeWriter, o: CachedReadOptions): AsyncGenerator<AcListMember[]> {
   const newcomers = [...fresh.updates.values()].sort((a, b) => Number(a.id) - Number(b.id));
   let next = 0;
-  let page: AcListMember[] = [];
+  const page: AcListMember[] = [];
   let done = 0;
   const emit = (m: AcListMember): void => {
     writer.add(m);

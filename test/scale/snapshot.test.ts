@@ -146,3 +146,28 @@ describe('list snapshot', () => {
     expect((await plan('auto')).reads).toBeLessThanOrEqual(5 + 2);
   });
 });
+
+describe('list snapshot on an old account (quirk largeSideloads: every membership, field value and tag sideloaded)', () => {
+  const oldClock = new MovableClock();
+  const old = withEmulatorWorkspace({ quirks: ['largeSideloads'], now: oldClock.now });
+
+  it('counts the list without sideloads: the count page is one request, not a 10 MB page asked again by halves', { timeout: 60_000 }, async () => {
+    oldClock.advance(-SEEDED_AGO_S);
+    old.emulator.seed({ contacts: Array.from({ length: 230 }, (_, i) => ({ email: email(i), firstName: `First${i}`, lists: { '1': 1 as const } })) });
+    oldClock.advance(SEEDED_AGO_S);
+    await old.ws.write('seg.csv', csv(Array.from({ length: 230 }, (_, i): [string, string] => [email(i), `First${i}`])));
+    await old.ws.config([{ segment: 'seg.csv', fields: false }]);
+    const env = { ...old.ws.env, ACSYNC_SNAPSHOT_CLOCK_MARGIN_MS: '0' };
+    const reads = (): number => old.emulator.stats().byEndpoint['GET /api/3/contacts'] ?? 0;
+    const run = async (refresh: RefreshMode): Promise<number> => {
+      const before = reads();
+      const r = await runExports(await old.ws.load(), { mode: 'plan', sink: () => {}, env, refresh });
+      expect(r.exports[0]?.error).toBeUndefined();
+      expect(r.exports[0]?.plan?.counts.noop).toBe(230);
+      return reads() - before;
+    };
+    await run('full');
+    // The count (1), three status reads of an all-active list (1 each), the updated members since (1).
+    expect(await run('auto')).toBe(5);
+  });
+});
