@@ -113,6 +113,11 @@ export interface ExportPlan {
    */
   notLookedUp?: { contacts: number; lookupLimit: number };
   /**
+   * With `excludeAutomations: true`: the re-subscribes, which may start the list's automations all the same. Only
+   * POST /contactLists re-subscribes someone, and it takes no exclude_automations (docs/activecampaign-api.md).
+   */
+  mayStartAutomations?: number;
+  /**
    * Personalization tags of the custom fields marked sensitive in the mapping: every output shows `(sensitive)` for
    * their values (engine/sensitive.ts); only the request to ActiveCampaign carries them.
    */

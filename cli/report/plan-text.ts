@@ -160,6 +160,7 @@ function exportPlanLines(plan: ExportPlan, opts: PlanTextOptions): string[] {
   if (groups.length === 0) lines.push(p('dim', `  ${noChangesLine(plan)}`));
   else if (plan.leftKept !== undefined) lines.push('', p('dim', `  ${leftKeptLine(plan.leftKept)}`));
   if (plan.notLookedUp !== undefined) lines.push('', `  ${p(['bold', 'yellow'], '!')} ${p('yellow', notLookedUpLine(plan))}`);
+  if (plan.mayStartAutomations !== undefined) lines.push('', `  ${p(['bold', 'yellow'], '!')} ${p('yellow', automationsLine(plan.mayStartAutomations))}`);
   for (const problem of plan.blockedBy ?? [])
     lines.push('', `  ${p(['bold', 'red'], '!')} ${p('red', `apply will refuse this export: ${problem}`)}`, `    ${BLOCKED_HINT}`);
   return lines;
@@ -182,6 +183,14 @@ export function notLookedUpLine(plan: Pick<ExportPlan, 'export' | 'notLookedUp'>
   return (
     `${who} (${why}): any the account already has will be subscribed and its mapped fields overwritten, which this plan cannot show. ` +
     `To see them, set lookupLimit: ${n.contacts} on export '${plan.export}' (one request each)`
+  );
+}
+
+/** With excludeAutomations: true, which contacts may start the list's automations all the same. */
+export function automationsLine(n: number): string {
+  return (
+    `the ${num(n)} ${n === 1 ? 'contact' : 'contacts'} to resubscribe may start the list's automations although excludeAutomations is true: ` +
+    'ActiveCampaign re-subscribes only through contactLists, which has no such option'
   );
 }
 

@@ -5,7 +5,7 @@ import { Box, Text, useStdout } from 'ink';
 import type { Change, ExportPlan } from '../../engine/model.ts';
 import { ACTION_LOOK } from '../report/actions.ts';
 import { emailShower, maskFieldChange } from '../report/mask.ts';
-import { BLOCKED_HINT, changeNote, connectionLabel, countsLayout, groupChanges, leftKeptLine, noChangesLine, notLookedUpLine, num } from '../report/plan-text.ts';
+import { BLOCKED_HINT, changeNote, connectionLabel, countsLayout, groupChanges, automationsLine, leftKeptLine, noChangesLine, notLookedUpLine, num } from '../report/plan-text.ts';
 import { FieldDiff } from './FieldDiff.tsx';
 
 export interface PlanViewOptions {
@@ -63,6 +63,17 @@ export function ExportPlanView({ plan, options }: { plan: ExportPlan; options: P
               !
             </Text>{' '}
             <Text color="yellow">{notLookedUpLine(plan)}</Text>
+          </Text>
+        </Box>
+      ) : null}
+      {plan.mayStartAutomations !== undefined ? (
+        <Box marginTop={1}>
+          <Text>
+            {'  '}
+            <Text bold color="yellow">
+              !
+            </Text>{' '}
+            <Text color="yellow">{automationsLine(plan.mayStartAutomations)}</Text>
           </Text>
         </Box>
       ) : null}

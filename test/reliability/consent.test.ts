@@ -9,7 +9,7 @@ import type { EmulatorHandle } from '../../emulator/index.ts';
 import { acTime, unsubscribedByAcsync } from '../../engine/consent.ts';
 import { applyRun, planRun } from '../../engine/pipeline/run.ts';
 import { unsubscribedTag } from '../../engine/tags.ts';
-import { csv, listMembers, MovableClock, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
+import { csv, listMembers, MovableClock, unwrapped, type Workspace, withEmulatorWorkspace } from '../helpers/workspace.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { expectValidEvents } from '../helpers/events-schema.ts';
 
@@ -101,6 +101,27 @@ describe('an opt-out is never re-subscribed', { timeout: 90_000 }, () => {
     expect((await planChanges()).find((c) => c.email === DAN)).toMatchObject({ action: 'resubscribe' });
     expect((await cli(['apply', '--auto-approve'])).code).toBe(0);
     expect(await danStatus()).toEqual({ status: 1, tags: expect.not.arrayContaining([unsubscribedTag('1')]) });
+  });
+
+  it('with excludeAutomations: true, the plan says the contacts to resubscribe may start automations all the same', async () => {
+    const plainPlan = async () => {
+      const r = await cli(['plan', '--no-mask-emails']);
+      return unwrapped(r.stdout);
+    };
+    const note = /the 1 contact to resubscribe may start the list's automations although excludeAutomations is true/;
+    await ws.config([{ segment: 'seg.csv', onLeave: 'unsubscribe', extra: '    maxUnsubscribe: 0.5\n    excludeAutomations: true' }]);
+    await acsyncUnsubscribesDan();
+    clock.advance(24 * HOUR);
+    await ws.write('seg.csv', csv(PEOPLE.filter((p) => p[0] !== DAN)));
+    expect(await plainPlan()).not.toMatch(note);
+    await ws.write('seg.csv', csv(PEOPLE));
+    expect(await plainPlan()).toMatch(note);
+    const r = await cli(['plan', '--json']);
+    const done = expectValidEvents(r.stdout).find((e) => e.type === 'plan:done') as { plan: { mayStartAutomations?: number } } | undefined;
+    expect(done?.plan.mayStartAutomations).toBe(1);
+    // Without the option nothing is promised, so there is nothing to take back.
+    await ws.config([{ segment: 'seg.csv', onLeave: 'unsubscribe', extra: '    maxUnsubscribe: 0.5' }]);
+    expect(await plainPlan()).not.toMatch(/may start the list's automations/);
   });
 
   it('a tag left over from an earlier round is replaced when acsync unsubscribes again, so its own latest unsubscribe counts', async () => {
