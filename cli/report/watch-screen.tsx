@@ -1,8 +1,9 @@
 /* @jsxRuntime automatic @jsxImportSource react */
 /**
  * `acsync watch` in a terminal (the 'ink' format's watch screen): the WatchView redrawn from the session's events,
- * at most every RENDER_INTERVAL_MS and every second anyway for the relative times, with the latest notices under
- * it. On stderr, like the other commands' screens: stdout keeps only data (the closing summary).
+ * at most every RENDER_INTERVAL_MS and every second anyway for the relative times (and at once when the terminal
+ * is resized: the frame is fitted to its height), with the notices printed above it as a log. On stderr, like the
+ * other commands' screens: stdout keeps only data (the closing summary).
  */
 import { render, type Instance } from 'ink';
 import type { EngineEvent } from '../../engine/events.ts';
@@ -10,18 +11,22 @@ import type { RunResult } from '../../engine/model.ts';
 import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
 import { initialStatus, reduceStatus, type WatchStatus } from '../../engine/watch/status.ts';
 import { WatchView } from '../ui/WatchView.tsx';
+import { PLAIN_WIDTH, wrapText } from './layout.ts';
 import type { LiveScreen, ReporterOptions } from './reporter.ts';
 import { clock, eventTime, formatSummary, formatWatchLine, isNotice } from './watch-text.ts';
 
 /** The screen is redrawn at most this often: smooth to the eye, and cheap when an apply emits an event per contact. */
 export const RENDER_INTERVAL_MS = 100;
-/** How many notices (reloads, config errors, warnings) the screen keeps under the exports. */
-export const NOTICES_SHOWN = 5;
 
 export class WatchScreen implements LiveScreen {
   private status: WatchStatus = initialStatus();
+  /** Every notice so far: Ink's <Static> prints each once and needs the whole list to know which are new. */
   private readonly notices: string[] = [];
   private readonly instance: Instance;
+  private readonly stream: NodeJS.WriteStream;
+  private readonly onResize = (): void => {
+    this.dirty = true;
+  };
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly now: () => number;
   private dirty = false;
@@ -29,7 +34,9 @@ export class WatchScreen implements LiveScreen {
 
   constructor(private readonly opts: ReporterOptions) {
     this.now = opts.now ?? Date.now;
-    this.instance = render(this.view(), { stdout: opts.stderr as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false });
+    this.stream = opts.stderr as NodeJS.WriteStream;
+    this.instance = render(this.view(), { stdout: this.stream, exitOnCtrlC: false, patchConsole: false });
+    this.stream.on('resize', this.onResize);
     let ticks = 0;
     this.timer = setInterval(() => {
       ticks++;
@@ -39,15 +46,16 @@ export class WatchScreen implements LiveScreen {
   }
 
   private view() {
-    return <WatchView status={this.status} now={this.now()} notices={[...this.notices]} color={this.opts.color} />;
+    const rows = this.stream.rows;
+    return <WatchView status={this.status} now={this.now()} notices={[...this.notices]} color={this.opts.color} {...(rows ? { rows } : {})} />;
   }
 
   watchEvent(e: WatchSessionEvent): void {
     this.status = reduceStatus(this.status, e);
     if (isNotice(e)) {
       const line = formatWatchLine(e, this.opts.cwd);
-      if (line !== undefined) this.notices.push(`${clock(eventTime(e, this.now))} ${line}`);
-      if (this.notices.length > NOTICES_SHOWN) this.notices.splice(0, this.notices.length - NOTICES_SHOWN);
+      // Laid out as the plain lines are (broken between words, continuations indented): Ink would wrap at any column.
+      if (line !== undefined) this.notices.push(wrapText(`${clock(eventTime(e, this.now))} ${line}`, this.stream.columns || PLAIN_WIDTH));
     }
     this.dirty = true;
   }
@@ -71,6 +79,7 @@ export class WatchScreen implements LiveScreen {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.stream.off('resize', this.onResize);
     this.instance.rerender(this.view());
     this.instance.unmount();
     await this.instance.waitUntilExit();
