@@ -15,10 +15,15 @@ import type { CliIo } from '../io.ts';
 
 const HELP = `Usage: acsync demo [--keep]
 
-Starts the bundled ActiveCampaign emulator (real rate limits), copies examples/quickstart to a scratch folder
-pointing at it, and runs: acsync plan; acsync apply --auto-approve; acsync plan --detailed-exitcode.
+Starts the bundled ActiveCampaign emulator (real rate limits), copies
+examples/quickstart to a scratch folder pointing at it, and runs: acsync plan;
+acsync apply --auto-approve; acsync plan --detailed-exitcode.
 Exit 0 when the last plan shows no changes.
-      --keep   keep the scratch folder (its path is printed) to look around or run more commands
+
+Options:
+      --keep   keep the scratch folder (its path is printed) to look around or
+               run more commands
+  -h, --help   this help
 `;
 
 const ROOT = fileURLToPath(PACKAGE_ROOT);

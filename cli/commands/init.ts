@@ -13,11 +13,12 @@ import type { CliIo } from '../io.ts';
 
 const USAGE = `Usage: acsync init [--dir PATH]
 
-Writes acsync.yaml and segments/customers.csv (a sample segment) into the current folder, or into PATH.
-Never overwrites an existing file.
+Writes acsync.yaml, segments/customers.csv (a sample segment) and a .gitignore
+into the current folder, or into PATH. Never overwrites an existing file.
 
 Options:
-      --dir PATH  the folder to scaffold in (created if missing; default: the current folder)
+      --dir PATH  the folder to scaffold in (created if missing; default: the
+                  current folder)
   -h, --help      this help`;
 
 export const CONFIG_FILE = 'acsync.yaml';

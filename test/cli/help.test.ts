@@ -1,0 +1,35 @@
+/**
+ * The help a newcomer reads first, through the real CLI: every `acsync CMD --help` fits a terminal of 80 columns
+ * (it used to run to 144), and names every option the README's heading for that command shows, so the two never
+ * disagree about what a command takes.
+ */
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../helpers/cli.ts';
+
+const COMMANDS = ['init', 'validate', 'plan', 'apply', 'show', 'watch', 'emulator', 'demo'];
+
+const help = (args: string[]) => runCliInProcess(args, { cwd: os.tmpdir(), env: { ...process.env } });
+
+/** The `--options` in the README's `### \`acsync CMD ...\`` heading. */
+async function readmeOptions(command: string): Promise<string[]> {
+  const readme = await readFile('README.md', 'utf8');
+  const heading = readme.split('\n').find((l) => l.startsWith(`### \`acsync ${command}`));
+  if (heading === undefined) throw new Error(`README has no heading for acsync ${command}`);
+  return [...heading.matchAll(/--[a-z][a-z-]*/g)].map((m) => m[0]);
+}
+
+describe('acsync --help and each command’s --help', () => {
+  it.each([[['--help']], [['help', 'plan']], ...COMMANDS.map((c) => [[c, '--help']])])('acsync %j fits 80 columns', async (args) => {
+    const r = await help(args);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^(Usage: acsync|acsync: )/);
+    for (const line of r.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+  });
+
+  it.each(COMMANDS)('acsync %s --help names every option of its README heading', async (command) => {
+    const r = await help([command, '--help']);
+    for (const option of await readmeOptions(command)) expect(r.stdout, `${option} in acsync ${command} --help`).toContain(option);
+  });
+});
