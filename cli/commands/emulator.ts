@@ -4,6 +4,7 @@
  */
 import type { EmulatorOptions, FaultConfig } from '../../emulator/index.ts';
 import type { CliIo } from '../io.ts';
+import { PLAIN_WIDTH, wrapText } from '../report/layout.ts';
 import { parseQuirksFlag } from '../../emulator/quirks.ts';
 
 const HELP = `Usage: acsync emulator [options]
@@ -132,29 +133,29 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     throw e;
   }
   const e = emulator;
-  io.stdout.write(
-    [
-      `ActiveCampaign emulator listening on ${e.url}`,
-      `  hostname: ${e.hostname}`,
-      `  api key:  ${e.apiKey}`,
-      parsed.options.dataFile !== undefined ? `  data:     ${parsed.options.dataFile}` : '  data:     in memory (pass --data FILE to keep it)',
-      ...(e.quirks().length > 0 ? [`  quirks:   ${e.quirks().join(', ')}`] : []),
-      '',
-      'Connection for acsync.yaml:',
-      '  connections:',
-      '    emulator:',
-      '      type: activecampaign',
-      '      displayName: Local ActiveCampaign emulator',
-      `      hostname: ${e.hostname}`,
-      '      apiKey: ${AC_API_KEY}',
-      '      dataPrivacyConsent: true',
-      '      exportUser: you@example.com',
-      '',
-      `Then: export AC_API_KEY=${e.apiKey}`,
-      `Test hooks: ${e.url}/__emulator/state, /__emulator/stats (no key needed). Ctrl-C to stop.`,
-      '',
-    ].join('\n'),
-  );
+  // Laid out for the terminal (80 columns in a log): a terminal's own wrap broke "needed" across two lines.
+  const say = (lines: string[]): void => void io.stdout.write(wrapText(lines.join('\n'), io.columns || PLAIN_WIDTH));
+  say([
+    `ActiveCampaign emulator listening on ${e.url}`,
+    `  hostname: ${e.hostname}`,
+    `  api key:  ${e.apiKey}`,
+    parsed.options.dataFile !== undefined ? `  data:     ${parsed.options.dataFile}` : '  data:     in memory (pass --data FILE to keep it)',
+    ...(e.quirks().length > 0 ? [`  quirks:   ${e.quirks().join(', ')}`] : []),
+    '',
+    'Connection for acsync.yaml:',
+    '  connections:',
+    '    emulator:',
+    '      type: activecampaign',
+    '      displayName: Local ActiveCampaign emulator',
+    `      hostname: ${e.hostname}`,
+    '      apiKey: ${AC_API_KEY}',
+    '      dataPrivacyConsent: true',
+    '      exportUser: you@example.com',
+    '',
+    `Then: export AC_API_KEY=${e.apiKey}`,
+    `Test hooks: ${e.url}/__emulator/state, /__emulator/stats (no key needed). Ctrl-C to stop.`,
+    '',
+  ]);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       for (const off of offSignals) off();

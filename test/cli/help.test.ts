@@ -28,6 +28,17 @@ describe('acsync --help and each command’s --help', () => {
     for (const line of r.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
   });
 
+  it('what `acsync emulator` prints at start fits 80 columns too', async () => {
+    const r = await runCliInProcess(['emulator', '--port', '0', '--api-key', 'demo', '--seed-lists', '1'], {
+      cwd: os.tmpdir(),
+      env: { ...process.env },
+      interruptWhen: (out) => out.includes('Ctrl-C to stop.'),
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout.replace(/\n +/g, ' ')).toContain('/__emulator/stats (no key needed). Ctrl-C to stop.');
+    for (const line of r.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+  });
+
   it.each(COMMANDS)('acsync %s --help names every option of its README heading', async (command) => {
     const r = await help([command, '--help']);
     for (const option of await readmeOptions(command)) expect(r.stdout, `${option} in acsync ${command} --help`).toContain(option);
