@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../engine/config/load.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
+import { unwrapped } from '../helpers/workspace.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/acsync.js', import.meta.url));
 const exec = promisify(execFile);
@@ -35,7 +36,9 @@ describe('acsync init (the first test as a subprocess, the rest in-process)', ()
     const r = await sub(['init'], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Created acsync.yaml and segments/customers.csv');
-    expect(r.stdout).toContain('sets dataPrivacyConsent: true');
+    expect(unwrapped(r.stdout)).toContain('sets dataPrivacyConsent: true');
+    // Laid out for 80 columns, broken between words (the first line ran to 108).
+    for (const line of r.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
     // As written: the consent is not pre-signed (an error until an administrator sets it), the placeholders warn.
     const written = await loadConfig('acsync.yaml', { cwd: dir, checks: { env: { AC_API_KEY: 'x' }, segmentFiles: true } });
     expect(written.diagnostics.map((d) => [d.severity, d.path])).toEqual(
