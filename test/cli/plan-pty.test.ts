@@ -31,4 +31,20 @@ describe('acsync plan in a terminal of 80 columns', () => {
     const reasonColumn = screen[row46]!.indexOf('no email (column');
     expect(screen[row46 + 1], text).toBe(`${' '.repeat(reasonColumn)}empty)`);
   });
+
+  it('breaks an error and its hint between words, continuations indented under them', { timeout: 60_000 }, async () => {
+    const { ws, emulator } = setup;
+    await cp(path.resolve('examples/quickstart'), ws.dir, { recursive: true });
+    const file = path.join(ws.dir, 'acsync.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('hostname: 127.0.0.1:4010', `hostname: ${emulator.hostname}`));
+    const env = { ...ws.env };
+    delete env['AC_API_KEY'];
+    const r = await inPty(['plan'], { cwd: ws.dir, env, cols: 80 });
+    expect(r.code).toBe(1);
+    const written = plain(r.output).split('\n');
+    for (const line of written) expect(line.length, line).toBeLessThanOrEqual(80);
+    const error = written.findIndex((l) => l.startsWith('✗ customers: environment variable AC_API_KEY is not set'));
+    expect(error, written.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(written[error + 1]).toMatch(/^ {2}\S/);
+  });
 });
