@@ -5,13 +5,13 @@
  * is resized: the frame is fitted to its height), with the notices printed above it as a log. On stderr, like the
  * other commands' screens: stdout keeps only data (the closing summary).
  */
-import { render, type Instance } from 'ink';
+import { render, renderToString, type Instance } from 'ink';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { RunResult } from '../../engine/model.ts';
 import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.ts';
 import { initialStatus, reduceStatus, type WatchStatus } from '../../engine/watch/status.ts';
 import { WatchView } from '../ui/WatchView.tsx';
-import { PLAIN_WIDTH, wrapText } from './layout.ts';
+import { PLAIN_WIDTH, visibleLength, wrapText } from './layout.ts';
 import type { LiveScreen, ReporterOptions } from './reporter.ts';
 import { clock, eventTime, formatSummary, formatWatchLine, isNotice } from './watch-text.ts';
 
@@ -27,6 +27,25 @@ export class WatchScreen implements LiveScreen {
   private readonly onResize = (): void => {
     this.dirty = true;
   };
+  /** The width the frame on screen was drawn for. */
+  private columns: number;
+  /**
+   * Runs before Ink's own resize handler. A narrower terminal reflows each line of the frame that no longer fits
+   * onto two rows or more, but Ink then erases only as many rows as the frame had lines: the rows above them (the
+   * header first) stay on screen, and a copy of the header is left above the new frame. So the rows the reflow
+   * added are deleted first (ESC[nM at the frame's top), and Ink's erase then takes exactly the rest.
+   */
+  private readonly beforeInkResize = (): void => {
+    const now = this.stream.columns;
+    const before = this.columns;
+    this.columns = now;
+    if (!(now > 0) || !(before > now)) return;
+    const lines = renderToString(this.view(true), { columns: before }).split('\n');
+    const rows = lines.reduce((sum, line) => sum + Math.max(1, Math.ceil(visibleLength(line) / now)), 0);
+    const extra = rows - lines.length;
+    // Up to the frame's top, delete the extra rows there (what is below moves up), back down under the frame.
+    if (extra > 0) this.stream.write(`\u001b[${rows}A\u001b[${extra}M\u001b[${lines.length}B\r`);
+  };
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly now: () => number;
   private dirty = false;
@@ -36,7 +55,9 @@ export class WatchScreen implements LiveScreen {
     this.now = opts.now ?? Date.now;
     this.stream = opts.stderr as NodeJS.WriteStream;
     this.instance = render(this.view(), { stdout: this.stream, exitOnCtrlC: false, patchConsole: false });
+    this.columns = this.stream.columns;
     this.stream.on('resize', this.onResize);
+    this.stream.prependListener('resize', this.beforeInkResize);
     let ticks = 0;
     this.timer = setInterval(() => {
       ticks++;
@@ -45,9 +66,10 @@ export class WatchScreen implements LiveScreen {
     }, RENDER_INTERVAL_MS);
   }
 
-  private view() {
+  /** The screen; `live` leaves the notices out (they are above the frame, not part of it). */
+  private view(live = false) {
     const rows = this.stream.rows;
-    return <WatchView status={this.status} now={this.now()} notices={[...this.notices]} color={this.opts.color} {...(rows ? { rows } : {})} />;
+    return <WatchView status={this.status} now={this.now()} notices={live ? [] : [...this.notices]} color={this.opts.color} {...(rows ? { rows } : {})} />;
   }
 
   watchEvent(e: WatchSessionEvent): void {
@@ -80,6 +102,7 @@ export class WatchScreen implements LiveScreen {
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.stream.off('resize', this.onResize);
+    this.stream.off('resize', this.beforeInkResize);
     this.instance.rerender(this.view());
     this.instance.unmount();
     await this.instance.waitUntilExit();

@@ -59,4 +59,22 @@ describe('acsync watch in a terminal of 80 columns and 12 rows', () => {
     expect(text).toMatch(/someone\d+@example\.com is the\s+placeholder/);
     for (const line of screen) expect(line.length, line).toBeLessThanOrEqual(80);
   });
+
+  it('narrowed while live (80 → 50 columns): the reflowed frame is erased whole, one header left', { timeout: 120_000 }, async () => {
+    const { ws } = setup;
+    await ws.write('seg.csv', csv([['ana@contoso.example', 'Ana']]));
+    await ws.config([{ segment: 'seg.csv', fields: false }]);
+    const r = await inPty(['watch'], {
+      cwd: ws.dir,
+      env: ws.env,
+      cols: 80,
+      rows: 12,
+      // After the first run its "last" line is wider than 50 columns: the narrower terminal reflows it.
+      script: [{ expect: ' applied in ' }, { resize: [50, 12], delay: 0.5 }, { expect: 'Ctrl-C to stop', send: '\u0003', delay: 2 }],
+    });
+    expect(r.pending, plain(r.output).slice(-2000)).toEqual([]);
+    expect(r.resizes).toHaveLength(1);
+    const screen = await finalScreen(r.output, 80, 12, r.resizes);
+    expect(screen.filter((l) => l.startsWith('acsync watch · ')).length, screen.join('\n')).toBe(1);
+  });
 });
