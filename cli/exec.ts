@@ -17,13 +17,17 @@ import { REFRESH_MODES, type RefreshMode } from '../engine/snapshot/read-list.ts
 /** `--refresh` for the commands that read lists (plan, apply, watch). */
 export const REFRESH_OPTION = { refresh: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 
-export const REFRESH_HELP = `      --refresh MODE            how lists are read: auto (default: through the local snapshot when it is fresh),
-                                full (read every member and rewrite the snapshot), off (every member, no snapshot)`;
+// Help texts fit 80 columns (test/cli/help.test.ts): descriptions start at column 33 and wrap under it.
+export const REFRESH_HELP = `      --refresh MODE            how lists are read: auto (default: through
+                                the local snapshot when it is fresh), full
+                                (read every member and rewrite the snapshot),
+                                off (every member, no snapshot)`;
 
 export const RETRY_REJECTED_OPTION = { 'retry-rejected': { type: 'boolean', default: false } } as const satisfies ParseArgsConfig['options'];
 
-export const RETRY_REJECTED_HELP = `      --retry-rejected          plan contacts ActiveCampaign refused or skipped before (shown as skipped, with
-                                the reason and the date, while their row is unchanged) as new again`;
+export const RETRY_REJECTED_HELP = `      --retry-rejected          plan contacts ActiveCampaign refused or skipped
+                                before (shown as skipped, with the reason and
+                                the date, while their row is unchanged) as new`;
 
 /** The --refresh value, or undefined when not given (then ACSYNC_REFRESH, then auto). */
 export function refreshFlag(values: Record<string, unknown>): RefreshMode | undefined {
@@ -48,11 +52,15 @@ export const COMMON_OPTIONS = {
 
 export const COMMON_HELP = `Common options:
   -c, --config PATH             the config file (default: ./acsync.yaml)
-      --export NAME             only this export (repeatable); default: every enabled export
-      --json                    one JSON event per line on stdout (see cli/report/JSON-EVENTS.md)
-      --full                    list every change (long lists are cut to the first 20 per kind)
+      --export NAME             only this export (repeatable); default: every
+                                enabled export
+      --json                    one JSON event per line on stdout (see
+                                cli/report/JSON-EVENTS.md)
+      --full                    list every change (long lists are cut to the
+                                first 20 per kind)
       --no-color                no colour (also when NO_COLOR is set)
-      --mask-emails             show a***@contoso.example in every output (default in CI: see the README)
+      --mask-emails             show a***@contoso.example in every output
+                                (the default in CI: see the README)
       --no-mask-emails          show emails in full
   -h, --help                    this help`;
 

@@ -30,15 +30,19 @@ import { confirm, NO_TTY_MESSAGE } from '../report/reporter.ts';
 
 const HELP = `Usage: acsync apply [PLAN_FILE] [options]
 
-Plans every enabled export, shows the plan, asks for confirmation, then applies it with batched upserts at the
-speed ActiveCampaign's rate limits allow. Exit 0 only when every change was applied.
-With PLAN_FILE (from \`acsync plan --out\`), applies exactly that plan without asking again, and refuses before
-any write when the config, a segment file or the ActiveCampaign list changed since it was made.
+Plans every enabled export, shows the plan, asks for confirmation, then applies
+it with batched upserts at the speed ActiveCampaign's rate limits allow. Exit 0
+only when every change was applied.
+With PLAN_FILE (from \`acsync plan --out\`), applies exactly that plan without
+asking again, and refuses before any write when the config, a segment or the
+ActiveCampaign list changed since it was made.
 
 Options:
-      --auto-approve            do not ask for confirmation (needed without a terminal)
-      --allow-mass-unsubscribe  apply even when an export would unsubscribe more than its maxUnsubscribe,
-                                or when its segment is empty or shrank by more than half
+      --auto-approve            do not ask for confirmation (needed without a
+                                terminal)
+      --allow-mass-unsubscribe  apply even when an export would unsubscribe more
+                                than its maxUnsubscribe, or when its segment is
+                                empty or shrank by more than half
 ${REFRESH_HELP}
 ${RETRY_REJECTED_HELP}
 

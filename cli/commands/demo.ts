@@ -12,13 +12,19 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from '../../emulator/index.ts';
 import { PACKAGE_ROOT } from '../../engine/package-root.ts';
 import type { CliIo } from '../io.ts';
+import { PLAIN_WIDTH, wrapText } from '../report/layout.ts';
 
 const HELP = `Usage: acsync demo [--keep]
 
-Starts the bundled ActiveCampaign emulator (real rate limits), copies examples/quickstart to a scratch folder
-pointing at it, and runs: acsync plan; acsync apply --auto-approve; acsync plan --detailed-exitcode.
+Starts the bundled ActiveCampaign emulator (real rate limits), copies
+examples/quickstart to a scratch folder pointing at it, and runs: acsync plan;
+acsync apply --auto-approve; acsync plan --detailed-exitcode.
 Exit 0 when the last plan shows no changes.
-      --keep   keep the scratch folder (its path is printed) to look around or run more commands
+
+Options:
+      --keep   keep the scratch folder (its path is printed) to look around or
+               run more commands
+  -h, --help   this help
 `;
 
 const ROOT = fileURLToPath(PACKAGE_ROOT);
@@ -39,7 +45,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(HELP);
     return 0;
   }
-  const say = (text: string): void => void io.stderr.write(text + '\n');
+  // Laid out as the commands' own lines are: a terminal's wrap broke "100" into "10" / "0".
+  const say = (text: string): void => void io.stderr.write(wrapText(text, io.columns || PLAIN_WIDTH) + '\n');
   const apiKey = `demo-${Math.random().toString(36).slice(2, 10)}`;
   const emulator = await startEmulator({ port: 0, apiKey, seedLists: 1, seedFields: ['LOYALTY_TIER'] });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'acsync-demo-'));

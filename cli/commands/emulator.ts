@@ -4,27 +4,37 @@
  */
 import type { EmulatorOptions, FaultConfig } from '../../emulator/index.ts';
 import type { CliIo } from '../io.ts';
+import { PLAIN_WIDTH, wrapText } from '../report/layout.ts';
 import { parseQuirksFlag } from '../../emulator/quirks.ts';
 
 const HELP = `Usage: acsync emulator [options]
 
-Runs a local ActiveCampaign API v3 emulator (for the quick start, tests and benchmarks).
+Runs a local ActiveCampaign API v3 emulator (for the quick start, tests and
+benchmarks).
 
 Options:
   --port N                 port to listen on (default 4010; 0 = any free port)
   --host H                 address to listen on (default 127.0.0.1)
-  --api-key K              the Api-Token clients must send (default: a random key, printed)
-  --data FILE              keep the state in FILE (loaded at start, saved atomically on change and on exit)
+  --api-key K              the Api-Token clients must send (default: a random
+                           key, printed)
+  --data FILE              keep the state in FILE (loaded at start, saved
+                           atomically on change and on exit)
   --seed-lists N           create lists 1..N when absent
-  --seed-fields A,B        create custom fields with these personalization tags, related to all lists
-  --rate-limit N           requests per second per account (default 5, ActiveCampaign's limit)
+  --seed-fields A,B        create custom fields with these personalization
+                           tags, related to all lists
+  --rate-limit N           requests per second per account (default 5,
+                           ActiveCampaign's limit)
   --bulk-per-minute N      multi-contact bulk imports per minute (default 100)
-  --single-bulk-per-minute N  single-contact bulk imports per minute (default 20)
-  --bulk-delay-ms N        how long a bulk batch takes from queued to completed (default 2000)
-  --faults JSON            fault injection, e.g. '{"seed":7,"errorRate":0.05,"resetRate":0.01}'
-  --quirks[=A,B]           behave as real accounts do beyond the reference (all quirks, or the named ones:
-                           see emulator/README.md); off by default
-  -h, --help               show this help
+  --single-bulk-per-minute N
+                           single-contact bulk imports per minute (default 20)
+  --bulk-delay-ms N        how long a bulk batch takes from queued to
+                           completed (default 2000)
+  --faults JSON            fault injection, e.g.
+                           '{"seed":7,"errorRate":0.05,"resetRate":0.01}'
+  --quirks[=A,B]           behave as real accounts do beyond the reference
+                           (all quirks, or the named ones: see
+                           emulator/README.md); off by default
+  -h, --help               this help
 `;
 
 const NUMBER_FLAGS = {
@@ -123,29 +133,29 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     throw e;
   }
   const e = emulator;
-  io.stdout.write(
-    [
-      `ActiveCampaign emulator listening on ${e.url}`,
-      `  hostname: ${e.hostname}`,
-      `  api key:  ${e.apiKey}`,
-      parsed.options.dataFile !== undefined ? `  data:     ${parsed.options.dataFile}` : '  data:     in memory (pass --data FILE to keep it)',
-      ...(e.quirks().length > 0 ? [`  quirks:   ${e.quirks().join(', ')}`] : []),
-      '',
-      'Connection for acsync.yaml:',
-      '  connections:',
-      '    emulator:',
-      '      type: activecampaign',
-      '      displayName: Local ActiveCampaign emulator',
-      `      hostname: ${e.hostname}`,
-      '      apiKey: ${AC_API_KEY}',
-      '      dataPrivacyConsent: true',
-      '      exportUser: you@example.com',
-      '',
-      `Then: export AC_API_KEY=${e.apiKey}`,
-      `Test hooks: ${e.url}/__emulator/state, /__emulator/stats (no key needed). Ctrl-C to stop.`,
-      '',
-    ].join('\n'),
-  );
+  // Laid out for the terminal (80 columns in a log): a terminal's own wrap broke "needed" across two lines.
+  const say = (lines: string[]): void => void io.stdout.write(wrapText(lines.join('\n'), io.columns || PLAIN_WIDTH));
+  say([
+    `ActiveCampaign emulator listening on ${e.url}`,
+    `  hostname: ${e.hostname}`,
+    `  api key:  ${e.apiKey}`,
+    parsed.options.dataFile !== undefined ? `  data:     ${parsed.options.dataFile}` : '  data:     in memory (pass --data FILE to keep it)',
+    ...(e.quirks().length > 0 ? [`  quirks:   ${e.quirks().join(', ')}`] : []),
+    '',
+    'Connection for acsync.yaml:',
+    '  connections:',
+    '    emulator:',
+    '      type: activecampaign',
+    '      displayName: Local ActiveCampaign emulator',
+    `      hostname: ${e.hostname}`,
+    '      apiKey: ${AC_API_KEY}',
+    '      dataPrivacyConsent: true',
+    '      exportUser: you@example.com',
+    '',
+    `Then: export AC_API_KEY=${e.apiKey}`,
+    `Test hooks: ${e.url}/__emulator/state, /__emulator/stats (no key needed). Ctrl-C to stop.`,
+    '',
+  ]);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       for (const off of offSignals) off();

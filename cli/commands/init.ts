@@ -10,14 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SCHEMA_URL } from '../../engine/config/schema.ts';
 import type { CliIo } from '../io.ts';
+import { PLAIN_WIDTH, wrapText } from '../report/layout.ts';
 
 const USAGE = `Usage: acsync init [--dir PATH]
 
-Writes acsync.yaml and segments/customers.csv (a sample segment) into the current folder, or into PATH.
-Never overwrites an existing file.
+Writes acsync.yaml, segments/customers.csv (a sample segment) and a .gitignore
+into the current folder, or into PATH. Never overwrites an existing file.
 
 Options:
-      --dir PATH  the folder to scaffold in (created if missing; default: the current folder)
+      --dir PATH  the folder to scaffold in (created if missing; default: the
+                  current folder)
   -h, --help      this help`;
 
 export const CONFIG_FILE = 'acsync.yaml';
@@ -150,16 +152,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   );
 
   const cfg = shown(CONFIG_FILE);
+  // Laid out for the terminal's width (80 in a log), as every plain text is (layout.ts).
   io.stdout.write(
-    [
-      `Created ${cfg} and ${shown(SEGMENT_FILE)}${gitignore ? `, and ${shown(GITIGNORE_FILE)} (keeps segment data and .acsync/ out of Git)` : ''}.`,
-      ...(gitignore ? [] : [`${shown(GITIGNORE_FILE)} exists: add segments/, lake/ and .acsync/ to it to keep customer data out of Git.`]),
-      'Next:',
-      `  1. edit ${cfg}: your hostname, your people under roles, your list id and column names`,
-      '  2. an administrator reads the data privacy note in it and sets dataPrivacyConsent: true',
-      '  3. export AC_API_KEY=<your ActiveCampaign API key>',
-      `  4. acsync validate${values.dir !== undefined ? ` -c ${cfg}` : ''}`,
-    ].join('\n') + '\n',
+    wrapText(
+      [
+        `Created ${cfg} and ${shown(SEGMENT_FILE)}${gitignore ? `, and ${shown(GITIGNORE_FILE)} (keeps segment data and .acsync/ out of Git)` : ''}.`,
+        ...(gitignore ? [] : [`${shown(GITIGNORE_FILE)} exists: add segments/, lake/ and .acsync/ to it to keep customer data out of Git.`]),
+        'Next:',
+        `  1. edit ${cfg}: your hostname, your people under roles, your list id and column names`,
+        '  2. an administrator reads the data privacy note in it and sets dataPrivacyConsent: true',
+        '  3. export AC_API_KEY=<your ActiveCampaign API key>',
+        `  4. acsync validate${values.dir !== undefined ? ` -c ${cfg}` : ''}`,
+      ].join('\n'),
+      io.columns || PLAIN_WIDTH,
+    ) + '\n',
   );
   return 0;
 }

@@ -24,14 +24,19 @@ import path from 'node:path';
 
 const HELP = `Usage: acsync plan [options]
 
-Reads each enabled export's segment file and its ActiveCampaign list, and shows what apply would change:
-who is created, updated, subscribed, re-subscribed, unsubscribed, left alone or skipped, and why.
+Reads each enabled export's segment and its ActiveCampaign list, and shows what
+apply would change: who is created, updated, subscribed, re-subscribed,
+unsubscribed, left alone or skipped, and why. Nothing is written.
 
 Options:
-      --detailed-exitcode       exit 0: no changes, 2: changes pending, 1: error (as terraform does)
-      --out FILE                save the plan (JSON, mode 0600: it holds personal data) for \`acsync apply FILE\`
-      --pr-comment              on GitHub Actions (pull_request events): the plan as one comment on the pull request,
-                                updated on every push; always masked (needs GITHUB_TOKEN with pull-requests: write)
+      --detailed-exitcode       exit 0: no changes, 2: changes pending,
+                                1: error (as terraform does)
+      --out FILE                save the plan for \`acsync apply FILE\` (JSON,
+                                mode 0600: it holds personal data)
+      --pr-comment              on GitHub Actions (pull_request events): the
+                                plan as one comment on the pull request, updated
+                                on every push; always masked (needs GITHUB_TOKEN
+                                with pull-requests: write)
 ${REFRESH_HELP}
 ${RETRY_REJECTED_HELP}
 

@@ -6,10 +6,20 @@ import { loadConfig } from '../../engine/config/load.ts';
 import { commonFlags, connectionNames, makeReporter } from '../exec.ts';
 import type { CliIo } from '../io.ts';
 
-const HELP = `Usage: acsync show PLAN_FILE [--json] [--full] [--no-color] [--mask-emails | --no-mask-emails]
+const HELP = `Usage: acsync show PLAN_FILE [--json] [--full] [--no-color]
+                        [--mask-emails | --no-mask-emails]
 
-Renders a plan saved with \`acsync plan --out PLAN_FILE\`: what \`acsync apply PLAN_FILE\` would do.
-      --json   the saved plans as one JSON object per export
+Renders a plan saved with \`acsync plan --out PLAN_FILE\`: what
+\`acsync apply PLAN_FILE\` would do.
+
+Options:
+      --json             the saved plans as one JSON object per export
+      --full             list every change (long lists are cut to the first 20
+                         per kind)
+      --no-color         no colour (also when NO_COLOR is set)
+      --mask-emails      show a***@contoso.example (the default in CI)
+      --no-mask-emails   show emails in full
+  -h, --help             this help
 `;
 
 const parse = (argv: string[]) =>

@@ -15,14 +15,18 @@ export const DEFAULT_CONFIG_FILE = 'acsync.yaml';
 const USAGE = `Usage: acsync validate [-c|--config PATH] [--connect] [--json] [--no-color]
 
 Checks the config file (default ./${DEFAULT_CONFIG_FILE}) and reports every problem as
-file:line:column severity path: message. Exits 0 when the file is valid (warnings allowed), 1 when not.
+file:line:column severity path: message. Exits 0 when the file is valid
+(warnings allowed), 1 when not.
 
 Options:
   -c, --config PATH  the config file to check (default ./${DEFAULT_CONFIG_FILE})
-      --connect      also open each segment source: connect to its database, prepare each query
-                     without running it, and check that every mapped column exists
-      --json         one JSON object per diagnostic, then a result object (one per line)
-      --no-color     no colours (also when NO_COLOR is set or stdout is not a terminal)
+      --connect      also open each segment source: connect to its database,
+                     prepare each query without running it, and check that
+                     every mapped column exists
+      --json         one JSON object per diagnostic, then a result object (one
+                     per line)
+      --no-color     no colours (also when NO_COLOR is set or stdout is not a
+                     terminal)
   -h, --help         this help`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {

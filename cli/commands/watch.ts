@@ -22,40 +22,55 @@ export const DEFAULT_CONFIG_FILE = 'acsync.yaml';
 /** Exit code after a second Ctrl-C: 128 + SIGINT, what shells report for a process killed by it. */
 export const EXIT_INTERRUPTED = 130;
 
-export const WATCH_USAGE = `Usage: acsync watch [-c|--config PATH] [--export NAME]... [--plan-only] [--no-initial] [--refresh MODE] [--retry-rejected] [--json] [--no-color]
+export const WATCH_USAGE = `Usage: acsync watch [-c|--config PATH] [--export NAME]... [--plan-only]
+                    [--no-initial] [--refresh MODE] [--retry-rejected] [--json]
+                    [--no-color] [--mask-emails | --no-mask-emails]
 
-Keeps ActiveCampaign lists in sync with their segments until stopped: the long-running form of
-\`acsync apply --auto-approve\`. Changes ARE applied, without asking, unless --plan-only is given.
+Keeps ActiveCampaign lists in sync with their segments until stopped: the
+long-running form of \`acsync apply --auto-approve\`. Changes ARE applied,
+without asking, unless --plan-only is given.
 
   - At start, every watched export is synced once (skip with --no-initial).
-  - When a segment file changes (once the write has finished; bursts within ${DEBOUNCE_MS} ms count as one),
-    the exports that read it are planned and applied. A change during a run queues one follow-up run.
-  - Each export with a \`schedule\` (cron) also runs at those times, in its \`timezone\` or the local zone.
-    A run still going when the next is due is not started twice.
-  - Editing the config file reloads it: a valid config updates the watched files and schedules (new and
-    changed exports sync at once); an invalid one is reported and the last good config keeps running.
-  - A failed run (network down, rate limit, a bad segment row) is reported; the watch goes on.
-  - Ctrl-C (or SIGTERM) stops: no new batch is sent, batches in flight are awaited (at most
-    ${SHUTDOWN_GRACE_MS / 1000} s), a summary is printed, exit 0. A second Ctrl-C quits at once (exit ${EXIT_INTERRUPTED}).
-  The safety guards of apply still hold: a run that would unsubscribe too many contacts is refused and reported.
+  - When a segment file changes (once the write has finished; bursts within
+    ${DEBOUNCE_MS} ms count as one), the exports that read it are planned and applied.
+    A change during a run queues one follow-up run.
+  - Each export with a \`schedule\` (cron) also runs at those times, in its
+    \`timezone\` or the local zone. A run still going when the next is due is
+    not started twice.
+  - Editing the config file reloads it: a valid config updates the watched
+    files and schedules (new and changed exports sync at once); an invalid one
+    is reported and the last good config keeps running.
+  - A failed run (network down, rate limit, a bad segment row) is reported;
+    the watch goes on.
+  - Ctrl-C (or SIGTERM) stops: no new batch is sent, batches in flight are
+    awaited (at most ${SHUTDOWN_GRACE_MS / 1000} s), a summary is printed, exit 0. A second Ctrl-C
+    quits at once (exit ${EXIT_INTERRUPTED}).
+  The safety guards of apply still hold: a run that would unsubscribe too many
+  contacts is refused and reported.
 
 Options:
-  -c, --config PATH   the config file (default ./${DEFAULT_CONFIG_FILE})
-      --export NAME   watch only this export (repeatable); default: every enabled export
-      --plan-only     show what would change on each trigger; never apply
-      --no-initial    do not sync at start; wait for a change or a schedule
-      --refresh MODE  how lists are read: auto (default: through the local snapshot when it is fresh),
-                      full (every member, snapshot rewritten), off (every member, no snapshot)
-      --retry-rejected  send contacts ActiveCampaign refused or skipped before again (otherwise they are
-                      skipped, with the reason and the date, while their row is unchanged)
-      --json          one JSON event per line on stdout (watch:* events and the engine's events)
-      --no-color      no colours (also when NO_COLOR is set)
-      --mask-emails   show a***@contoso.example in the output (default when CI is set)
-      --no-mask-emails show emails in full
-  -h, --help          this help
+  -c, --config PATH     the config file (default ./${DEFAULT_CONFIG_FILE})
+      --export NAME     watch only this export (repeatable); default: every
+                        enabled export
+      --plan-only       show what would change on each trigger; never apply
+      --no-initial      do not sync at start; wait for a change or a schedule
+      --refresh MODE    how lists are read: auto (default: through the local
+                        snapshot when it is fresh), full (every member,
+                        snapshot rewritten), off (every member, no snapshot)
+      --retry-rejected  send contacts ActiveCampaign refused or skipped before
+                        again (otherwise they are skipped, with the reason and
+                        the date, while their row is unchanged)
+      --json            one JSON event per line on stdout (watch:* events and
+                        the engine's events)
+      --no-color        no colours (also when NO_COLOR is set)
+      --mask-emails     show a***@contoso.example in the output (the default
+                        when CI is set)
+      --no-mask-emails  show emails in full
+  -h, --help            this help
 
-Output: an updating screen on stderr in a terminal; otherwise append-only lines: the result of each run and the
-closing summary on stdout, everything else (changes seen, runs started, retries, rate-limit waits) on stderr.`;
+Output: an updating screen on stderr in a terminal; otherwise append-only lines:
+the result of each run and the closing summary on stdout, everything else
+(changes seen, runs started, retries, rate-limit waits) on stderr.`;
 
 interface Flags {
   config: string;

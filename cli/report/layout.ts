@@ -40,11 +40,14 @@ export function wrapLine(line: string, width: number): string[] {
   return lines;
 }
 
-/** Every line of a text wrapped (see wrapLine). */
+/** A stack frame (`    at fn (file:line:col)`) of an internal error: kept whole, to be copied into a bug report. */
+const STACK_FRAME = /^\s+at \S/;
+
+/** Every line of a text wrapped (see wrapLine), stack frames excepted. */
 export function wrapText(text: string, width: number): string {
   return text
     .split('\n')
-    .flatMap((line) => wrapLine(line, width))
+    .flatMap((line) => (STACK_FRAME.test(line) ? [line] : wrapLine(line, width)))
     .join('\n');
 }
 

@@ -64,7 +64,10 @@ export class LinesReporter implements Reporter {
       const summary = `${check.file} is valid: ${plural(valid.exports, 'export')} on ${plural(valid.connections, 'connection')}`;
       out.push(diagnostics.length > 0 ? `${summary} (${countLine(diagnostics)})` : summary);
     }
-    this.out(out.join('\n'));
+    // In a terminal, laid out for its width (layout.ts): the terminal's own wrap broke "AC_" / "API_KEY". Elsewhere
+    // one line per problem, as the README shows: `file:line:column severity ...` is what tools and grep read.
+    const text = out.join('\n');
+    this.out(this.opts.stdout.isTTY === true ? wrapText(text, this.opts.columns ?? PLAIN_WIDTH) : text);
   }
 
   savedPlan(view: SavedPlanView): void {

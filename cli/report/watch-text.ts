@@ -10,11 +10,13 @@ import type { WatchSessionEvent, WatchSummary } from '../../engine/watch/events.
 import { num, plural } from './plan-text.ts';
 
 /**
- * The events the Ink screen lists as notices under the exports: what changed, and a run the schedule started (a
+ * The events the Ink screen logs as notices above the exports: what changed, a failed run, and a run the schedule started (a
  * change is logged with its files; a scheduled run had no line at all, only the export's "last" line moving).
  */
 export function isNotice(e: WatchSessionEvent): boolean {
   if (e.type === 'watch:run-start') return e.reasons.includes('schedule');
+  // A failed run in full (message, location, hint): the screen's own line for it is cut at the terminal's width.
+  if (e.type === 'watch:run-done') return !e.ok;
   return e.type === 'watch:config-error' || e.type === 'watch:config-reloaded' || e.type === 'watch:warning' || e.type === 'watch:change';
 }
 

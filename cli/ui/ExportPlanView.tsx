@@ -5,7 +5,19 @@ import { Box, Text, useStdout } from 'ink';
 import type { Change, ExportPlan } from '../../engine/model.ts';
 import { ACTION_LOOK } from '../report/actions.ts';
 import { emailShower, maskFieldChange } from '../report/mask.ts';
-import { BLOCKED_HINT, changeNote, connectionLabel, countsLayout, groupChanges, automationsLine, leftKeptLine, noChangesLine, notLookedUpLine, num } from '../report/plan-text.ts';
+import {
+  BLOCKED_HINT,
+  changeNote,
+  connectionLabel,
+  countsLayout,
+  describeSource,
+  groupChanges,
+  automationsLine,
+  leftKeptLine,
+  noChangesLine,
+  notLookedUpLine,
+  num,
+} from '../report/plan-text.ts';
 import { FieldDiff } from './FieldDiff.tsx';
 
 export interface PlanViewOptions {
@@ -24,11 +36,20 @@ const EMAIL_COLUMN_MAX = 40;
 export function ExportPlanView({ plan, options }: { plan: ExportPlan; options: PlanViewOptions }) {
   const show = emailShower(options.maskEmails);
   const groups = groupChanges(plan, options);
+  const { stdout } = useStdout();
+  // The terminal's width, given: in Ink's <Static> a box is as wide as its content, and a nested one never wraps.
+  const columns = stdout.columns > 0 ? stdout.columns : FALLBACK_COLUMNS;
   return (
-    <Box flexDirection="column" marginBottom={1}>
+    <Box flexDirection="column" marginBottom={1} width={columns}>
       <Text>
         <Text bold>{plan.export}</Text> <Text dimColor>→</Text> list {plan.listId} <Text dimColor>on</Text> {connectionLabel(plan, options.connectionNames)}
       </Text>
+      {/* Indents are margins, not leading spaces: a line Ink wraps then goes on under its own start. */}
+      {plan.source !== undefined ? (
+        <Box marginLeft={2}>
+          <Text dimColor>segment: {describeSource(plan.source)}</Text>
+        </Box>
+      ) : null}
       <CountsRow plan={plan} />
       {groups.map((g) => {
         const look = ACTION_LOOK[g.action];
@@ -49,44 +70,49 @@ export function ExportPlanView({ plan, options }: { plan: ExportPlan; options: P
           </Box>
         );
       })}
-      {groups.length === 0 ? <Text dimColor>  {noChangesLine(plan)}</Text> : null}
+      {groups.length === 0 ? (
+        <Box marginLeft={2}>
+          <Text dimColor>{noChangesLine(plan)}</Text>
+        </Box>
+      ) : null}
       {groups.length > 0 && plan.leftKept !== undefined ? (
-        <Box marginTop={1}>
-          <Text dimColor>  {leftKeptLine(plan.leftKept)}</Text>
+        <Box marginTop={1} marginLeft={2}>
+          <Text dimColor>{leftKeptLine(plan.leftKept)}</Text>
         </Box>
       ) : null}
       {plan.notLookedUp !== undefined ? (
-        <Box marginTop={1}>
-          <Text>
-            {'  '}
-            <Text bold color="yellow">
-              !
-            </Text>{' '}
-            <Text color="yellow">{notLookedUpLine(plan)}</Text>
+        <Box marginTop={1} marginLeft={2}>
+          <Text bold color="yellow">
+            !{' '}
           </Text>
+          <Box flexShrink={1}>
+            <Text color="yellow">{notLookedUpLine(plan)}</Text>
+          </Box>
         </Box>
       ) : null}
       {plan.mayStartAutomations !== undefined ? (
-        <Box marginTop={1}>
-          <Text>
-            {'  '}
-            <Text bold color="yellow">
-              !
-            </Text>{' '}
-            <Text color="yellow">{automationsLine(plan.mayStartAutomations)}</Text>
+        <Box marginTop={1} marginLeft={2}>
+          <Text bold color="yellow">
+            !{' '}
           </Text>
+          <Box flexShrink={1}>
+            <Text color="yellow">{automationsLine(plan.mayStartAutomations)}</Text>
+          </Box>
         </Box>
       ) : null}
       {(plan.blockedBy ?? []).map((problem) => (
-        <Box key={problem} flexDirection="column" marginTop={1}>
-          <Text>
-            {'  '}
+        <Box key={problem} flexDirection="column" marginTop={1} marginLeft={2}>
+          <Box>
             <Text bold color="red">
-              !
-            </Text>{' '}
-            <Text color="red">apply will refuse this export: {problem}</Text>
-          </Text>
-          <Text>    {BLOCKED_HINT}</Text>
+              !{' '}
+            </Text>
+            <Box flexShrink={1}>
+              <Text color="red">apply will refuse this export: {problem}</Text>
+            </Box>
+          </Box>
+          <Box marginLeft={2}>
+            <Text>{BLOCKED_HINT}</Text>
+          </Box>
         </Box>
       ))}
     </Box>
@@ -106,11 +132,20 @@ function ChangeRow({ change, label, width, maskEmails }: { change: Change; label
   const fieldWidth = Math.max(0, ...fields.map((f) => f.field.length));
   return (
     <Box flexDirection="column" marginLeft={2}>
-      <Text>
-        <Text color={look.color}>{look.symbol}</Text> {note === '' ? label : label.padEnd(width)}
-        {note === '' ? '' : '  '}
-        <Text dimColor>{note}</Text>
-      </Text>
+      {/* The note in a box of its own: a long reason wraps under the reasons, not under the emails. */}
+      <Box>
+        <Box flexShrink={0}>
+          <Text>
+            <Text color={look.color}>{look.symbol}</Text> {note === '' ? label : label.padEnd(width)}
+            {note === '' ? '' : '  '}
+          </Text>
+        </Box>
+        {note === '' ? null : (
+          <Box flexShrink={1}>
+            <Text dimColor>{note}</Text>
+          </Box>
+        )}
+      </Box>
       {fields.map((f) => (
         <Box key={f.field} marginLeft={4}>
           <FieldDiff change={f} fieldWidth={fieldWidth} />

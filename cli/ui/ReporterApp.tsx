@@ -7,6 +7,7 @@
  */
 import { Box, Static, Text, useStdout } from 'ink';
 import type { ExportPlan } from '../../engine/model.ts';
+import { wrapText } from '../report/layout.ts';
 import { num } from '../report/plan-text.ts';
 import type { ProgressView } from '../report/progress.ts';
 import { ConfirmPrompt, type ConfirmAnswer } from './ConfirmPrompt.tsx';
@@ -77,6 +78,20 @@ export function ReporterApp({ items, live, planOptions, prompt, tick, tail }: Re
   );
 }
 
+/**
+ * A line or a few (an error and its hint, a diagnostic), broken between words for the terminal as plain lines are
+ * (layout.ts): Ink's own wrap would go on at the left edge, under nothing.
+ */
+function TextItem({ text, gap }: { text: string; gap: boolean }) {
+  const { stdout } = useStdout();
+  const columns = stdout.columns > 0 ? stdout.columns : FALLBACK_COLUMNS;
+  return (
+    <Box marginBottom={gap ? 1 : 0}>
+      <Text>{wrapText(text, columns)}</Text>
+    </Box>
+  );
+}
+
 /** `last`: nothing follows, so no blank line after it (the shell prompt comes next). */
 function StaticItemView({ item, planOptions, last = false }: { item: StaticItem; planOptions: PlanViewOptions; last?: boolean }) {
   switch (item.kind) {
@@ -91,10 +106,6 @@ function StaticItemView({ item, planOptions, last = false }: { item: StaticItem;
     case 'finished':
       return <FinishedExportLine view={item.view} />;
     case 'text':
-      return (
-        <Box marginBottom={item.gapAfter === true && !last ? 1 : 0}>
-          <Text>{item.text}</Text>
-        </Box>
-      );
+      return <TextItem text={item.text} gap={item.gapAfter === true && !last} />;
   }
 }

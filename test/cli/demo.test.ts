@@ -16,5 +16,7 @@ describe('acsync demo (subprocess, CI=true)', () => {
     expect(r.stdout).toContain('No changes: the list matches its segment');
     expect(r.stdout).not.toContain('ana.souza@contoso.example');
     expect(r.stdout + r.stderr).not.toMatch(/\u001b\[/);
+    // A log is laid out for 80 columns, the demo's own lines too (they broke "100" across two lines).
+    for (const line of `${r.stdout}\n${r.stderr}`.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../engine/config/load.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
-import { type CliRun, runBin } from '../helpers/workspace.ts';
+import { type CliRun, runBin, unwrapped } from '../helpers/workspace.ts';
 
 /** The CLI in-process through cli/main.ts (as the bin runs it), CI-like env. */
 async function acsync(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -24,7 +24,9 @@ describe('acsync init (the first test as a subprocess, the rest in-process)', ()
     const r = await sub(['init'], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Created acsync.yaml and segments/customers.csv');
-    expect(r.stdout).toContain('sets dataPrivacyConsent: true');
+    expect(unwrapped(r.stdout)).toContain('sets dataPrivacyConsent: true');
+    // Laid out for 80 columns, broken between words (the first line ran to 108).
+    for (const line of r.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
     // As written: the consent is not pre-signed (an error until an administrator sets it), the placeholders warn.
     const written = await loadConfig('acsync.yaml', { cwd: dir, checks: { env: { AC_API_KEY: 'x' }, segmentFiles: true } });
     expect(written.diagnostics.map((d) => [d.severity, d.path])).toEqual(

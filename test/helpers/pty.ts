@@ -11,7 +11,14 @@ const exec = promisify(execFile);
 const RUNNER = path.resolve('test/helpers/pty-run.py');
 const BIN = path.resolve('bin/acsync.js');
 
-export type PtyStep = { expect?: string; send?: string; signal?: 'INT' | 'TERM'; delay?: number };
+export type PtyStep = { expect?: string; send?: string; signal?: 'INT' | 'TERM'; resize?: [cols: number, rows: number]; delay?: number };
+
+/** A resize the script made: after `at` characters of output, the terminal became cols × rows. */
+export interface PtyResize {
+  at: number;
+  cols: number;
+  rows: number;
+}
 
 export interface PtyResult {
   code: number;
@@ -19,6 +26,8 @@ export interface PtyResult {
   output: string;
   /** Steps whose text never appeared. */
   pending: string[];
+  /** Where the script resized the terminal (replay them with finalScreen). */
+  resizes: PtyResize[];
 }
 
 export interface PtyOptions {
@@ -58,9 +67,18 @@ export function plain(output: string): string {
  * the output: cursor movement and erasing applied, so a frame Ink failed to erase, or a line it erased that it
  * should not have, is there to see. Lines without trailing spaces; trailing empty lines dropped.
  */
-export async function finalScreen(output: string, cols = 80, rows = 24): Promise<string[]> {
+export async function finalScreen(output: string, cols = 80, rows = 24, resizes: readonly PtyResize[] = []): Promise<string[]> {
   const term = new xterm.Terminal({ cols, rows, scrollback: 10_000, allowProposedApi: true });
-  await new Promise<void>((resolve) => term.write(output, resolve));
+  // A resize at its place in the output: the terminal reflows what it shows then, as a real one does.
+  let from = 0;
+  for (const r of resizes) {
+    const part = output.slice(from, r.at);
+    await new Promise<void>((resolve) => term.write(part, resolve));
+    term.resize(r.cols, r.rows);
+    from = r.at;
+  }
+  const rest = output.slice(from);
+  await new Promise<void>((resolve) => term.write(rest, resolve));
   const buffer = term.buffer.active;
   const lines: string[] = [];
   for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? '');

@@ -122,6 +122,26 @@ describe('WatchView', () => {
     expect(after).not.toContain('Ctrl-C');
   });
 
+  it('stays a row under the terminal height: exports that do not fit are counted, the notices printed above', () => {
+    const many: WatchSessionEvent = {
+      ...ready,
+      exports: Array.from({ length: 6 }, (_, i) => ({ name: `export-${i}`, segment: `segments/s${i}.csv`, schedule: '0 * * * *', timezone: 'UTC' })),
+    } as WatchSessionEvent;
+    const s = fold([many]);
+    const { lastFrame, unmount } = render(<WatchView status={s} now={T0} notices={['08:00:01 acsync.yaml reloaded']} color={false} timeZone="UTC" rows={12} />);
+    const out = stripVTControlCharacters(lastFrame() ?? '');
+    unmount();
+    const live = out.slice(out.indexOf('acsync watch · ')).split('\n');
+    expect(live.length, live.join('\n')).toBeLessThanOrEqual(11);
+    // Header, two exports of 3 rows, the count, the footer: 9 rows (a third export would make 12).
+    expect(live.filter((l) => /^export-\d/.test(l))).toHaveLength(2);
+    expect(out).toContain('… 4 more exports (a taller terminal shows them)');
+    expect(out).toContain('Ctrl-C to stop');
+    expect(out.indexOf('08:00:01 acsync.yaml reloaded')).toBeLessThan(out.indexOf('acsync watch · '));
+    // Unbounded (no terminal height known): every export.
+    expect(frame(s, T0).match(/^export-\d/gm)).toHaveLength(6);
+  });
+
   it.each([
     [850, '850ms'],
     [12_300, '12.3s'],
