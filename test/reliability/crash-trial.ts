@@ -52,6 +52,13 @@ interface StateContact {
 /** When to send SIGKILL: this long after spawning, or as soon as a condition on the emulator holds (checked every 2 ms). */
 export type KillAt = SignalAt;
 
+/** The telling moments to kill an apply at (test/reliability/crash.test.ts, and under quirks in quirks.test.ts). */
+export const CRASH_MOMENTS: Array<[string, KillAt]> = [
+  ['while planning (the list was being read)', (e) => (e.stats().byEndpoint['GET /api/3/contacts'] ?? 0) > 0],
+  ["right after a re-subscribe detached acsync's tag", (e) => (e.stats().byEndpoint['DELETE /api/3/contactTags/{id}'] ?? 0) > 0],
+  ['as soon as the first bulk import arrived', (e) => (e.stats().byEndpoint['POST /api/3/import/bulk_import'] ?? 0) >= 1],
+];
+
 /** Runs `acsync ...` in the workspace at the crash limits, optionally killing it (see KillAt). */
 export async function runCli(ws: Workspace, args: string[], opts: { killAt?: KillAt; env?: NodeJS.ProcessEnv } = {}): Promise<SignalledRun & { exitedBeforeKill: boolean }> {
   const r = await ws.cliWithSignal(args, { signal: 'SIGKILL', ...(opts.killAt !== undefined ? { at: opts.killAt } : {}), env: { ACSYNC_RATE_LIMITS: CRASH_ENV_LIMITS, ...opts.env } });
