@@ -5,7 +5,7 @@
  * line with the rate, batches in flight, requests per second against the account's budget, rate-limit waits and
  * failures so far.
  */
-import { Box, Text } from 'ink';
+import { Box, Text, useStdout } from 'ink';
 import { num } from '../report/plan-text.ts';
 import { formatCount, formatDuration, type ProgressView } from '../report/progress.ts';
 import { ProgressBar } from './ProgressBar.tsx';
@@ -116,17 +116,29 @@ export function ProgressDetails({ view }: { view: ProgressView }) {
   );
 }
 
+/** Used when the stream reports no width. */
+const FALLBACK_COLUMNS = 100;
+
 /** The line left behind when an export finishes: ✓ or ✗, counts and time. */
 export function FinishedExportLine({ view }: { view: ProgressView }) {
   const notSent = view.notSent ?? 0;
   const ok = view.failed === 0 && notSent === 0;
+  const { stdout } = useStdout();
+  // The terminal's width, given (in Ink's <Static> a box is as wide as its content), and the mark in a column of
+  // its own: a line longer than the terminal wraps under its words, not at the screen's edge.
+  const columns = stdout.columns > 0 ? stdout.columns : FALLBACK_COLUMNS;
   return (
-    <Text>
-      <Text color={ok ? 'green' : view.failed > 0 ? 'red' : 'yellow'}>{ok ? '✓' : view.failed > 0 ? '✗' : '■'}</Text> <Text bold>{view.export}</Text>  {num(view.applied)} applied
-      {view.failed > 0 ? <Text color="red">, {num(view.failed)} failed</Text> : <Text dimColor>, 0 failed</Text>}
-      {notSent > 0 ? <Text color="yellow">, {num(notSent)} not sent (stopped)</Text> : null}
-      <Text dimColor>; applying took {formatDuration(view.durationMs ?? 0)}</Text>
-      {view.waitedMs > 0 ? <Text dimColor> ({formatDuration(view.waitedMs)} of it held back by ActiveCampaign's rate limit)</Text> : null}
-    </Text>
+    <Box width={columns}>
+      <Text color={ok ? 'green' : view.failed > 0 ? 'red' : 'yellow'}>{ok ? '✓ ' : view.failed > 0 ? '✗ ' : '■ '}</Text>
+      <Box flexShrink={1}>
+        <Text>
+          <Text bold>{view.export}</Text>  {num(view.applied)} applied
+          {view.failed > 0 ? <Text color="red">, {num(view.failed)} failed</Text> : <Text dimColor>, 0 failed</Text>}
+          {notSent > 0 ? <Text color="yellow">, {num(notSent)} not sent (stopped)</Text> : null}
+          <Text dimColor>; applying took {formatDuration(view.durationMs ?? 0)}</Text>
+          {view.waitedMs > 0 ? <Text dimColor> ({formatDuration(view.waitedMs)} of it held back by ActiveCampaign's rate limit)</Text> : null}
+        </Text>
+      </Box>
+    </Box>
   );
 }

@@ -127,6 +127,10 @@ describe('the final screen in a terminal of 80 columns', { timeout: 120_000 }, (
     expect(words.match(/Ctrl-C again to quit now/g)).toHaveLength(1);
     expect(words).toContain('acsync apply: stopping: no new batches; waiting up to 30 s for those already sent (Ctrl-C again to quit now)');
     for (const line of screen) expect(line.length, line).toBeLessThanOrEqual(80);
+    // The export's line left behind wraps under its words, not at the screen's edge.
+    const finished = screen.findIndex((l) => l.startsWith('■ customers'));
+    expect(finished).toBeGreaterThan(-1);
+    expect(screen[finished + 1]).toMatch(/^ {2}\S/);
     // The run's outcome: counts with separators, the hint to run again once.
     expect(words).toMatch(/Apply stopped: [\d,]+ applied, 0 failed, [\d,]+ not sent in /);
     // (A config value to type, `lookupLimit: 3000`, is written as YAML takes it.)
