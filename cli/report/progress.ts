@@ -193,9 +193,9 @@ export class ProgressTracker {
     const cutoff = now - REQUEST_RATE_WINDOW_MS;
     const times = (this.requests.get(connection) ?? []).filter((t) => t > cutoff);
     this.requests.set(connection, times);
-    // Intervals between requests, not requests: the client sends at most 5 in any second, yet a 5 s window can
-    // hold 26 of them (one at each end), which showed as 5.2/5 req/s. n - 1 intervals never exceed 25.
-    return Math.max(0, times.length - 1) / (REQUEST_RATE_WINDOW_MS / 1_000);
+    // A half-open window (cutoff excluded): a client that sends at most 5 in any second puts at most 25 in it, so
+    // its pace shows as 5.0/5 at most; a closed one held 26 (one at each end) and showed 5.2/5.
+    return times.length / (REQUEST_RATE_WINDOW_MS / 1_000);
   }
 
   private view(p: ExportProgress): ProgressView {

@@ -225,8 +225,8 @@ describe('InkReporter: apply', () => {
     r.event({ type: 'change:failed', export: 'vip-customers', email: 'bo.berg@contoso.example', action: 'create', reason: 'ActiveCampaign: email domain rejected' });
     frame();
     const screen = term.screen();
-    // 12 requests in the 5 s window: 11 intervals, 2.2 of the account's 5 per second.
-    expect(screen).toMatch(/^ {4}0\.7 contacts\/s · 2\.2\/5 req\/s · 1 failed$/m);
+    // 12 requests in the 5 s window: 2.4 of the account's 5 per second.
+    expect(screen).toMatch(/^ {4}0\.7 contacts\/s · 2\.4\/5 req\/s · 1 failed$/m);
     expect(screen).toContain('✗ vip-customers: bo.berg@contoso.example (create) ActiveCampaign: email domain rejected');
     await close(r);
   });
@@ -249,7 +249,7 @@ describe('InkReporter: apply', () => {
     expect(liveFrom).toBeGreaterThan(0);
     for (const l of lines.slice(liveFrom)) expect(l.length, l).toBeLessThanOrEqual(80);
     expect(lines.slice(liveFrom).join(' ').replace(/\s+/g, ' ')).toContain(
-      "156 contacts/s · 12 batches in flight · 3.8/5 req/s · 1 retry · ActiveCampaign rate limit (429): retry in 40s",
+      "156 contacts/s · 12 batches in flight · 4.0/5 req/s · 1 retry · ActiveCampaign rate limit (429): retry in 40s",
     );
     await close(r);
   });
