@@ -152,22 +152,15 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
     },
 
     async findContactByEmail(email, signal) {
-      const wanted = email.trim().toLowerCase();
-      const page = await getJson({ method: 'GET', path: '/contacts', kind: 'GET /contacts?email', query: { email: email.trim() }, signal }, 'contacts');
-      // ActiveCampaign ignores filters it does not know and answers with everyone: check the email ourselves.
-      const match = objects(page.contacts).find((c) => str(c.email).trim().toLowerCase() === wanted);
-      return match === undefined ? undefined : { id: str(match.id), email: str(match.email) };
+      const found = await contactByEmail(email, [], signal);
+      return found === undefined ? undefined : { id: str(found.match.id), email: str(found.match.email) };
     },
 
     async lookUpContact(email, signal) {
-      const wanted = email.trim().toLowerCase();
-      // GET /contacts?email= is exact and takes one address; there is no documented form that takes several
-      // (docs/activecampaign-api.md, GET /contacts). fieldValues sideloaded: the plan shows what would change.
-      const spec: CallSpec = { method: 'GET', path: '/contacts', kind: 'GET /contacts?email', query: { email: email.trim(), include: 'fieldValues' }, signal };
-      const page = await getJson(spec, 'contacts');
-      // ActiveCampaign ignores filters it does not know and answers with everyone: check the email ourselves.
-      const match = objects(page.contacts).find((c) => str(c.email).trim().toLowerCase() === wanted);
-      if (match === undefined) return undefined;
+      // fieldValues sideloaded: the plan shows what would change.
+      const found = await contactByEmail(email, ['fieldValues'], signal);
+      if (found === undefined) return undefined;
+      const { match, page, spec } = found;
       const id = str(match.id);
       if (id === '') throw formatError(spec, 200, undefined, '', 'has a contact without an id');
       const fieldValues: Record<string, string> = {};
@@ -299,6 +292,20 @@ export function createActiveCampaignClient(options: ActiveCampaignClientOptions)
     },
   };
 
+
+  /**
+   * The account's contact with this email, with the page it came on. GET /contacts?email= is exact and takes one
+   * address; there is no documented form that takes several (docs/activecampaign-api.md, GET /contacts).
+   */
+  async function contactByEmail(email: string, include: readonly string[], signal: AbortSignal | undefined): Promise<{ match: JsonObject; page: JsonObject; spec: CallSpec } | undefined> {
+    const wanted = email.trim().toLowerCase();
+    const query: Record<string, string> = { email: email.trim(), ...(include.length > 0 ? { include: include.join(',') } : {}) };
+    const spec: CallSpec = { method: 'GET', path: '/contacts', kind: 'GET /contacts?email', query, signal };
+    const page = await getJson(spec, 'contacts');
+    // ActiveCampaign ignores filters it does not know and answers with everyone: check the email ourselves.
+    const match = objects(page.contacts).find((c) => str(c.email).trim().toLowerCase() === wanted);
+    return match === undefined ? undefined : { match, page, spec };
+  }
 
   async function findTag(name: string, signal: AbortSignal | undefined): Promise<AcTag | undefined> {
     // Exact lookup (filters[search][eq]) with exact matches first (orders[search]=weight), both documented; `search`
