@@ -127,23 +127,23 @@ export function createReporter(kind: ReporterKind, opts: ReporterOptions): Repor
   return new RedactingReporter(isGithubActions(env) ? new GithubReporter(base, kind, opts, env) : base);
 }
 
-/** Every reporter sees sensitive values as `(sensitive)`, whatever its format or flags (engine/sensitive.ts). */
-class RedactingReporter implements Reporter {
-  constructor(private readonly inner: Reporter) {}
+/** A reporter that hands everything to another: the wrappers below override only what they add to. */
+class ForwardingReporter implements Reporter {
+  constructor(protected readonly inner: Reporter) {}
   config(check: ConfigCheck): void {
     this.inner.config(check);
   }
   event(e: EngineEvent): void {
-    this.inner.event(redactEvent(e));
+    this.inner.event(e);
   }
   result(r: RunResult): void {
-    this.inner.result(redactResult(r));
+    this.inner.result(r);
   }
   savedPlan(view: SavedPlanView): void {
     this.inner.savedPlan(view);
   }
   watchEvent(e: WatchSessionEvent): void {
-    this.inner.watchEvent(redactWatchEvent(e));
+    this.inner.watchEvent(e);
   }
   watchStopped(summary: WatchSummary): void {
     this.inner.watchStopped(summary);
@@ -162,36 +162,51 @@ class RedactingReporter implements Reporter {
   }
 }
 
+/** Every reporter sees sensitive values as `(sensitive)`, whatever its format or flags (engine/sensitive.ts). */
+class RedactingReporter extends ForwardingReporter {
+  override event(e: EngineEvent): void {
+    this.inner.event(redactEvent(e));
+  }
+  override result(r: RunResult): void {
+    this.inner.result(redactResult(r));
+  }
+  override watchEvent(e: WatchSessionEvent): void {
+    this.inner.watchEvent(redactWatchEvent(e));
+  }
+}
+
 /**
  * Adds GitHub Actions output to any reporter: diagnostics (the config's, the engine's, a reloaded config's in
  * watch) as annotations, and the step summary. With --json the annotations go to stderr so stdout stays pure
  * NDJSON (the runner reads workflow commands from both).
  */
-class GithubReporter implements Reporter {
+class GithubReporter extends ForwardingReporter {
   private pending: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly inner: Reporter,
+    inner: Reporter,
     private readonly kind: ReporterKind,
     private readonly opts: ReporterOptions,
     private readonly env: NodeJS.ProcessEnv,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   private annotate(list: readonly Diagnostic[]): void {
     emitGithubDiagnostics(list, this.kind === 'json' ? this.opts.stderr : this.opts.stdout);
   }
 
-  config(check: ConfigCheck): void {
+  override config(check: ConfigCheck): void {
     this.inner.config(check);
     this.annotate(check.diagnostics);
   }
 
-  event(e: EngineEvent): void {
+  override event(e: EngineEvent): void {
     this.inner.event(e);
     if (e.type === 'diagnostic') this.annotate([e.diagnostic]);
   }
 
-  result(r: RunResult): void {
+  override result(r: RunResult): void {
     this.inner.result(r);
     const summary = {
       maskEmails: this.opts.maskEmails,
@@ -204,33 +219,13 @@ class GithubReporter implements Reporter {
     });
   }
 
-  savedPlan(view: SavedPlanView): void {
-    this.inner.savedPlan(view);
-  }
-
-  watchEvent(e: WatchSessionEvent): void {
+  override watchEvent(e: WatchSessionEvent): void {
     this.inner.watchEvent(e);
     if (e.type === 'watch:config-error' || e.type === 'watch:config-reloaded') this.annotate(e.diagnostics);
     else if (e.type === 'diagnostic') this.annotate([e.diagnostic]);
   }
 
-  watchStopped(summary: WatchSummary): void {
-    this.inner.watchStopped(summary);
-  }
-
-  notice(text: string): void {
-    this.inner.notice(text);
-  }
-
-  stopping(text: string): void {
-    this.inner.stopping(text);
-  }
-
-  async beforeAsk(): Promise<void> {
-    await this.inner.beforeAsk();
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.pending;
     await this.inner.close();
   }
