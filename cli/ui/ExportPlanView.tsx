@@ -80,41 +80,32 @@ export function ExportPlanView({ plan, options }: { plan: ExportPlan; options: P
           <Text dimColor>{leftKeptLine(plan.leftKept)}</Text>
         </Box>
       ) : null}
-      {plan.notLookedUp !== undefined ? (
-        <Box marginTop={1} marginLeft={2}>
-          <Text bold color="yellow">
-            !{' '}
-          </Text>
-          <Box flexShrink={1}>
-            <Text color="yellow">{notLookedUpLine(plan)}</Text>
-          </Box>
-        </Box>
-      ) : null}
-      {plan.mayStartAutomations !== undefined ? (
-        <Box marginTop={1} marginLeft={2}>
-          <Text bold color="yellow">
-            !{' '}
-          </Text>
-          <Box flexShrink={1}>
-            <Text color="yellow">{automationsLine(plan.mayStartAutomations)}</Text>
-          </Box>
-        </Box>
-      ) : null}
+      {plan.notLookedUp !== undefined ? <Warning color="yellow" text={notLookedUpLine(plan)} /> : null}
+      {plan.mayStartAutomations !== undefined ? <Warning color="yellow" text={automationsLine(plan.mayStartAutomations)} /> : null}
       {(plan.blockedBy ?? []).map((problem) => (
-        <Box key={problem} flexDirection="column" marginTop={1} marginLeft={2}>
-          <Box>
-            <Text bold color="red">
-              !{' '}
-            </Text>
-            <Box flexShrink={1}>
-              <Text color="red">apply will refuse this export: {problem}</Text>
-            </Box>
-          </Box>
-          <Box marginLeft={2}>
-            <Text>{BLOCKED_HINT}</Text>
-          </Box>
-        </Box>
+        <Warning key={problem} color="red" text={`apply will refuse this export: ${problem}`} hint={BLOCKED_HINT} />
       ))}
+    </Box>
+  );
+}
+
+/** A `!` line under the export (the text's twin in plan-text.ts), wrapping under its words, with a hint below. */
+function Warning({ color, text, hint }: { color: 'yellow' | 'red'; text: string; hint?: string }) {
+  return (
+    <Box flexDirection="column" marginTop={1} marginLeft={2}>
+      <Box>
+        <Text bold color={color}>
+          !{' '}
+        </Text>
+        <Box flexShrink={1}>
+          <Text color={color}>{text}</Text>
+        </Box>
+      </Box>
+      {hint !== undefined ? (
+        <Box marginLeft={2}>
+          <Text>{hint}</Text>
+        </Box>
+      ) : null}
     </Box>
   );
 }
