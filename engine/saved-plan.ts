@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config/model.ts';
 import type { ExportPlan } from './model.ts';
+import { writePrivateFile } from './private-file.ts';
 import type { PlannedExport, PlanOutcome } from './pipeline/types.ts';
 import { redactPlan } from './sensitive.ts';
 
@@ -116,10 +117,7 @@ export async function writeSavedPlan(file: string, config: Config, outcomes: Arr
     exports,
     checksum: plansChecksum(exports),
   };
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, file);
+  await writePrivateFile(file, JSON.stringify(saved, null, 2) + '\n');
 }
 
 export async function readSavedPlan(file: string): Promise<SavedPlan> {

@@ -7,9 +7,9 @@
  *   {"format":"acsync-refusals","version":1,"export":"…","hostname":"…","listId":"7",
  *    "contacts":{"bo@example.com":{"kind":"refused","reason":"…","at":"2026-12-03T10:00:00.000Z","rowHash":"…"}}}
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { writePrivateFile } from '../private-file.ts';
 import { ignoreInGit } from '../snapshot/file.ts';
 import type { RefusalKind, RefusalMemory, RememberedRefusal } from './memory.ts';
 
@@ -92,12 +92,5 @@ export async function writeRefusals(file: string, owner: RefusalsOwner, memory: 
   const contacts: Record<string, RememberedRefusal> = {};
   for (const key of [...memory.keys()].sort()) contacts[key] = memory.get(key)!;
   const data: RefusalsFile = { format: REFUSALS_FORMAT, version: REFUSALS_VERSION, ...owner, contacts };
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, `${JSON.stringify(data, null, 1)}\n`, { mode: 0o600 });
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writePrivateFile(file, `${JSON.stringify(data, null, 1)}\n`);
 }
