@@ -10,6 +10,20 @@ Python's pty module is in every Python 3, so the tests need no native Node addon
 """
 import fcntl, json, os, pty, select, signal, struct, sys, termios, time
 
+def drain(fd: int, quiet: float) -> bytes:
+    """What the terminal has to read until it stays quiet for `quiet` seconds, or ends."""
+    got = b''
+    while select.select([fd], [], [], quiet)[0]:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        got += data
+    return got
+
+
 def main() -> None:
     cols, rows, script = int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
     cmd = sys.argv[sys.argv.index('--') + 1:]
@@ -37,14 +51,7 @@ def main() -> None:
                 if 'resize' in step:
                     time.sleep(step.get('delay', 0.2))
                     # Read what is pending first, so that `at` falls between what came before and after it.
-                    while select.select([fd], [], [], 0.05)[0]:
-                        try:
-                            data = os.read(fd, 65536)
-                        except OSError:
-                            break
-                        if not data:
-                            break
-                        out += data
+                    out += drain(fd, 0.05)
                     new_cols, new_rows = step['resize']
                     # In UTF-16 code units, as JavaScript's strings count them.
                     resizes.append({'at': len(out.decode('utf-8', 'replace').encode('utf-16-le')) // 2, 'cols': new_cols, 'rows': new_rows})
@@ -62,18 +69,7 @@ def main() -> None:
         done, st = os.waitpid(pid, os.WNOHANG)
         if done:
             status = st
-            # Drain what is left.
-            while True:
-                r, _, _ = select.select([fd], [], [], 0.2)
-                if not r:
-                    break
-                try:
-                    data = os.read(fd, 65536)
-                except OSError:
-                    break
-                if not data:
-                    break
-                out += data
+            out += drain(fd, 0.2)
             break
     if status is None:
         try:
