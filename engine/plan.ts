@@ -15,7 +15,9 @@ import {
   type FieldChange,
   type ObservedContact,
 } from './model.ts';
-import { isSkippedRow, type SkippedRow } from './segment/normalize.ts';
+import type { MappingConfig } from './config/model.ts';
+import { ObservedList } from './observed-list.ts';
+import { isSkippedRow, normalizeProfile, repeatsMember, rowKey, type SkippedRow } from './segment/normalize.ts';
 import { sameAcValue } from './activecampaign/normalise.ts';
 import { REFUSAL_SKIP_CODE, refusalNote, rowHash, type RefusalMemory } from './refusals/memory.ts';
 
@@ -55,50 +57,71 @@ export const REASONS = {
 } as const;
 
 /**
- * Builds a plan one desired contact at a time, so a million-profile segment never has to be in memory at once:
- * the planner keeps one small-integer index entry per email and the changes, but no noop contact. Rows must be
- * at most 2^31 (an Int32Array holds them).
+ * Builds a plan one segment row at a time, so a million-profile segment never has to be in memory at once: the
+ * planner keeps the changes and, per list member, the row that claimed it, but no noop contact. Rows must be at
+ * most 2^31 (an Int32Array holds them).
  */
 export class Planner {
   readonly #opts: PlanOptions;
-  readonly #observed: readonly ObservedContact[];
-  /**
-   * key → position in #observed (>= 0), or -row for a key a segment row claimed that is not on the list.
-   * Small-integer values keep the million-entry map free of pointers the garbage collector would have to trace.
-   */
-  readonly #index = new Map<string, number>();
-  /** Per observed contact: the segment row that claimed it, 0 while unclaimed. */
+  readonly #list: ObservedList;
+  /** Keys that segment rows claimed and the list does not have → the first such row. */
+  readonly #newcomers = new Map<string, number>();
+  /** Per list member: the segment row that claimed it, 0 while unclaimed, -1 for a repeat (never claimed). */
   readonly #claimedBy: Int32Array;
   readonly #changes: Change[] = [];
   readonly #counts: ChangeCounts = emptyCounts();
   readonly #pools = new ValuePools();
-  #observedActive = 0;
-  /** Position in #observed after the member the last row matched: where the next row is looked for first. */
+  /** Position in the list after the member the last row matched: where the next row is looked for first. */
   #next = 0;
+  #repeatedRows = 0;
   #finished = false;
 
-  constructor(observed: Iterable<ObservedContact>, opts: PlanOptions) {
+  constructor(observed: ObservedList | Iterable<ObservedContact>, opts: PlanOptions) {
     this.#opts = opts;
-    this.#observed = Array.isArray(observed) ? (observed as readonly ObservedContact[]) : [...observed];
-    this.#claimedBy = new Int32Array(this.#observed.length);
-    for (let i = 0; i < this.#observed.length; i++) {
-      const o = this.#observed[i]!;
-      // One hash operation per member (set, then see whether the map grew): this loop runs a million times.
-      const size = this.#index.size;
-      this.#index.set(o.key, i);
-      if (this.#index.size === size) {
-        // ActiveCampaign keeps one contact per email; should a reader ever hand us two, the first one decides.
-        this.#index.set(o.key, this.#observed.findIndex((x) => x.key === o.key));
-        this.#claimedBy[i] = -1;
-        continue;
-      }
-      if (o.listStatus === 0 || o.listStatus === 1) this.#observedActive++;
-    }
+    this.#list = ObservedList.of(observed);
+    this.#claimedBy = new Int32Array(this.#list.size);
+    for (let i = 0; i < this.#list.size; i++) if (this.#list.isRepeat(i)) this.#claimedBy[i] = -1;
+  }
+
+  /** Rows addRow counted unchanged without normalising them (they are in `noop`). */
+  get repeatedRows(): number {
+    return this.#repeatedRows;
   }
 
   /** Active and unconfirmed members of the list before the plan (for `checkLimits`). */
   get observedActive(): number {
-    return this.#observedActive;
+    return this.#list.active;
+  }
+
+  /**
+   * Adds one segment row as read: a row that only repeats what its list member has (normalize.ts, repeatsMember)
+   * is counted unchanged at once; any other is normalised and added. Returns whether the row has a valid email
+   * (duplicates included), for the segment's size.
+   */
+  addRow(values: Readonly<Record<string, string | undefined>>, row: number, mapping: MappingConfig, problem?: string): boolean {
+    if (problem === undefined && !this.#finished) {
+      const at = this.#memberFor(rowKey(values, mapping));
+      if (at !== undefined && this.#claimedBy[at] === 0 && this.#list.isRepeatable(at)) {
+        const o = this.#list.at(at)!;
+        if ((o.listStatus === 0 || o.listStatus === 1) && repeatsMember(values, mapping, o)) {
+          this.#claimedBy[at] = row;
+          this.#next = at + 1;
+          this.#counts.noop++;
+          this.#repeatedRows++;
+          return true;
+        }
+      }
+    }
+    const item = normalizeProfile(values, mapping, row, problem);
+    this.add(item);
+    return !isSkippedRow(item);
+  }
+
+  /** The position of the member with this key, looked for first after the member the last row matched. */
+  #memberFor(key: string | undefined): number | undefined {
+    if (key === undefined) return undefined;
+    const next = this.#next;
+    return this.#list.at(next)?.key === key ? next : this.#list.positionOf(key);
   }
 
   /** Adds one segment row: a desired contact, or a row already skipped by normalisation. Rows come in segment order. */
@@ -112,27 +135,37 @@ export class Planner {
     // after a member is usually the next member: checking that one first skips most hash lookups of a re-export
     // (a guess that misses costs one string comparison). A later duplicate on the list (-1) is never the answer.
     const next = this.#next;
-    const at = next < this.#observed.length && this.#observed[next]!.key === item.key && this.#claimedBy[next] !== -1 ? next : this.#index.get(item.key);
+    const guess = this.#list.at(next);
+    const at = guess !== undefined && guess.key === item.key && this.#claimedBy[next] !== -1 ? next : this.#list.positionOf(item.key);
     if (at === undefined) {
-      this.#index.set(item.key, -item.row);
+      const firstRow = this.#newcomers.get(item.key);
+      if (firstRow !== undefined) {
+        this.#duplicate(item, firstRow);
+        return;
+      }
+      this.#newcomers.set(item.key, item.row);
       this.#newcomer(item);
       return;
     }
-    const firstRow = at < 0 ? -at : this.#claimedBy[at]!;
+    const firstRow = this.#claimedBy[at]!;
     if (firstRow !== 0) {
-      this.#record({
-        action: 'skip',
-        email: item.email,
-        key: item.key,
-        row: item.row,
-        reasonCode: 'duplicate-email',
-        reason: `duplicate of row ${firstRow}`,
-      });
+      this.#duplicate(item, firstRow);
       return;
     }
     this.#claimedBy[at] = item.row;
     this.#next = at + 1;
-    this.#member(item, this.#observed[at]!);
+    this.#member(item, this.#list.at(at)!);
+  }
+
+  #duplicate(item: DesiredContact, firstRow: number): void {
+    this.#record({
+      action: 'skip',
+      email: item.email,
+      key: item.key,
+      row: item.row,
+      reasonCode: 'duplicate-email',
+      reason: `duplicate of row ${firstRow}`,
+    });
   }
 
   /** Adds the contacts that left the segment and returns the plan. */
@@ -141,9 +174,9 @@ export class Planner {
     this.#finished = true;
     const leavers: ObservedContact[] = [];
     let leftKept = 0;
-    for (let i = 0; i < this.#observed.length; i++) {
+    for (let i = 0; i < this.#list.size; i++) {
       if (this.#claimedBy[i] !== 0) continue;
-      const o = this.#observed[i]!;
+      const o = this.#list.at(i)!;
       if (o.listStatus === 2 || o.listStatus === 3) this.#counts.noop++;
       else if (this.#opts.onLeave === 'keep') {
         this.#counts.noop++;

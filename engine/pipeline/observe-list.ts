@@ -10,7 +10,7 @@ import type { Clock } from '../clock.ts';
 import type { Config, ConnectionConfig, ExportConfig } from '../config/model.ts';
 import { UserError } from '../errors.ts';
 import type { EventSink } from '../events.ts';
-import type { ObservedContact } from '../model.ts';
+import { ObservedList } from '../observed-list.ts';
 import { toObserved } from '../observe.ts';
 import { cacheDirFor } from '../snapshot/file.ts';
 import { readListMembersCached, snapshotSettings, type RefreshMode } from '../snapshot/read-list.ts';
@@ -28,9 +28,9 @@ export interface ObserveInput {
   clock?: Pick<Clock, 'now'>;
 }
 
-export interface ObservedList {
-  /** The members, in id order. */
-  observed: ObservedContact[];
+export interface ObservedListRead {
+  /** The members, in id order, indexed by key. */
+  observed: ObservedList;
   /** Custom field ids by mapped personalization tag. */
   fieldIds: Map<string, string>;
   /** contactTag ids of acsync's unsubscribed tag, by contact id. */
@@ -43,7 +43,7 @@ export interface ObservedList {
   fingerprint: string;
 }
 
-export async function observeList(input: ObserveInput): Promise<ObservedList> {
+export async function observeList(input: ObserveInput): Promise<ObservedListRead> {
   const { config, exp, connection, api, sink, signal } = input;
   await api.getList(exp.listId, signal);
 
@@ -81,7 +81,8 @@ export async function observeList(input: ObserveInput): Promise<ObservedList> {
     ...(unsubscribedTagId !== undefined ? { unsubscribedTagId } : {}),
   };
 
-  const observed: ObservedContact[] = [];
+  // Indexed as it is read (observed-list.ts): the plan then starts comparing at the segment's first row.
+  const observed = new ObservedList();
   const listHash = createHash('sha256');
   let managedActive = 0;
   // Through the local snapshot when one is fresh: it only ever saves requests (engine/snapshot/read-list.ts).
@@ -97,7 +98,7 @@ export async function observeList(input: ObserveInput): Promise<ObservedList> {
   })) {
     for (const member of page) {
       const o = toObserved(member, ctx);
-      observed.push(o);
+      observed.add(o);
       if (o.managed && (o.listStatus === 0 || o.listStatus === 1)) managedActive++;
       listHash.update(
         `${o.id}\u0000${o.email}\u0000${o.listStatus}\u0000${o.firstName ?? ''}\u0000${o.lastName ?? ''}\u0000${o.phone ?? ''}\u0000${JSON.stringify(o.fields ?? {})}\u0000${o.managed ? 1 : 0}${o.unsubscribedByAcsync ? 1 : 0}\n`,

@@ -96,7 +96,7 @@ export async function planExport(config: Config, exp: ExportConfig, options: Run
   }
   const { segmentSize } = planned;
   // Newcomers the account already has are subscribed, not created: the plan shows what that changes of theirs.
-  const plan = await lookUpNewcomers({ exp, connection, api, plan: planned.plan, listMembers: list.observed.length, fieldIds: list.fieldIds, sink, ...(signal !== undefined ? { signal } : {}) });
+  const plan = await lookUpNewcomers({ exp, connection, api, plan: planned.plan, listMembers: list.observed.size, fieldIds: list.fieldIds, sink, ...(signal !== undefined ? { signal } : {}) });
   if (exp.mapping.sensitive !== undefined) plan.sensitive = [...exp.mapping.sensitive];
   if (exp.excludeAutomations === true && plan.counts.resubscribe > 0) plan.mayStartAutomations = plan.counts.resubscribe;
   const sensitive = sensitiveContent(plan);

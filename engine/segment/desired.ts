@@ -1,8 +1,9 @@
-/** The segment as the planner consumes it: read, normalised, and held to the connector's profile limit. */
+/** The segment as the planner consumes it: read, held to the connector's profile limit, and normalised. */
 import type { MappingConfig } from '../config/model.ts';
 import type { DesiredContact } from '../model.ts';
 import { SegmentError } from './errors.ts';
 import { MAX_PROFILES_PER_EXPORT, mappedColumns, normalizeProfile, type SkippedRow } from './normalize.ts';
+import type { SegmentRecord } from './record.ts';
 import type { SegmentSource } from './source.ts';
 
 export interface ReadDesiredOptions {
@@ -11,11 +12,11 @@ export interface ReadDesiredOptions {
 }
 
 /**
- * Streams the desired contacts (and the rows skipped for a missing or invalid email) in batches. More profiles
- * than the connector allows is an error, not a skip: exporting the first million and silently dropping the rest
- * would be worse than exporting none.
+ * Streams the segment's rows as read, the mapped columns only, in batches. More profiles than the connector
+ * allows is an error, not a skip: exporting the first million and silently dropping the rest would be worse than
+ * exporting none. The plan stage normalises each row as it plans it (Planner.addRow).
  */
-export async function* readDesiredContacts(source: SegmentSource, mapping: MappingConfig, options: ReadDesiredOptions = {}): AsyncGenerator<Array<DesiredContact | SkippedRow>> {
+export async function* readSegmentRows(source: SegmentSource, mapping: MappingConfig, options: ReadDesiredOptions = {}): AsyncGenerator<SegmentRecord[]> {
   const max = options.maxProfiles ?? MAX_PROFILES_PER_EXPORT;
   const file = source.display;
   let count = 0;
@@ -29,6 +30,13 @@ export async function* readDesiredContacts(source: SegmentSource, mapping: Mappi
       });
     }
     count += batch.length;
+    yield batch;
+  }
+}
+
+/** The desired contacts (and the rows skipped for a missing or invalid email), every row normalised, in batches. */
+export async function* readDesiredContacts(source: SegmentSource, mapping: MappingConfig, options: ReadDesiredOptions = {}): AsyncGenerator<Array<DesiredContact | SkippedRow>> {
+  for await (const batch of readSegmentRows(source, mapping, options)) {
     const out: Array<DesiredContact | SkippedRow> = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;

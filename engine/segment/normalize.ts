@@ -4,7 +4,7 @@
  */
 import { STANDARD_FIELDS } from '../contact-fields.ts';
 import type { MappingConfig } from '../config/model.ts';
-import type { DesiredContact } from '../model.ts';
+import type { ContactFields, DesiredContact } from '../model.ts';
 
 /** Connector limit: "Up to 1 million profiles per export" (the Customer Insights connector's known limitations). */
 export const MAX_PROFILES_PER_EXPORT = 1_000_000;
@@ -184,4 +184,57 @@ export function normalizeProfile(
     if (fields !== undefined) contact.fields = fields;
   }
   return contact;
+}
+
+/**
+ * A list member whose values a segment row can repeat: its key is a valid email that normalizeProfile keeps as it
+ * is, and none of its values is one normalizeProfile refuses. Checked once per member as the list is read
+ * (ObservedList), so that repeatsMember need not check the row's values itself.
+ */
+export function memberRepeatable(member: ContactFields & { key: string }): boolean {
+  const k = member.key;
+  if (k === '' || k.trim() !== k || k.toLowerCase() !== k || valueProblem(k) !== undefined || emailProblem(k) !== undefined) return false;
+  if (member.firstName !== undefined && valueProblem(member.firstName) !== undefined) return false;
+  if (member.lastName !== undefined && valueProblem(member.lastName) !== undefined) return false;
+  if (member.phone !== undefined && valueProblem(member.phone) !== undefined) return false;
+  if (member.fields !== undefined) for (const v of Object.values(member.fields)) if (valueProblem(v) !== undefined) return false;
+  return true;
+}
+
+/** The key normalizeProfile gives a row's email, when it has one (valid or not). */
+export function rowKey(values: Readonly<Record<string, string | undefined>>, mapping: MappingConfig): string | undefined {
+  return values[compile(mapping).email]?.trim().toLowerCase();
+}
+
+/**
+ * Whether a row, whose email gives the key of a repeatable member (memberRepeatable), says nothing but what that
+ * member already has: each mapped value is absent, blank, or once trimmed the member's own. Then normalizeProfile
+ * would give a valid contact with the member's key whose every value the member already has, so the planner counts
+ * the row unchanged without building the contact: the path of nearly every row of a re-export. Whenever it answers
+ * false the row takes the full path (normalizeProfile, then the planner's diff, which also knows ActiveCampaign's
+ * other spellings of a value), so it never decides anything the full path would not: test/plan/row-path.test.ts
+ * runs both paths on the same rows.
+ *
+ * Why no value needs a check of its own: the email, trimmed and lower-cased, is the member's valid key, and lower
+ * casing never adds or removes a NUL, a surrogate, a space, an @ or a dot, nor shortens the text, so the email as
+ * given is valid too; a blank value has no NUL or surrogate (neither is white space); a value whose trimmed text is
+ * the member's has only white space besides the member's text, which has none.
+ */
+export function repeatsMember(values: Readonly<Record<string, string | undefined>>, mapping: MappingConfig, member: ContactFields): boolean {
+  const m = compile(mapping);
+  if (m.firstName !== undefined && !sameOrBlank(values[m.firstName], member.firstName)) return false;
+  if (m.lastName !== undefined && !sameOrBlank(values[m.lastName], member.lastName)) return false;
+  if (m.phone !== undefined && !sameOrBlank(values[m.phone], member.phone)) return false;
+  const fields = m.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const [tag, column] = fields[i]!;
+    if (!sameOrBlank(values[column], member.fields?.[tag])) return false;
+  }
+  return true;
+}
+
+function sameOrBlank(v: string | undefined, have: string | undefined): boolean {
+  if (v === undefined || v === have) return true;
+  const t = v.trim();
+  return t === '' || t === have;
 }
