@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { MappingConfig } from '../../engine/config/model.ts';
 import { readDesiredContacts } from '../../engine/segment/desired.ts';
 import { FileSegmentSource } from '../../engine/segment/file-source.ts';
-import { emailProblem, mappedColumns, normalizeProfile } from '../../engine/segment/normalize.ts';
+import { emailProblem, mappedColumns, normalizeProfile, plainEmail, valueProblem } from '../../engine/segment/normalize.ts';
+import { mulberry32 } from '../../emulator/prng.ts';
 import { SegmentError } from '../../engine/segment/read.ts';
 import { scratch } from './helpers.ts';
 
@@ -34,6 +35,31 @@ describe('emailProblem', () => {
     [`${'a'.repeat(242)}@example.com`, undefined],
   ])('%s → %s', (email, problem) => {
     expect(emailProblem(email)).toBe(problem);
+  });
+});
+
+describe('plainEmail (the shortcut a list member is checked with)', () => {
+  it('accepts only addresses every rule accepts, unchanged by trimming and lower-casing', () => {
+    // Random strings over the characters the rules are about, and the cases above.
+    const rnd = mulberry32(14);
+    const alphabet = ['a', 'z', '0', '.', '.', '@', '@', '-', '+', '_', 'A', 'é', ' ', '\u0000', '\ud800', '<', '"', '(', ';', '\\', '[', '!', '~'];
+    let accepted = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const part = (max: number): string => {
+        let p = '';
+        for (let j = Math.floor(rnd() * max); j >= 0; j--) p += rnd() < 0.6 ? 'ab3'[j % 3] : alphabet[Math.floor(rnd() * alphabet.length)];
+        return p;
+      };
+      const e = rnd() < 0.2 ? part(14) : `${part(6)}@${part(5)}.${part(3)}`;
+      if (!plainEmail(e)) continue;
+      accepted++;
+      expect([e, emailProblem(e), valueProblem(e), e.trim(), e.toLowerCase()]).toEqual([e, undefined, undefined, e, e]);
+    }
+    expect(accepted).toBeGreaterThan(50);
+    expect(plainEmail('ana@example.com')).toBe(true);
+    expect(plainEmail('Ana@example.com')).toBe(false);
+    expect(plainEmail(`${'a'.repeat(243)}@example.com`)).toBe(false);
+    expect(plainEmail(`${'a'.repeat(242)}@example.com`)).toBe(true);
   });
 });
 

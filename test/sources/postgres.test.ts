@@ -123,6 +123,25 @@ describe.skipIf(!postgresAvailable)('PostgreSQL segments', { timeout: 120_000 },
     }
   });
 
+  it('rows split across the chunks COPY arrives in, multi-byte characters included, come out whole and in order', async () => {
+    // ~60 bytes a row of 2- to 4-byte characters: 30,000 rows are some thirty 64 KB chunks, each ending mid-row.
+    const query = "select 'zoë' || g || '@contoso.example' as email, 'Łęcka 東京 🎉 ' || repeat('é', g % 7) as note from generate_series(1, 30000) g";
+    const source = new PostgresSource({ label: 'chunks', site: { exportName: 'chunks', configFile: 'acsync.yaml', mappingLines: new Map() }, query, database: 'warehouse', urlEnv: 'WAREHOUSE_URL', url: server.url, statementTimeoutMs: 60_000 });
+    try {
+      let n = 0;
+      for await (const batch of source.records(['email', 'note'])) {
+        for (const r of batch) {
+          n++;
+          expect(r.line).toBe(n);
+          expect(r.values).toEqual({ email: `zoë${n}@contoso.example`, note: `Łęcka 東京 🎉 ${'é'.repeat(n % 7)}` });
+        }
+      }
+      expect(n).toBe(30_000);
+    } finally {
+      await source.close();
+    }
+  });
+
   it('a read stopped mid-stream (the profile limit) leaves no COPY behind: the same source reads again, every row', async () => {
     const query = "select 'u' || g || '@contoso.example' as email from generate_series(1, 5000) g";
     const source = new PostgresSource({ label: 'limit', site: { exportName: 'limit', configFile: 'acsync.yaml', mappingLines: new Map() }, query, database: 'warehouse', urlEnv: 'WAREHOUSE_URL', url: server.url, statementTimeoutMs: 60_000 });

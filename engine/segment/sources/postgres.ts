@@ -218,13 +218,24 @@ export class PostgresSource implements SegmentSource {
         }
         if (next.done === true) break;
         seen = true;
-        hash.update(next.value);
-        const buf = carry === undefined ? next.value : Buffer.concat([carry, next.value]);
+        const buf = next.value;
+        hash.update(buf);
         const last = buf.lastIndexOf(10);
-        carry = last === buf.length - 1 ? undefined : buf.subarray(last + 1);
-        if (last === -1) continue;
+        if (last === -1) {
+          carry = carry === undefined ? buf : Buffer.concat([carry, buf]);
+          continue;
+        }
         const batch: SegmentRecord[] = [];
-        for (let start = 0; start <= last; ) {
+        let start = 0;
+        if (carry !== undefined) {
+          // The row begun in the last chunk: only its bytes are joined, not the whole chunk.
+          const end = buf.indexOf(10);
+          splitCopyLine(Buffer.concat([carry, buf.subarray(0, end)]).toString('utf8'), row, rewrite);
+          batch.push({ line: ++this.#rows, values: pick(row as string[]) });
+          start = end + 1;
+        }
+        carry = last === buf.length - 1 ? undefined : buf.subarray(last + 1);
+        while (start <= last) {
           const end = buf.indexOf(10, start);
           // One string a row, not one a chunk: a value kept by the plan then holds its row alive, not 64 KB.
           splitCopyLine(buf.toString('utf8', start, end), row, rewrite);
