@@ -4,13 +4,14 @@
  * the segment against it; building the index while the list is read puts that work where the wait already is,
  * so a plan of a large segment starts comparing at its first row (BENCHMARKS.md, segment sources).
  */
+import { KeyIndex } from './key-index.ts';
 import type { ObservedContact } from './model.ts';
 import { memberRepeatable } from './segment/normalize.ts';
 
 export class ObservedList {
   readonly #members: ObservedContact[] = [];
   /** key → position of the first member with that key. */
-  readonly #index = new Map<string, number>();
+  readonly #index = new KeyIndex((position) => this.#members[position]!.key);
   /** Later members whose key an earlier one has: ActiveCampaign keeps one contact per email, so never matched. */
   #repeats: Set<number> | undefined;
   /** Members whose values no segment row can repeat exactly (normalize.ts): rows matching them take the full path. */
@@ -27,12 +28,8 @@ export class ObservedList {
   add(member: ObservedContact): void {
     const at = this.#members.length;
     this.#members.push(member);
-    // One hash operation per member (set, then see whether the map grew): this runs a million times.
-    const size = this.#index.size;
-    this.#index.set(member.key, at);
-    if (this.#index.size === size) {
-      // The first one decides: put it back.
-      this.#index.set(member.key, this.#firstWith(member.key));
+    if (this.#index.add(member.key, at) !== undefined) {
+      // The first one decides.
       this.#repeats ??= new Set();
       this.#repeats.add(at);
       return;
@@ -76,9 +73,5 @@ export class ObservedList {
   /** Members in list order. */
   [Symbol.iterator](): Iterator<ObservedContact> {
     return this.#members[Symbol.iterator]();
-  }
-
-  #firstWith(key: string): number {
-    return this.#members.findIndex((m) => m.key === key);
   }
 }

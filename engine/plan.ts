@@ -16,6 +16,7 @@ import {
   type ObservedContact,
 } from './model.ts';
 import type { MappingConfig } from './config/model.ts';
+import { KeyIndex } from './key-index.ts';
 import { ObservedList } from './observed-list.ts';
 import { isSkippedRow, normalizeProfile, repeatsMember, rowKey, type SkippedRow } from './segment/normalize.ts';
 import { sameAcValue } from './activecampaign/normalise.ts';
@@ -64,8 +65,8 @@ export const REASONS = {
 export class Planner {
   readonly #opts: PlanOptions;
   readonly #list: ObservedList;
-  /** Keys that segment rows claimed and the list does not have → the first such row. */
-  readonly #newcomers = new Map<string, number>();
+  /** Keys that segment rows claimed and the list does not have → the change planned for the first such row. */
+  readonly #newcomers = new KeyIndex((change) => this.#changes[change]!.key);
   /** Per list member: the segment row that claimed it, 0 while unclaimed, -1 for a repeat (never claimed). */
   readonly #claimedBy: Int32Array;
   readonly #changes: Change[] = [];
@@ -138,12 +139,13 @@ export class Planner {
     const guess = this.#list.at(next);
     const at = guess !== undefined && guess.key === item.key && this.#claimedBy[next] !== -1 ? next : this.#list.positionOf(item.key);
     if (at === undefined) {
-      const firstRow = this.#newcomers.get(item.key);
-      if (firstRow !== undefined) {
-        this.#duplicate(item, firstRow);
+      const first = this.#newcomers.get(item.key);
+      if (first !== undefined) {
+        this.#duplicate(item, this.#changes[first]!.row!);
         return;
       }
-      this.#newcomers.set(item.key, item.row);
+      // #newcomer records exactly one change, at this position.
+      this.#newcomers.add(item.key, this.#changes.length);
       this.#newcomer(item);
       return;
     }

@@ -1,0 +1,90 @@
+/**
+ * Positions by key, for the million keys of a list or a first export: an open-addressing hash table of positions
+ * in one Int32Array, the keys themselves left where they already are (the caller's `keyAt`). A Map of a million
+ * strings costs ~56 MB and rebuilds itself at each doubling; this costs 16 MB (slots and hashes) and a hash of each
+ * key in JavaScript
+ * (BENCHMARKS.md, segment sources).
+ */
+export class KeyIndex {
+  /** position + 1 per slot, 0 for an empty one; the length is a power of two, at most half full. */
+  #slots = new Int32Array(1 << 10);
+  /** The hash of each slot's key: a probe reads a key (a string somewhere else in memory) only when they match. */
+  #hashes = new Int32Array(1 << 10);
+  #size = 0;
+  readonly #keyAt: (position: number) => string;
+
+  /** `keyAt` gives the key of a position added before (it must not change). */
+  constructor(keyAt: (position: number) => string) {
+    this.#keyAt = keyAt;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The position added under `key`, if any. */
+  get(key: string): number | undefined {
+    const slots = this.#slots;
+    const hashes = this.#hashes;
+    const mask = slots.length - 1;
+    const h = hash(key);
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const p = slots[i]!;
+      if (p === 0) return undefined;
+      if (hashes[i] === h && this.#keyAt(p - 1) === key) return p - 1;
+    }
+  }
+
+  /** Adds `position` under `key`, unless the key has one: then that one is returned and nothing is added. */
+  add(key: string, position: number): number | undefined {
+    if ((this.#size + 1) * 2 > this.#slots.length) this.#grow();
+    const slots = this.#slots;
+    const hashes = this.#hashes;
+    const mask = slots.length - 1;
+    const h = hash(key);
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const p = slots[i]!;
+      if (p === 0) {
+        slots[i] = position + 1;
+        hashes[i] = h;
+        this.#size++;
+        return undefined;
+      }
+      if (hashes[i] === h && this.#keyAt(p - 1) === key) return p - 1;
+    }
+  }
+
+  #grow(): void {
+    const old = this.#slots;
+    const oldHashes = this.#hashes;
+    const slots = new Int32Array(old.length * 2);
+    const hashes = new Int32Array(old.length * 2);
+    const mask = slots.length - 1;
+    for (let j = 0; j < old.length; j++) {
+      const p = old[j]!;
+      if (p === 0) continue;
+      const h = oldHashes[j]!;
+      let i = h & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = p;
+      hashes[i] = h;
+    }
+    this.#slots = slots;
+    this.#hashes = hashes;
+  }
+}
+
+/** FNV-1a over the UTF-16 code units, then murmur3's finaliser so that the low bits a mask keeps are well mixed. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
