@@ -1,0 +1,152 @@
+/**
+ * Splits what DuckDB's CSV writer produces for `COPY ... TO (FORMAT csv, HEADER false, DELIMITER '\t')` into
+ * rows of cells, chunk by chunk as the bytes arrive (duckdb-fifo.ts). Every cell is text there (the query casts
+ * each column to VARCHAR), so the writer's rules are all there is to undo:
+ *   - NULL is written as nothing, unquoted: it comes back as undefined;
+ *   - a value that needs quoting (a tab, a newline, a carriage return, a double quote, an empty string, a leading
+ *     '#') is wrapped in double quotes with each quote doubled (RFC 4180): it comes back as written, '' included;
+ *   - rows end with '\n', also inside a quoted value, so finding a row's end has to know whether it is in quotes.
+ * A row without a '"' (nearly all of them) is decoded once and split on tabs; only rows with quotes go through
+ * the small unquoting parser. Rows are decoded one by one from the bytes, so a kept value holds on to its row's
+ * text, never to a whole chunk; a row (or a UTF-8 sequence) cut by a chunk's end waits for the next chunk.
+ */
+import { InternalError } from '../../errors.ts';
+
+const NEWLINE = 0x0a;
+const QUOTE = 0x22;
+
+export class DuckDbTsvRows {
+  readonly #width: number;
+  /** The bytes of a row that began in an earlier chunk and has not ended yet. */
+  #pending: Buffer[] = [];
+  /** Whether the pending bytes end inside a quoted value. */
+  #pendingInQuotes = false;
+  /** Set by #rowEnd when it returns -1: whether the scanned bytes ended inside quotes. */
+  #endedInQuotes = false;
+
+  constructor(width: number) {
+    this.#width = width;
+  }
+
+  /** The complete rows in `chunk` (with what earlier chunks left), each with `width` cells; NULL is undefined. */
+  push(chunk: Buffer): Array<Array<string | undefined>> {
+    const rows: Array<Array<string | undefined>> = [];
+    let pos = 0;
+    if (this.#pending.length > 0) {
+      const end = this.#rowEnd(chunk, 0, this.#pendingInQuotes);
+      if (end < 0) {
+        this.#pending.push(chunk);
+        this.#pendingInQuotes = this.#endedInQuotes;
+        return rows;
+      }
+      this.#pending.push(chunk.subarray(0, end));
+      const row = Buffer.concat(this.#pending);
+      this.#pending = [];
+      this.#pendingInQuotes = false;
+      rows.push(this.#cells(row, 0, row.length, row.indexOf(QUOTE) >= 0));
+      pos = end + 1;
+    }
+    // The next quote at or after pos (Infinity when there is none): rows before it are split without a scan.
+    let quote = nextQuote(chunk, pos);
+    for (;;) {
+      const newline = chunk.indexOf(NEWLINE, pos);
+      if (newline < 0) break;
+      if (quote > newline) {
+        rows.push(this.#cells(chunk, pos, newline, false));
+        pos = newline + 1;
+        continue;
+      }
+      const end = this.#rowEnd(chunk, pos, false);
+      if (end < 0) break;
+      rows.push(this.#cells(chunk, pos, end, true));
+      pos = end + 1;
+      quote = nextQuote(chunk, pos);
+    }
+    if (pos < chunk.length) {
+      // A copy: the chunk may be a view into a larger buffer that should not stay alive for a few bytes.
+      this.#pending.push(Buffer.from(chunk.subarray(pos)));
+      this.#rowEnd(chunk, pos, false);
+      this.#pendingInQuotes = this.#endedInQuotes;
+    }
+    return rows;
+  }
+
+  /** Throws when the bytes ended in the middle of a row: the writer always ends its last row with a newline. */
+  end(): void {
+    if (this.#pending.length > 0) throw new InternalError(`DuckDB's CSV output ended inside a row (${this.#pending.reduce((n, b) => n + b.length, 0)} bytes without a newline)`);
+  }
+
+  /** The index of the newline that ends the row starting at `from` (outside quotes), or -1 when `buf` ends first. */
+  #rowEnd(buf: Buffer, from: number, inQuotes: boolean): number {
+    let p = from;
+    let inside = inQuotes;
+    for (;;) {
+      if (inside) {
+        const q = buf.indexOf(QUOTE, p);
+        if (q < 0) {
+          this.#endedInQuotes = true;
+          return -1;
+        }
+        inside = false;
+        p = q + 1;
+        continue;
+      }
+      const newline = buf.indexOf(NEWLINE, p);
+      const q = buf.indexOf(QUOTE, p);
+      if (newline >= 0 && (q < 0 || newline < q)) return newline;
+      if (q < 0) {
+        this.#endedInQuotes = false;
+        return -1;
+      }
+      inside = true;
+      p = q + 1;
+    }
+  }
+
+  #cells(buf: Buffer, start: number, end: number, quoted: boolean): Array<string | undefined> {
+    const text = buf.toString('utf8', start, end);
+    const cells: Array<string | undefined> = quoted ? unquote(text) : text.split('\t');
+    if (cells.length !== this.#width) throw new InternalError(`DuckDB's CSV output has a row of ${cells.length} cells where ${this.#width} were asked for`);
+    if (!quoted) for (let c = 0; c < cells.length; c++) if (cells[c] === '') cells[c] = undefined;
+    return cells;
+  }
+}
+
+function nextQuote(buf: Buffer, from: number): number {
+  const q = buf.indexOf(QUOTE, from);
+  return q < 0 ? Number.POSITIVE_INFINITY : q;
+}
+
+/** One row's cells, RFC 4180 quoting undone; an unquoted empty cell (NULL) is undefined, a quoted one ''. */
+function unquote(text: string): Array<string | undefined> {
+  const cells: Array<string | undefined> = [];
+  let p = 0;
+  for (;;) {
+    if (text.charCodeAt(p) === QUOTE) {
+      let value = '';
+      let from = p + 1;
+      for (;;) {
+        const q = text.indexOf('"', from);
+        if (q < 0) throw new InternalError("DuckDB's CSV output has a quoted value without its closing quote");
+        value += text.slice(from, q);
+        if (text.charCodeAt(q + 1) === QUOTE) {
+          value += '"';
+          from = q + 2;
+          continue;
+        }
+        p = q + 1;
+        break;
+      }
+      cells.push(value);
+      if (p >= text.length) return cells;
+      // After a closing quote comes the delimiter (the writer puts nothing else there).
+      p++;
+      continue;
+    }
+    const tab = text.indexOf('\t', p);
+    const raw = tab < 0 ? text.slice(p) : text.slice(p, tab);
+    cells.push(raw === '' ? undefined : raw);
+    if (tab < 0) return cells;
+    p = tab + 1;
+  }
+}
