@@ -1,7 +1,8 @@
 /**
  * The DuckDB source's read alone (issue 14): the 1,000,000-row Parquet file that bench/sources-plan.ts makes,
- * streamed through DuckDbSource.records() to records and dropped, through the named pipe and the JSON way, each in
- * its own process so its peak RSS is its own. No list, no plan: what reading costs before the planner's share.
+ * streamed through DuckDbSource.records() to records and dropped, through the named pipe and through a temporary
+ * file (the way where there is no pipe), each in its own process so its peak RSS is its own. No list, no plan: what
+ * reading costs before the planner's share.
  *   node --import tsx bench/duckdb-read.ts [--rows 1000000] [--seed 42] [--runs 3]
  * Run bench/sources-plan.ts once first: it writes the Parquet file.
  */
@@ -19,7 +20,7 @@ const { values: args } = parseArgs({
 const parquetFile = path.join(tmpdir(), `acsync-bench-segment-${args.rows}-${args.seed}.parquet`);
 const sql = `select ${SEGMENT_HEADER.map((c) => `"${c}"`).join(', ')} from read_parquet('${parquetFile}')`;
 
-async function read(transport: 'auto' | 'json'): Promise<Record<string, number>> {
+async function read(transport: 'auto' | 'file'): Promise<Record<string, number>> {
   const site = { exportName: 'bench', configFile: 'bench.yaml', mappingLines: new Map() };
   const source = new DuckDbSource({ label: 'bench', site, sql, kind: 'query', cwd: tmpdir(), statementTimeoutMs: 3_600_000, what: 'the query', transport });
   await source.describe();
@@ -35,15 +36,15 @@ async function read(transport: 'auto' | 'json'): Promise<Record<string, number>>
   return { ms, rows, batches, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
 }
 
-if (args.transport === 'auto' || args.transport === 'json') console.log(JSON.stringify(await read(args.transport)));
+if (args.transport === 'auto' || args.transport === 'file') console.log(JSON.stringify(await read(args.transport)));
 else {
   if (!existsSync(parquetFile)) throw new Error(`${parquetFile} is missing: run node --import tsx bench/sources-plan.ts once first`);
   const execFileP = promisify(execFile);
-  for (const transport of ['auto', 'json']) {
+  for (const transport of ['auto', 'file']) {
     for (let i = 0; i < Number(args.runs); i++) {
       const { stdout } = await execFileP(process.execPath, ['--import', 'tsx', process.argv[1]!, `--rows=${args.rows}`, `--seed=${args.seed}`, `--transport=${transport}`]);
       const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
-      console.log(`${transport === 'auto' ? 'named pipe' : 'JSON rows '}  ${(r['ms']! / 1000).toFixed(2)} s, ${r['rows']} rows in ${r['batches']} batches, peak RSS ${r['maxRssMb']} MB`);
+      console.log(`${transport === 'auto' ? 'named pipe' : 'file      '}  ${(r['ms']! / 1000).toFixed(2)} s, ${r['rows']} rows in ${r['batches']} batches, peak RSS ${r['maxRssMb']} MB`);
     }
   }
 }

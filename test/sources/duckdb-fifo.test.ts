@@ -1,20 +1,22 @@
 /**
- * DuckDbSource hands rows to JavaScript through a named pipe that DuckDB's COPY writes into, or, where there is
- * no pipe (Windows), as one JSON text per row. Both ways give the same records for every type and every awkward
- * value, fail the same way (a failure late in the rows is an error, never a short segment), stop early without
- * hanging, and leave no pipe or temporary folder behind.
+ * DuckDbSource has DuckDB's COPY write the rows as tab-separated CSV into a named pipe, or, where there is no
+ * pipe (macOS, Windows), into a temporary file that it reads once the COPY has answered. Both ways give the same
+ * records and the same fingerprint for every type and every awkward value, fail the same way (a failure late in
+ * the rows is an error, never a short segment), stop early without hanging, and leave no pipe, file or temporary
+ * folder behind.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SegmentError } from '../../engine/segment/errors.ts';
 import type { SegmentRecord } from '../../engine/segment/record.ts';
 import { DuckDbSource } from '../../engine/segment/sources/duckdb.ts';
 
-type Transport = 'auto' | 'json';
-const TRANSPORTS: Transport[] = ['auto', 'json'];
+type Transport = 'auto' | 'file';
+const TRANSPORTS: Transport[] = ['auto', 'file'];
 const site = { exportName: 'x', configFile: 'acsync.yaml', line: 7, mappingLines: new Map() };
 
 // This file's own temporary folder (vitest runs each file in its own process): whatever the source leaves in it is
@@ -26,7 +28,7 @@ beforeAll(() => {
   process.env['TMPDIR'] = tmp;
 });
 afterEach(() => {
-  expect(readdirSync(tmp), 'no pipe or temporary folder is left behind').toEqual([]);
+  expect(readdirSync(tmp), 'no pipe, file or temporary folder is left behind').toEqual([]);
 });
 afterAll(() => {
   if (originalTmp === undefined) delete process.env['TMPDIR'];
@@ -43,8 +45,31 @@ interface Read {
   records: SegmentRecord[];
   batches: number;
   fingerprint: string;
-  /** Whether a pipe's folder existed while the first batch was read. */
-  piped: boolean;
+  /** What DuckDB wrote into, seen while the first batch was read. */
+  output: Output;
+}
+
+type Output = 'pipe' | 'file' | 'none';
+
+/** The rows' pipe or file in its private folder, which only its owner may enter (0700). */
+function output(): Output {
+  const dirs = readdirSync(tmp).filter((n) => n.startsWith('acsync-duckdb-'));
+  if (dirs.length !== 1) return 'none';
+  const dir = path.join(tmp, dirs[0]!);
+  expect(statSync(dir).mode & 0o777, 'the folder is private').toBe(0o700);
+  const rows = path.join(dir, 'rows.tsv');
+  if (!existsSync(rows)) return 'none';
+  return lstatSync(rows).isFIFO() ? 'pipe' : 'file';
+}
+
+/** Resolves once DuckDB's COPY has begun writing the rows' file: a stop now comes during the COPY. */
+async function copyWriting(): Promise<void> {
+  for (;;) {
+    const dir = readdirSync(tmp).find((n) => n.startsWith('acsync-duckdb-'));
+    const rows = dir !== undefined ? path.join(tmp, dir, 'rows.tsv') : undefined;
+    if (rows !== undefined && existsSync(rows) && statSync(rows).size > 0) return;
+    await sleep(5);
+  }
 }
 
 async function readAll(sql: string, columns: string[], transport: Transport): Promise<Read> {
@@ -52,27 +77,27 @@ async function readAll(sql: string, columns: string[], transport: Transport): Pr
   try {
     const records: SegmentRecord[] = [];
     let batches = 0;
-    let piped = false;
+    let seen: Output = 'none';
     for await (const batch of src.records(columns)) {
-      if (batches++ === 0) piped = readdirSync(tmp).some((n) => n.startsWith('acsync-duckdb-'));
+      if (batches++ === 0) seen = output();
       records.push(...batch);
     }
-    return { records, batches, fingerprint: src.fingerprint(), piped };
+    return { records, batches, fingerprint: src.fingerprint(), output: seen };
   } finally {
     await src.close();
   }
 }
 
-/** The records both ways, checked equal; the pipe's. */
+/** The records both ways, checked equal, fingerprints included; the pipe's. */
 async function readBoth(sql: string, columns: string[]): Promise<SegmentRecord[]> {
   const piped = await readAll(sql, columns, 'auto');
-  const json = await readAll(sql, columns, 'json');
-  expect(piped.piped, 'the default way reads through a pipe').toBe(true);
-  expect(json.piped, "'json' reads without one").toBe(false);
-  expect(piped.records).toEqual(json.records);
-  // Each way hashes its own bytes under its own label: a plan saved by one is stale for the other, never equal.
+  const filed = await readAll(sql, columns, 'file');
+  expect(piped.output, 'the default way reads through a pipe').toBe('pipe');
+  expect(filed.output, "'file' reads a file").toBe('file');
+  expect(filed.records).toEqual(piped.records);
+  // The same bytes either way: a plan saved on a Mac is current on Linux.
   expect(piped.fingerprint).toMatch(/^[0-9a-f]{64}$/);
-  expect(piped.fingerprint).not.toBe(json.fingerprint);
+  expect(filed.fingerprint).toBe(piped.fingerprint);
   return piped.records;
 }
 
@@ -145,7 +170,7 @@ const AWKWARD = [
   'x\u2028y',
 ];
 
-describe('the same records through the pipe and as JSON', { timeout: 60_000 }, () => {
+describe('the same records through the pipe and through a file', { timeout: 60_000 }, () => {
   it('keeps awkward text exactly, NULL apart from the empty string', async () => {
     const rows = AWKWARD.map((v, i) => `(${i + 1}, ${literal(v)}, ${literal(v)} || 'x', ${i % 2 === 0 ? 'NULL' : literal(v)})`);
     const sql = `select * from (values ${rows.join(', ')}, (0, NULL, NULL, NULL)) t(id, v, vx, maybe) order by id`;
@@ -197,12 +222,18 @@ describe('the same records through the pipe and as JSON', { timeout: 60_000 }, (
     const records = await readBoth(sql, ['id', 'v', 'long']);
     expect(records).toHaveLength(20_000);
     expect(records[5000]!.values['long']).toBe('日"\n'.repeat(100_000));
-    const piped = await readAll(sql, ['id', 'v', 'long'], 'auto');
-    expect(piped.batches).toBeGreaterThan(5);
+    for (const transport of TRANSPORTS) expect((await readAll(sql, ['id', 'v', 'long'], transport)).batches, transport).toBeGreaterThan(5);
   });
 
   it('reads a query with no rows as no batches, both ways', async () => {
-    for (const transport of TRANSPORTS) expect((await readAll('select 1 as a where false', ['a'], transport)).records).toEqual([]);
+    const [piped, filed] = [await readAll('select 1 as a where false', ['a'], 'auto'), await readAll('select 1 as a where false', ['a'], 'file')];
+    expect([piped.batches, filed.batches]).toEqual([0, 0]);
+    expect(filed.fingerprint).toBe(piped.fingerprint);
+  });
+
+  it('reads rows when no column is mapped', async () => {
+    const records = await readBoth('select range as a from range(3)', []);
+    expect(records).toEqual([1, 2, 3].map((line) => ({ line, values: {} })));
   });
 
   it("DuckDB's CSV writer writes NULL as nothing and the empty string quoted, as the parser expects", async () => {
@@ -213,32 +244,38 @@ describe('the same records through the pipe and as JSON', { timeout: 60_000 }, (
 });
 
 describe('failures and early stops', { timeout: 120_000 }, () => {
-  // Through the pipe only: the driver's fetchChunk answers null for a stream that failed as for one that ended,
-  // so the JSON way cannot see these (duckdb.ts, #rowsAsJson); COPY's own answer can.
+  // Both ways wait for the COPY's answer: the rows before the failure were written, and are not the segment.
   it('a failure late in the rows is an error, never a short segment', async () => {
     const sql = "select (case when range = 500000 then 'bad' else range::varchar end)::integer as a from range(1000000)";
-    const { error, rows } = await readError(sql, ['a'], 'auto');
-    expect(error).toBeInstanceOf(SegmentError);
-    expect(rows).toBeLessThan(1_000_000);
-    expect((error as Error).message).toMatch(/^acsync\.yaml:7: export 'x': the segment query failed: Conversion Error: Could not convert string 'bad' to INT32/);
+    for (const transport of TRANSPORTS) {
+      const { error, rows } = await readError(sql, ['a'], transport);
+      expect(error, transport).toBeInstanceOf(SegmentError);
+      expect(rows).toBeLessThan(1_000_000);
+      expect((error as Error).message).toMatch(/^acsync\.yaml:7: export 'x': the segment query failed: Conversion Error: Could not convert string 'bad' to INT32/);
+    }
   });
 
   it('a CSV file with a bad row near its end fails the read of files', async () => {
     writeFileSync(path.join(data, 'late.csv'), `Email,Tier\n${Array.from({ length: 200_000 }, (_, i) => `p${i}@contoso.example,${i}`).join('\n')}\nlast@contoso.example,1,extra\n`);
-    const { error } = await readError("select * from read_csv('late.csv')", ['Email', 'Tier'], 'auto', { kind: 'files' });
-    expect(error).toBeInstanceOf(SegmentError);
-    expect((error as Error).message).toMatch(/cannot read the query: Invalid Input Error: CSV Error on Line: 200002/);
+    for (const transport of TRANSPORTS) {
+      const { error, rows } = await readError("select * from read_csv('late.csv')", ['Email', 'Tier'], transport, { kind: 'files' });
+      expect(error, transport).toBeInstanceOf(SegmentError);
+      expect(rows).toBeLessThan(200_001);
+      expect((error as Error).message).toMatch(/cannot read the query: Invalid Input Error: CSV Error on Line: 200002/);
+    }
   });
 
-  it('a query that fails before DuckDB opens the pipe is an error, not a wait', async () => {
+  it('a query that fails before DuckDB opens the pipe or the file is an error, not a wait', async () => {
     // A parameter prepares (the check) but cannot run: the COPY fails while binding, before it opens its output,
-    // and the reader, waiting for a writer, is let go.
+    // and the pipe's reader, waiting for a writer, is let go.
+    const messages: string[] = [];
     for (const transport of TRANSPORTS) {
       const { error } = await readError("select Email from (select 'ana@contoso.example' as Email) where Email <> ?", ['Email'], transport);
       expect(error, transport).toBeInstanceOf(SegmentError);
-      // DuckDB words it differently for a run and a stream.
-      expect((error as Error).message).toMatch(/the segment query failed: Invalid Input Error: .*parameters/);
+      messages.push((error as Error).message);
     }
+    expect(messages[0]).toMatch(/the segment query failed: Invalid Input Error: .*parameters/);
+    expect(messages[1]).toBe(messages[0]);
   });
 
   it('an error raised as the query runs is the same error both ways', async () => {
@@ -285,12 +322,36 @@ describe('failures and early stops', { timeout: 120_000 }, () => {
     await src.close();
   });
 
+  it('close() ends a read through a file, during the COPY and during the read', async () => {
+    // During the COPY: the consumer still waits for its first batch, which the interrupted COPY turns into an error.
+    const endless = source('select range as id from range(1000000000)', 'file');
+    const first = endless
+      .records(['id'])
+      [Symbol.asyncIterator]()
+      .next()
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    await copyWriting();
+    await endless.close();
+    expect(await first).toBeInstanceOf(SegmentError);
+    expect(((await first) as Error).message).toMatch(/Interrupt/i);
+    // During the read: the file is written, the consumer holds a batch and never asks for the next.
+    const src = source("select range as id, 'row ' || range::varchar as v from range(1000000)", 'file');
+    const rows = src.records(['id', 'v'])[Symbol.asyncIterator]();
+    expect((await rows.next()).done).toBe(false);
+    expect(output()).toBe('file');
+    await src.close();
+  });
+
   it('the statement timeout stops a query that has not written a row yet, and one that is streaming', async () => {
     for (const transport of TRANSPORTS) {
       const quiet = await readError('select sum(range) as s from range(100000000000)', ['s'], transport, { statementTimeoutMs: 300 });
       expect(quiet.error, transport).toBeInstanceOf(SegmentError);
       expect((quiet.error as Error).message).toMatch(/ran longer than the statement timeout \(0s\) and was stopped/);
-      // Rows flow while the clock runs out: the pipe ends when DuckDB stops, and DuckDB's answer says why.
+      // Rows flow while the clock runs out: the pipe ends when DuckDB stops, and DuckDB's answer says why. The
+      // file way is still in its COPY, which is interrupted the same way.
       const src = source("select range as id, 'row ' || range::varchar as v from range(1000000000)", transport, { statementTimeoutMs: 500 });
       let rows = 0;
       const error = await (async () => {
@@ -304,8 +365,32 @@ describe('failures and early stops', { timeout: 120_000 }, () => {
       })();
       expect(error, transport).toBeInstanceOf(SegmentError);
       expect((error as Error).message).toMatch(/statement timeout/);
-      expect(rows).toBeGreaterThan(0);
+      if (transport === 'auto') expect(rows).toBeGreaterThan(0);
+      else expect(rows).toBe(0);
     }
+  });
+
+  it('the statement timeout stops the read of a file written in time', async () => {
+    // The COPY takes a fraction of the 4 s; the consumer then dawdles past the deadline on its first batch.
+    const src = source("select range as id, 'row ' || range::varchar as v from range(1000000)", 'file', { statementTimeoutMs: 4000 });
+    const started = Date.now();
+    let rows = 0;
+    const error = await (async () => {
+      try {
+        for await (const batch of src.records(['id', 'v'])) {
+          if (rows === 0) await sleep(started + 4500 - Date.now());
+          rows += batch.length;
+        }
+      } catch (err) {
+        return err;
+      } finally {
+        await src.close();
+      }
+    })();
+    expect(error).toBeInstanceOf(SegmentError);
+    expect((error as Error).message).toMatch(/ran longer than the statement timeout \(4s\) and was stopped/);
+    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBeLessThan(1_000_000);
   });
 
   it('the abort signal stops a streaming query', async () => {
@@ -315,6 +400,8 @@ describe('failures and early stops', { timeout: 120_000 }, () => {
       let rows = 0;
       const error = await (async () => {
         try {
+          // The pipe's rows come at once; the file way is stopped in its COPY, before its first row.
+          if (transport === 'file') void copyWriting().then(() => stop.abort());
           for await (const batch of src.records(['id'], stop.signal)) {
             rows += batch.length;
             stop.abort();
@@ -328,6 +415,38 @@ describe('failures and early stops', { timeout: 120_000 }, () => {
       expect(error, transport).toBeInstanceOf(SegmentError);
       expect((error as Error).message).toMatch(/Interrupt/i);
       expect(rows).toBeLessThan(1_000_000_000);
+    }
+  });
+
+  it('a read stopped by the signal, in the COPY or in the file, leaves the source to read again', async () => {
+    const sql = "select range as id, md5(range::varchar) as v from range(3000000)";
+    const src = source(sql, 'file');
+    try {
+      for (const when of ['copy', 'read'] as const) {
+        const stop = new AbortController();
+        if (when === 'copy') void copyWriting().then(() => stop.abort());
+        let rows = 0;
+        const error = await (async () => {
+          try {
+            for await (const batch of src.records(['id', 'v'], stop.signal)) {
+              rows += batch.length;
+              stop.abort();
+            }
+          } catch (err) {
+            return err;
+          }
+        })();
+        expect(error, when).toBeInstanceOf(SegmentError);
+        expect((error as Error).message).toMatch(/the segment query failed: INTERRUPT Error: Interrupted!/);
+        if (when === 'copy') expect(rows).toBe(0);
+        else expect(rows).toBeGreaterThan(0);
+        expect(readdirSync(tmp), when).toEqual([]);
+        let all = 0;
+        for await (const batch of src.records(['id', 'v'])) all += batch.length;
+        expect(all, when).toBe(3_000_000);
+      }
+    } finally {
+      await src.close();
     }
   });
 });

@@ -1,8 +1,9 @@
 /**
  * A named pipe for DuckDB's COPY to write a segment's rows into while Node reads them (duckdb.ts): the driver
  * makes one native call per string it hands over, which costs several times DuckDB's own read; COPY writes the
- * same rows as bytes, and a pipe keeps them streaming, never all on disk or in memory. The pipe lives alone in a
- * private temporary folder (mkdtemp: 0700, the pipe 0600), which `remove` deletes whatever happened.
+ * same rows as bytes, and a pipe keeps them streaming, never all on disk or in memory. Where no pipe can be made,
+ * the same COPY writes a regular file (duckdb-file.ts). The pipe lives alone in a private temporary folder
+ * (mkdtemp: 0700, the pipe 0600), which `remove` deletes whatever happened.
  */
 import { execFile } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
 
-/** Set once `mkfifo` turned out not to be installed: later reads go the other way without trying again. */
+/** Set once `mkfifo` turned out not to be installed: later reads go through a file without trying again. */
 let mkfifoMissing = false;
 
 export class RowFifo {
@@ -32,13 +33,8 @@ export class RowFifo {
    */
   static async create(): Promise<RowFifo | undefined> {
     if (process.platform !== 'linux' || mkfifoMissing) return undefined;
-    let fifo: RowFifo;
-    try {
-      fifo = new RowFifo(await mkdtemp(path.join(tmpdir(), 'acsync-duckdb-')));
-    } catch {
-      // No writable temporary folder: the other way needs none.
-      return undefined;
-    }
+    // No writable temporary folder is an error here: the file way needs one too.
+    const fifo = new RowFifo(await mkdtemp(path.join(tmpdir(), 'acsync-duckdb-')));
     try {
       await execFileP('mkfifo', ['-m', '600', fifo.path]);
       return fifo;

@@ -1,10 +1,12 @@
 /**
  * DuckDB, embedded (@duckdb/node-api): runs a segment query, or the read that files.ts generates for Parquet,
- * gzip'd CSV/NDJSON, globs, folders and CDM partitions. Rows stream in batches (a pipe's chunk, or DuckDB's
- * 2,048-row chunk), never the whole result; relative paths in a query resolve against the config file's folder
- * (file_search_path).
+ * gzip'd CSV/NDJSON, globs, folders and CDM partitions. DuckDB's COPY writes the rows as tab-separated CSV,
+ * parsed chunk by chunk into batches of rows (duckdb-tsv.ts): through a named pipe as they come where one can be
+ * made, else from a temporary file once the COPY is done. Relative paths in a query resolve against the config
+ * file's folder (file_search_path).
  */
 import { createHash, type Hash } from 'node:crypto';
+import type { ReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type * as DuckDB from '@duckdb/node-api';
 import { compilePicker } from '../csv.ts';
@@ -12,6 +14,7 @@ import { SegmentError } from '../errors.ts';
 import type { SegmentRecord } from '../record.ts';
 import { loadDriver } from './driver.ts';
 import { RowFifo } from './duckdb-fifo.ts';
+import { RowFile } from './duckdb-file.ts';
 import { DuckDbTsvRows } from './duckdb-tsv.ts';
 import { shortHash } from './fingerprint.ts';
 import type { SegmentOrigin, SegmentSource } from '../source.ts';
@@ -53,14 +56,22 @@ export interface DuckDbSourceOptions {
   /** What the source is called in a missing-column message ("the query", "lake/vip/*.parquet"). */
   what: string;
   /**
-   * How rows reach JavaScript: through a named pipe where one can be made (the default), or 'json', the driver's
-   * way that is otherwise the fallback on Windows. Tests force 'json' to keep both ways equal.
+   * Where DuckDB's COPY writes the rows: 'auto' (the default) is a named pipe on Linux and a temporary file
+   * elsewhere; 'file' forces the file, for tests (both ways must give the same rows) and for platforms without
+   * pipes.
    */
-  transport?: 'auto' | 'json';
+  transport?: 'auto' | 'file';
 }
 
 /** How far DuckDB may write ahead of the planner: enough to keep both busy, small beside the 256MB it may use. */
 const FIFO_READ_AHEAD_BYTES = 1024 * 1024;
+
+/**
+ * How much of the file is read at a time, the size of the pipe's chunks: 1 MB reads made batches 16 times the
+ * size, and the read slower and bigger (bench/duckdb-read.ts, 1M rows: 2.3-2.6 s and 250 MB at 1 MB, 1.5-2.0 s and
+ * 165 MB at 64 KB).
+ */
+const FILE_CHUNK_BYTES = 64 * 1024;
 
 /** One row's cells, NULL as undefined. */
 type Cells = Array<string | undefined>;
@@ -82,7 +93,7 @@ export class DuckDbSource implements SegmentSource {
   #digest: (() => string) | undefined;
   #rows = 0;
   #readMs = 0;
-  /** Ends a read through the pipe that is still under way (records() not run to its end). */
+  /** Ends a read that is still under way (records() not run to its end), and removes its pipe or file. */
   #abandonRead: (() => Promise<void>) | undefined;
 
   constructor(options: DuckDbSourceOptions) {
@@ -156,20 +167,27 @@ export class DuckDbSource implements SegmentSource {
     // Each mapped column as DuckDB's text of its type (what values.ts documents); nested values as JSON;
     // timestamps (in UTC) made ISO below.
     const cells = index.map((i) => (nested[i] ? `to_json(${ident(names[i]!)})::varchar` : `${ident(names[i]!)}::varchar`));
-    const from = `from (${stripSemicolons(this.#o.sql)}\n) as acsync_segment`;
-    const fifo = this.#o.transport === 'json' || columns.length === 0 ? undefined : await RowFifo.create();
-    // The label says which bytes are hashed: a fingerprint saved from the other way of reading is stale, never equal.
-    const hash = createHash('sha256').update(`${fifo !== undefined ? 'duckdb-csv' : 'duckdb-json'}:${this.#o.kind}\u0001${columns.join('\u0000')}\n`);
+    // No mapped column still needs a column to select: one constant, read and dropped.
+    const selected = cells.length > 0 ? cells : ['1'];
+    const select = `select ${selected.join(', ')} from (${stripSemicolons(this.#o.sql)}\n) as acsync_segment`;
+    let fifo: RowFifo | undefined;
+    try {
+      fifo = this.#o.transport === 'file' ? undefined : await RowFifo.create();
+    } catch (err) {
+      throw this.#tempFolderError(err);
+    }
+    // The label says which bytes are hashed: the pipe and the file carry the same bytes, so they hash alike.
+    const hash = createHash('sha256').update(`duckdb-csv:${this.#o.kind}\u0001${columns.join('\u0000')}\n`);
     let digest: string | undefined;
     this.#digest = () => (digest ??= hash.digest('hex'));
     const width = columns.length;
     const stamps = index.map((i) => kinds[i] === 'timestamp');
     // A fixed-shape object literal per row (csv.ts): several times faster than keyed stores.
     const pick = compilePicker(columns, columns.map((_, c) => c));
-    // Whether this read stopped DuckDB: the JSON way cannot tell a stopped stream from a finished one.
-    const stop = { interrupted: false };
+    // Aborted when this read stops DuckDB: the file, written by then, must not be read on as if nothing happened.
+    const halt = new AbortController();
     const interrupt = (): void => {
-      stop.interrupted = true;
+      halt.abort();
       conn.interrupt();
     };
     const timer = setTimeout(interrupt, this.#o.statementTimeoutMs);
@@ -179,7 +197,7 @@ export class DuckDbSource implements SegmentSource {
     const deadline = Date.now() + this.#o.statementTimeoutMs;
     const failed = (err: unknown): SegmentError => (Date.now() >= deadline ? this.#timeoutError() : this.#queryError(err));
     try {
-      const rows = fifo !== undefined ? this.#rowsThroughFifo(conn, fifo, `select ${cells.join(', ')} ${from}`, width, hash, failed) : this.#rowsAsJson(conn, `select to_json([${cells.join(', ')}]::varchar[])::varchar ${from}`, width, hash, failed, stop);
+      const rows = fifo !== undefined ? this.#rowsThroughFifo(conn, fifo, select, selected.length, hash, failed) : this.#rowsThroughFile(conn, select, selected.length, hash, failed, halt.signal);
       for await (const cellsOfRows of rows) {
         const n = cellsOfRows.length;
         const batch: SegmentRecord[] = new Array(n);
@@ -203,14 +221,14 @@ export class DuckDbSource implements SegmentSource {
 
   /**
    * The rows written by DuckDB's COPY as tab-separated CSV into a named pipe (duckdb-fifo.ts), read as they come
-   * (bench/duckdb-read.ts: 1M rows x 6 columns to records in 1.5-1.9 s, where the JSON way takes 3.4-4.0 s).
+   * (bench/duckdb-read.ts: 1M rows x 6 columns to records in 1.1-1.5 s, through a file 1.5-1.7 s).
    * The bytes, as they come, are the fingerprint's input: the writer spells NULL apart from ''.
    */
   async *#rowsThroughFifo(conn: DuckDB.DuckDBConnection, fifo: RowFifo, select: string, width: number, hash: Hash, failed: (err: unknown) => SegmentError): AsyncGenerator<Cells[]> {
     const reader = fifo.open(FIFO_READ_AHEAD_BYTES);
     let settled = false;
     // Settles with DuckDB's error, or undefined; then the reader is let go even if DuckDB never opened the pipe.
-    const outcome = conn.run(`copy (${select}) to '${fifo.path.replace(/'/g, "''")}' (format csv, header false, delimiter '\t')`).then(
+    const outcome = conn.run(copyTo(select, fifo.path)).then(
       () => undefined,
       (err: unknown) => err ?? new Error('the COPY failed'),
     );
@@ -251,43 +269,60 @@ export class DuckDbSource implements SegmentSource {
   }
 
   /**
-   * The driver's way, where there is no named pipe (Windows): one JSON array of text per row, so the driver hands
-   * over one value a row instead of one per cell, which is what costs most (bench: 1M rows x 6 columns, 12 s cell
-   * by cell, 4 s this way). The rows' JSON text is the fingerprint's input: it spells NULL apart from ''.
-   * The driver's fetchChunk answers null both at the end and when the query failed on its way (a bad row late in
-   * a file, a failed cast): that failure cannot be seen here, only that this read interrupted DuckDB itself.
+   * The rows written by the same COPY into a regular file (duckdb-file.ts) where no pipe can be made (macOS,
+   * Windows, no mkfifo), then read from it. Slower than the pipe, and the whole result is on disk for a while
+   * (78 MB for the 1M rows x 6 columns of bench/duckdb-read.ts), though never in memory: the pipe is used wherever
+   * it can be. The COPY answers before the first row is read, so a failure on its way (a bad row late in a file, a
+   * failed cast) is always seen, which the driver's own streaming cannot promise: its fetchChunk answers the same
+   * null for a query that failed as for one that finished. The file's bytes are the pipe's, hashed the same way.
    */
-  async *#rowsAsJson(conn: DuckDB.DuckDBConnection, sql: string, width: number, hash: Hash, failed: (err: unknown) => SegmentError, stop: { interrupted: boolean }): AsyncGenerator<Cells[]> {
-    let result: DuckDB.DuckDBResult;
+  async *#rowsThroughFile(conn: DuckDB.DuckDBConnection, select: string, width: number, hash: Hash, failed: (err: unknown) => SegmentError, halted: AbortSignal): AsyncGenerator<Cells[]> {
+    let file: RowFile;
     try {
-      result = await conn.stream(sql);
+      file = await RowFile.create();
     } catch (err) {
-      throw failed(err);
+      throw this.#tempFolderError(err);
     }
-    for (;;) {
-      let chunk: DuckDB.DuckDBDataChunk | null;
-      try {
-        chunk = await result.fetchChunk();
-      } catch (err) {
-        throw failed(err);
+    let reader: ReadStream | undefined;
+    let settled = false;
+    const outcome = conn.run(copyTo(select, file.path)).then(
+      () => undefined,
+      (err: unknown) => err ?? new Error('the COPY failed'),
+    );
+    void outcome.then(() => {
+      settled = true;
+    });
+    const stop = async (): Promise<void> => {
+      // close() during the COPY: DuckDB would otherwise write the whole result for nobody.
+      if (!settled) conn.interrupt();
+      await outcome;
+      if (reader !== undefined && !reader.closed) {
+        const closed = new Promise<void>((resolve) => reader!.once('close', () => resolve()));
+        reader.destroy();
+        await closed;
       }
-      if (chunk === null || chunk.rowCount === 0) {
-        // Stopped by the timeout or the signal: what came is not the whole segment (DuckDB's own words for it).
-        if (stop.interrupted) throw failed(new Error('INTERRUPT Error: Interrupted!'));
-        break;
+      await file.remove();
+    };
+    // A consumer that drops the rows without ending the loop leaves this for close() to do.
+    this.#abandonRead = stop;
+    // What DuckDB says when interrupted during the COPY, said the same way when the stop comes during the read.
+    const interrupted = (): SegmentError => failed(new Error('INTERRUPT Error: Interrupted!'));
+    try {
+      const err = await outcome;
+      if (err !== undefined) throw failed(err);
+      if (halted.aborted) throw interrupted();
+      reader = file.open(FILE_CHUNK_BYTES);
+      const parser = new DuckDbTsvRows(width);
+      for await (const chunk of reader as AsyncIterable<Buffer>) {
+        if (halted.aborted) throw interrupted();
+        hash.update(chunk);
+        const rows = parser.push(chunk);
+        if (rows.length > 0) yield rows;
       }
-      const encoded = chunk.getColumnValues(0) as string[];
-      const n = chunk.rowCount;
-      hash.update(encoded.join('\n'));
-      hash.update('\n');
-      const rows: Cells[] = new Array(n);
-      for (let r = 0; r < n; r++) {
-        const row = JSON.parse(encoded[r]!) as Array<string | null | undefined>;
-        // NULL is no value, never the text "null".
-        for (let c = 0; c < width; c++) if (row[c] === null) row[c] = undefined;
-        rows[r] = row as Cells;
-      }
-      yield rows;
+      parser.end();
+    } finally {
+      this.#abandonRead = undefined;
+      await stop();
     }
   }
 
@@ -326,6 +361,15 @@ export class DuckDbSource implements SegmentSource {
     });
   }
 
+  #tempFolderError(err: unknown): SegmentError {
+    return new SegmentError({
+      message: `export '${this.#o.site.exportName}': cannot make a temporary folder for DuckDB's rows: ${firstLine(err)}`,
+      file: this.#o.site.configFile,
+      ...(this.#o.site.line !== undefined ? { line: this.#o.site.line } : {}),
+      hint: 'set TMPDIR (TEMP on Windows) to a writable folder with room for the segment',
+    });
+  }
+
   #queryError(err: unknown): SegmentError {
     const text = err instanceof Error ? err.message : String(err);
     const head = text.split('\n')[0] ?? text;
@@ -351,6 +395,11 @@ export class DuckDbSource implements SegmentSource {
           : 'fix the query: run it in the duckdb shell from the config file\'s folder to try it',
     });
   }
+}
+
+/** DuckDB's COPY of `select` as tab-separated CSV, the one format duckdb-tsv.ts undoes, into a pipe or a file. */
+function copyTo(select: string, target: string): string {
+  return `copy (${select}) to '${target.replace(/'/g, "''")}' (format csv, header false, delimiter '\t')`;
 }
 
 function stripSemicolons(sql: string): string {
