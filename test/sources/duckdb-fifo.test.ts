@@ -322,6 +322,15 @@ describe('failures and early stops', { timeout: 120_000 }, () => {
     await src.close();
   });
 
+  it.each(TRANSPORTS)('spills only into the read\'s private folder, never into the working directory (%s)', async (transport) => {
+    // DuckDB's default temp_directory for an in-memory database is `.tmp` in the working directory.
+    const r = await readAll("select current_setting('temp_directory') as dir", ['dir'], transport);
+    const dir = r.records[0]!.values['dir']!;
+    expect(path.isAbsolute(dir), dir).toBe(true);
+    expect(path.relative(tmp, dir)).toMatch(/^acsync-duckdb-[^/]+\/spill$/);
+    expect(existsSync(path.join(data, '.tmp'))).toBe(false);
+  });
+
   it('close() ends a read through a file, during the COPY and during the read', async () => {
     // During the COPY: the consumer still waits for its first batch, which the interrupted COPY turns into an error.
     const endless = source('select range as id from range(1000000000)', 'file');

@@ -8,6 +8,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { ReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import type * as DuckDB from '@duckdb/node-api';
 import { compilePicker } from '../csv.ts';
 import { SegmentError } from '../errors.ts';
@@ -104,7 +105,9 @@ export class DuckDbSource implements SegmentSource {
   async #connect(): Promise<DuckDB.DuckDBConnection> {
     if (this.#connection) return this.#connection;
     this.#driver ??= await loadDriver<typeof DuckDB>('@duckdb/node-api', DUCKDB_PACKAGE_VERSION, `export '${this.#o.site.exportName}' (DuckDB)`, this.#o.site.configFile, this.#o.site.line);
-    const settings: Record<string, string> = { memory_limit: DUCKDB_MEMORY_LIMIT, threads: DUCKDB_THREADS, file_search_path: this.#o.cwd, enable_external_access: 'true' };
+    // No spilling to disk but inside a read, into its private folder (copyTo); DuckDB's default is `.tmp` in the
+    // working directory.
+    const settings: Record<string, string> = { memory_limit: DUCKDB_MEMORY_LIMIT, threads: DUCKDB_THREADS, temp_directory: '', file_search_path: this.#o.cwd, enable_external_access: 'true' };
     if (this.#o.databaseFile !== undefined) settings['access_mode'] = 'READ_ONLY';
     try {
       this.#instance = await this.#driver.DuckDBInstance.create(this.#o.databaseFile ?? ':memory:', settings);
@@ -397,9 +400,15 @@ export class DuckDbSource implements SegmentSource {
   }
 }
 
-/** DuckDB's COPY of `select` as tab-separated CSV, the one format duckdb-tsv.ts undoes, into a pipe or a file. */
+/**
+ * DuckDB's COPY of `select` as tab-separated CSV, the one format duckdb-tsv.ts undoes, into a pipe or a file. What
+ * the query cannot hold in memory_limit DuckDB spills into temp_directory: the read's own private folder (0700,
+ * removed with the pipe or file), not DuckDB's default, `.tmp` in the working directory (often the config's
+ * repository, where a killed run would leave customers' rows).
+ */
 function copyTo(select: string, target: string): string {
-  return `copy (${select}) to '${target.replace(/'/g, "''")}' (format csv, header false, delimiter '\t')`;
+  const quote = (p: string): string => `'${p.replace(/'/g, "''")}'`;
+  return `set temp_directory = ${quote(path.join(path.dirname(target), 'spill'))}; copy (${select}) to ${quote(target)} (format csv, header false, delimiter '\t')`;
 }
 
 function stripSemicolons(sql: string): string {
