@@ -6,7 +6,7 @@
  * warnings printed before the screen) is wiped, and a terminal that ignores ESC[3J keeps one copy of the frame,
  * header first, per redraw, once a second. So the frame has to stay shorter than the terminal.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { finalScreen, inPty, plain } from '../helpers/pty.ts';
@@ -45,7 +45,11 @@ describe('acsync watch in a terminal of 80 columns and 12 rows', () => {
     });
     for (let i = 0; !done && i < 60; i++) {
       await sleep(1000);
-      if (!done) await writeFile(file, config.replace('roles:\n', `roles:\n  contributors: [someone${i}@example.com]\n`));
+      if (done) break;
+      // Saved as editors save (a new file renamed over the old one): watch, still starting on a loaded machine,
+      // could otherwise read the file between its truncation and its write, find it empty and stop (seen in CI).
+      await writeFile(`${file}.new`, config.replace('roles:\n', `roles:\n  contributors: [someone${i}@example.com]\n`));
+      await rename(`${file}.new`, file);
     }
     const r = await watching;
     expect(r.pending, plain(r.output).slice(-2000)).toEqual([]);
