@@ -24,33 +24,31 @@ export class KeyIndex {
 
   /** The position added under `key`, if any. */
   get(key: string): number | undefined {
-    const slots = this.#slots;
-    const hashes = this.#hashes;
-    const mask = slots.length - 1;
-    const h = hash(key);
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const p = slots[i]!;
-      if (p === 0) return undefined;
-      if (hashes[i] === h && this.#keyAt(p - 1) === key) return p - 1;
-    }
+    const p = this.#slots[this.#slotOf(key, hash(key))]!;
+    return p === 0 ? undefined : p - 1;
   }
 
   /** Adds `position` under `key`, unless the key has one: then that one is returned and nothing is added. */
   add(key: string, position: number): number | undefined {
     if ((this.#size + 1) * 2 > this.#slots.length) this.#grow();
+    const h = hash(key);
+    const i = this.#slotOf(key, h);
+    const p = this.#slots[i]!;
+    if (p !== 0) return p - 1;
+    this.#slots[i] = position + 1;
+    this.#hashes[i] = h;
+    this.#size++;
+    return undefined;
+  }
+
+  /** The slot that holds `key` (whose hash is `h`), or the empty one where it would go. */
+  #slotOf(key: string, h: number): number {
     const slots = this.#slots;
     const hashes = this.#hashes;
     const mask = slots.length - 1;
-    const h = hash(key);
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const p = slots[i]!;
-      if (p === 0) {
-        slots[i] = position + 1;
-        hashes[i] = h;
-        this.#size++;
-        return undefined;
-      }
-      if (hashes[i] === h && this.#keyAt(p - 1) === key) return p - 1;
+      if (p === 0 || (hashes[i] === h && this.#keyAt(p - 1) === key)) return i;
     }
   }
 
