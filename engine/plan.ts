@@ -100,7 +100,8 @@ export class Planner {
    * (duplicates included), for the segment's size.
    */
   addRow(values: Readonly<Record<string, string | undefined>>, row: number, mapping: MappingConfig, problem?: string): boolean {
-    if (problem === undefined && !this.#finished) {
+    // An empty list (a first export) has no member to repeat: no key to work out twice.
+    if (problem === undefined && !this.#finished && this.#list.size > 0) {
       const at = this.#memberFor(rowKey(values, mapping));
       if (at !== undefined && this.#claimedBy[at] === 0 && this.#list.isRepeatable(at)) {
         const o = this.#list.at(at)!;
