@@ -119,11 +119,16 @@ export class Planner {
     return !isSkippedRow(item);
   }
 
-  /** The position of the member with this key, looked for first after the member the last row matched. */
+  /**
+   * The position of the (first) member with this key. The list is read in id order and ids follow the order of
+   * the import that created the contacts, so the row after a member is usually the next member: that one is
+   * tried first, which skips most hash lookups of a re-export (a guess that misses costs one string comparison).
+   * A later duplicate on the list (-1) is never the answer.
+   */
   #memberFor(key: string | undefined): number | undefined {
     if (key === undefined) return undefined;
     const next = this.#next;
-    return this.#list.at(next)?.key === key ? next : this.#list.positionOf(key);
+    return this.#list.at(next)?.key === key && this.#claimedBy[next] !== -1 ? next : this.#list.positionOf(key);
   }
 
   /** Adds one segment row: a desired contact, or a row already skipped by normalisation. Rows come in segment order. */
@@ -133,12 +138,7 @@ export class Planner {
       this.#record({ action: 'skip', email: item.email, key: item.key, row: item.row, reasonCode: item.reasonCode, reason: item.reason });
       return;
     }
-    // The list is read in id order and ids follow the order of the import that created the contacts, so the row
-    // after a member is usually the next member: checking that one first skips most hash lookups of a re-export
-    // (a guess that misses costs one string comparison). A later duplicate on the list (-1) is never the answer.
-    const next = this.#next;
-    const guess = this.#list.at(next);
-    const at = guess !== undefined && guess.key === item.key && this.#claimedBy[next] !== -1 ? next : this.#list.positionOf(item.key);
+    const at = this.#memberFor(item.key);
     if (at === undefined) {
       const first = this.#newcomers.get(item.key);
       if (first !== undefined) {
