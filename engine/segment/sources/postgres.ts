@@ -199,6 +199,10 @@ export class PostgresSource implements SegmentSource {
     const stream = client.query(copyTo(sql)) as unknown as Readable;
     const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const row: Array<string | undefined> = new Array(columns.length);
+    const record = (text: string): SegmentRecord => {
+      splitCopyLine(text, row, rewrite);
+      return { line: ++this.#rows, values: pick(row as string[]) };
+    };
     let carry: Buffer | undefined;
     let seen = false;
     let done = false;
@@ -230,16 +234,14 @@ export class PostgresSource implements SegmentSource {
         if (carry !== undefined) {
           // The row begun in the last chunk: only its bytes are joined, not the whole chunk.
           const end = buf.indexOf(10);
-          splitCopyLine(Buffer.concat([carry, buf.subarray(0, end)]).toString('utf8'), row, rewrite);
-          batch.push({ line: ++this.#rows, values: pick(row as string[]) });
+          batch.push(record(Buffer.concat([carry, buf.subarray(0, end)]).toString('utf8')));
           start = end + 1;
         }
         carry = last === buf.length - 1 ? undefined : buf.subarray(last + 1);
         while (start <= last) {
           const end = buf.indexOf(10, start);
           // One string a row, not one a chunk: a value kept by the plan then holds its row alive, not 64 KB.
-          splitCopyLine(buf.toString('utf8', start, end), row, rewrite);
-          batch.push({ line: ++this.#rows, values: pick(row as string[]) });
+          batch.push(record(buf.toString('utf8', start, end)));
           start = end + 1;
         }
         yield batch;
