@@ -229,20 +229,14 @@ export class DuckDbSource implements SegmentSource {
    */
   async *#rowsThroughFifo(conn: DuckDB.DuckDBConnection, fifo: RowFifo, select: string, width: number, hash: Hash, failed: (err: unknown) => SegmentError): AsyncGenerator<Cells[]> {
     const reader = fifo.open(FIFO_READ_AHEAD_BYTES);
-    let settled = false;
-    // Settles with DuckDB's error, or undefined; then the reader is let go even if DuckDB never opened the pipe.
-    const outcome = conn.run(copyTo(select, fifo.path)).then(
-      () => undefined,
-      (err: unknown) => err ?? new Error('the COPY failed'),
-    );
-    void outcome.then(() => {
-      settled = true;
-      fifo.release();
-    });
+    const copy = startCopy(conn, select, fifo.path);
+    const { outcome } = copy;
+    // Once DuckDB answered, the reader is let go even if DuckDB never opened the pipe.
+    void outcome.then(() => fifo.release());
     const stop = async (): Promise<void> => {
       // DuckDB may be blocked writing to a pipe nobody reads: interrupting it and closing the read end (its write
       // then fails, EPIPE) ends the COPY, so the connection is free again.
-      if (!settled) conn.interrupt();
+      if (!copy.settled) conn.interrupt();
       reader.destroy();
       await outcome;
     };
@@ -287,17 +281,11 @@ export class DuckDbSource implements SegmentSource {
       throw this.#tempFolderError(err);
     }
     let reader: ReadStream | undefined;
-    let settled = false;
-    const outcome = conn.run(copyTo(select, file.path)).then(
-      () => undefined,
-      (err: unknown) => err ?? new Error('the COPY failed'),
-    );
-    void outcome.then(() => {
-      settled = true;
-    });
+    const copy = startCopy(conn, select, file.path);
+    const { outcome } = copy;
     const stop = async (): Promise<void> => {
       // close() during the COPY: DuckDB would otherwise write the whole result for nobody.
-      if (!settled) conn.interrupt();
+      if (!copy.settled) conn.interrupt();
       await outcome;
       if (reader !== undefined && !reader.closed) {
         const closed = new Promise<void>((resolve) => reader!.once('close', () => resolve()));
@@ -398,6 +386,27 @@ export class DuckDbSource implements SegmentSource {
           : 'fix the query: run it in the duckdb shell from the config file\'s folder to try it',
     });
   }
+}
+
+/**
+ * Starts the COPY (copyTo) into `target`: `outcome` settles with DuckDB's error, or undefined once the rows are all
+ * written; `settled` says whether it has.
+ */
+function startCopy(conn: DuckDB.DuckDBConnection, select: string, target: string): { readonly outcome: Promise<unknown>; readonly settled: boolean } {
+  let settled = false;
+  const outcome = conn.run(copyTo(select, target)).then(
+    () => undefined,
+    (err: unknown) => err ?? new Error('the COPY failed'),
+  );
+  void outcome.then(() => {
+    settled = true;
+  });
+  return {
+    outcome,
+    get settled() {
+      return settled;
+    },
+  };
 }
 
 /**
