@@ -164,7 +164,6 @@ export function generateObservedAsRead(o: GenerateOptions & { changedRate: numbe
  */
 export function indexList(members: ObservedContact[]): { observed: ObservedList; indexMs: number } {
   const t0 = performance.now();
-  const observed = new ObservedList();
-  for (const m of members) observed.add(m);
+  const observed = ObservedList.of(members);
   return { observed, indexMs: performance.now() - t0 };
 }
