@@ -4,6 +4,7 @@
  * are comparable. Used by the segment benchmark and reusable by `npm run bench`.
  */
 import { createWriteStream } from 'node:fs';
+import type { MappingConfig } from '../engine/config/model.ts';
 import type { ObservedContact } from '../engine/model.ts';
 import { toObserved } from '../engine/observe.ts';
 import { ObservedList } from '../engine/observed-list.ts';
@@ -162,8 +163,9 @@ export function generateObservedAsRead(o: GenerateOptions & { changedRate: numbe
  * The list indexed member by member, as observe-list.ts does while the pages arrive (the members' array is not
  * kept). Timed apart: it is part of the list read, not of the plan.
  */
-export function indexList(members: ObservedContact[]): { observed: ObservedList; indexMs: number } {
+export function indexList(members: ObservedContact[], mapping: MappingConfig = GENERATED_MAPPING): { observed: ObservedList; indexMs: number } {
   const t0 = performance.now();
-  const observed = ObservedList.of(members);
+  // With the export's mapping, as observe-list.ts makes it: the members' prints are taken as they are indexed.
+  const observed = ObservedList.of(members, mapping);
   return { observed, indexMs: performance.now() - t0 };
 }

@@ -58,7 +58,7 @@ async function plan(source: SegmentSource): Promise<Record<string, number>> {
   const p = planner.finish();
   const ms = performance.now() - t0;
   await source.close();
-  return { ms, indexMs, ...p.counts, rowsRead: source.origin().rowsRead, maxRssMbBeforePlan: rssBefore, maxRssMb: maxRssMb() };
+  return { ms, indexMs, repeatedRows: planner.repeatedRows, ...p.counts, rowsRead: source.origin().rowsRead, maxRssMbBeforePlan: rssBefore, maxRssMb: maxRssMb() };
 }
 
 async function duckBare(): Promise<Record<string, number>> {

@@ -28,6 +28,30 @@ export class KeyIndex {
     return p === 0 ? undefined : p - 1;
   }
 
+  /**
+   * The position added under the key that `bytes[start, end)` spells once ASCII capitals are lower-cased (what
+   * `trim().toLowerCase()` makes of an address of ASCII without white space), without making a string of it;
+   * undefined when there is none or a byte is not ASCII.
+   */
+  getAsciiLower(bytes: Uint8Array, start: number, end: number): number | undefined {
+    let h = FNV_OFFSET;
+    for (let p = start; p < end; p++) {
+      let c = bytes[p]!;
+      if (c >= 0x80) return undefined;
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    h = mix(h);
+    const slots = this.#slots;
+    const hashes = this.#hashes;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const p = slots[i]!;
+      if (p === 0) return undefined;
+      if (hashes[i] === h && asciiLowerEquals(bytes, start, end, this.#keyAt(p - 1))) return p - 1;
+    }
+  }
+
   /** Adds `position` under `key`, unless the key has one: then that one is returned and nothing is added. */
   add(key: string, position: number): number | undefined {
     if ((this.#size + 1) * 2 > this.#slots.length) this.#grow();
@@ -74,15 +98,34 @@ export class KeyIndex {
 
 /** FNV-1a over the UTF-16 code units, then murmur3's finaliser so that the low bits a mask keeps are well mixed. */
 function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = FNV_OFFSET;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return mix(h);
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h | 0;
+}
+
+/**
+ * Whether `bytes[start, end)`, ASCII capitals lower-cased, is `key`. A byte that is not ASCII never matches: one
+ * byte of a UTF-8 sequence is not the character whose code it happens to equal.
+ */
+export function asciiLowerEquals(bytes: Uint8Array, start: number, end: number, key: string): boolean {
+  if (end - start !== key.length) return false;
+  for (let i = 0; i < key.length; i++) {
+    let c = bytes[start + i]!;
+    if (c >= 0x80) return false;
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== key.charCodeAt(i)) return false;
+  }
+  return true;
 }

@@ -17,8 +17,10 @@ import {
 } from './model.ts';
 import type { MappingConfig } from './config/model.ts';
 import { KeyIndex } from './key-index.ts';
-import { ObservedList } from './observed-list.ts';
+import { ObservedList, type MemberPrints } from './observed-list.ts';
 import { isSkippedRow, normalizeProfile, repeatsMember, rowKey, type SkippedRow } from './segment/normalize.ts';
+import { printRow } from './segment/row-print.ts';
+import type { TextRows } from './segment/text-rows.ts';
 import { sameAcValue } from './activecampaign/normalise.ts';
 import { REFUSAL_SKIP_CODE, refusalNote, rowHash, type RefusalMemory } from './refusals/memory.ts';
 
@@ -76,6 +78,8 @@ export class Planner {
   #next = 0;
   #repeatedRows = 0;
   #finished = false;
+  /** For addTextRow: the members' prints for the last batch's columns and mapping. */
+  #prints: { columns: readonly string[]; mapping: MappingConfig; prints: MemberPrints | undefined } | undefined;
 
   constructor(observed: ObservedList | Iterable<ObservedContact>, opts: PlanOptions) {
     this.#opts = opts;
@@ -106,10 +110,7 @@ export class Planner {
       if (at !== undefined && this.#claimedBy[at] === 0 && this.#list.isRepeatable(at)) {
         const o = this.#list.at(at)!;
         if ((o.listStatus === 0 || o.listStatus === 1) && repeatsMember(values, mapping, o)) {
-          this.#claimedBy[at] = row;
-          this.#next = at + 1;
-          this.#counts.noop++;
-          this.#repeatedRows++;
+          this.#repeat(at, row);
           return true;
         }
       }
@@ -117,6 +118,53 @@ export class Planner {
     const item = normalizeProfile(values, mapping, row, problem);
     this.add(item);
     return !isSkippedRow(item);
+  }
+
+  /**
+   * Adds row `i` of a batch still in bytes (a text source's, text-rows.ts): a row with the print of its list
+   * member's values (row-print.ts) is counted unchanged without decoding it; any other is decoded and added as
+   * addRow adds it. Returns what addRow returns.
+   */
+  addTextRow(rows: TextRows, i: number, mapping: MappingConfig): boolean {
+    if (!this.#finished && this.#list.size > 0 && rows.verbatim) {
+      const at = this.#repeatedIn(rows, i, mapping);
+      if (at >= 0) {
+        this.#repeat(at, rows.line(i));
+        return true;
+      }
+    }
+    const r = rows.record(i);
+    return this.addRow(r.values, r.line, mapping, r.problem);
+  }
+
+  /** The member whose print row `i` has (as addRow's first test, on the bytes), or -1. */
+  #repeatedIn(rows: TextRows, i: number, mapping: MappingConfig): number {
+    let cached = this.#prints;
+    if (cached === undefined || cached.columns !== rows.columns || cached.mapping !== mapping) {
+      cached = this.#prints = { columns: rows.columns, mapping, prints: this.#list.printsFor(mapping, rows.columns) };
+    }
+    const prints = cached.prints;
+    if (prints === undefined) return -1;
+    const bytes = rows.bytes;
+    const start = rows.starts[i]!;
+    const emailEnd = printRow(bytes, start, rows.ends[i]!);
+    // The member after the last one matched first, as #memberFor does (a repeat on the list has no print).
+    let at: number | undefined = this.#next;
+    if (!(at < this.#list.size && prints.matches(at))) {
+      at = this.#list.positionOfAsciiLower(bytes, start, emailEnd);
+      if (at === undefined || !prints.matches(at)) return -1;
+    }
+    if (this.#claimedBy[at] !== 0) return -1;
+    const status = this.#list.at(at)!.listStatus;
+    return status === 0 || status === 1 ? at : -1;
+  }
+
+  /** Row `row` repeats member `at`: unchanged, and the member is claimed. */
+  #repeat(at: number, row: number): void {
+    this.#claimedBy[at] = row;
+    this.#next = at + 1;
+    this.#counts.noop++;
+    this.#repeatedRows++;
   }
 
   /**

@@ -82,7 +82,7 @@ export async function observeList(input: ObserveInput): Promise<ObservedListRead
   };
 
   // Indexed as it is read (observed-list.ts): the plan then starts comparing at the segment's first row.
-  const observed = new ObservedList();
+  const observed = new ObservedList(exp.mapping);
   const listHash = createHash('sha256');
   let managedActive = 0;
   // Through the local snapshot when one is fresh: it only ever saves requests (engine/snapshot/read-list.ts).

@@ -8,7 +8,7 @@ import type { ExportPlan } from '../model.ts';
 import type { ObservedList } from '../observed-list.ts';
 import { checkLimits, Planner } from '../plan.ts';
 import type { RefusalMemory } from '../refusals/memory.ts';
-import type { SegmentRecord } from '../segment/record.ts';
+import { TextRows, type SegmentBatch } from '../segment/text-rows.ts';
 import type { DesiredSegment } from './read-segment.ts';
 
 export interface PlanInput {
@@ -48,11 +48,16 @@ export async function planExportChanges(input: PlanInput): Promise<PlanStageResu
 
 /**
  * Feeds the segment's rows to the planner in their order, each normalised as the planner needs it
- * (Planner.addRow); returns the rows with a valid email (duplicates included). The benchmarks call this too.
+ * (Planner.addRow; Planner.addTextRow for rows still in bytes); returns the rows with a valid email (duplicates
+ * included). The benchmarks call this too.
  */
-export async function planRows(planner: Planner, batches: AsyncIterable<SegmentRecord[]>, mapping: MappingConfig): Promise<number> {
+export async function planRows(planner: Planner, batches: AsyncIterable<SegmentBatch>, mapping: MappingConfig): Promise<number> {
   let validRows = 0;
   for await (const batch of batches) {
+    if (batch instanceof TextRows) {
+      for (let i = 0; i < batch.length; i++) if (planner.addTextRow(batch, i, mapping)) validRows++;
+      continue;
+    }
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
       if (planner.addRow(r.values, r.line, mapping, r.problem)) validRows++;

@@ -5,16 +5,16 @@
 import type { ExportConfig } from '../config/model.ts';
 import type { EventSink } from '../events.ts';
 import { readSegmentRows } from '../segment/desired.ts';
-import type { SegmentRecord } from '../segment/record.ts';
+import type { SegmentBatch } from '../segment/text-rows.ts';
 import type { SegmentSource } from '../segment/source.ts';
 
 export interface DesiredSegment {
-  batches: AsyncIterable<SegmentRecord[]>;
+  batches: AsyncIterable<SegmentBatch>;
 }
 
 export function readSegment(source: SegmentSource, exp: ExportConfig, sink: EventSink): DesiredSegment {
   let rowsRead = 0;
-  async function* batches(): AsyncGenerator<SegmentRecord[]> {
+  async function* batches(): AsyncGenerator<SegmentBatch> {
     for await (const batch of readSegmentRows(source, exp.mapping)) {
       rowsRead += batch.length;
       yield batch;

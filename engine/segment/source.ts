@@ -23,6 +23,7 @@
  *   releases connections and engines and is safe to call twice.
  */
 import type { SegmentRecord } from './record.ts';
+import type { SegmentBatch } from './text-rows.ts';
 
 /** Which engine produced a segment's rows. */
 export type SourceEngine = 'file' | 'duckdb' | 'postgres';
@@ -55,9 +56,19 @@ export interface SegmentSource {
   check(columns: readonly string[]): Promise<void>;
   /** Streams the records, `columns` only, in batches; `signal` stops a query on the server. */
   records(columns: readonly string[], signal?: AbortSignal): AsyncIterable<SegmentRecord[]>;
-  /** sha256 (hex) of what the last complete `records` pass streamed; '' before one finished. */
+  /**
+   * The same rows as `records`, a text source's left as the bytes that came (text-rows.ts) so that the planner
+   * decodes only the rows it must; the fingerprint is the same. Optional: without it the records are used.
+   */
+  rows?(columns: readonly string[], signal?: AbortSignal): AsyncIterable<SegmentBatch>;
+  /** sha256 (hex) of what the last complete `records` (or `rows`) pass streamed; '' before one finished. */
   fingerprint(): string;
   /** Where the rows came from, with the counts of the last `records` pass. */
   origin(): SegmentOrigin;
   close(): Promise<void>;
+}
+
+/** The source's rows as `rows` streams them where it can, else its records. */
+export function segmentBatches(source: SegmentSource, columns: readonly string[], signal?: AbortSignal): AsyncIterable<SegmentBatch> {
+  return source.rows !== undefined ? source.rows(columns, signal) : source.records(columns, signal);
 }

@@ -7,6 +7,7 @@ import type { Config, ExportConfig } from '../config/model.ts';
 import { mappedColumns } from '../segment/normalize.ts';
 import { segmentRoots } from '../segment/locate.ts';
 import { openSegmentSource } from '../segment/open-source.ts';
+import { segmentBatches } from '../segment/source.ts';
 import type { TimerClock, TimerHandle } from '../clock.ts';
 
 /** Reads the segment to its end and returns the fingerprint of what it streamed. */
@@ -15,8 +16,8 @@ export type FingerprintFn = (config: Config, exp: ExportConfig, env: NodeJS.Proc
 export const fingerprintSegment: FingerprintFn = async (config, exp, env) => {
   const source = await openSegmentSource(config, exp, segmentRoots(config.file, env), env);
   try {
-    for await (const _batch of source.records(mappedColumns(exp.mapping))) {
-      // only the fingerprint matters here
+    for await (const _batch of segmentBatches(source, mappedColumns(exp.mapping))) {
+      // only the fingerprint matters here: rows are not decoded
     }
     return source.fingerprint();
   } finally {

@@ -26,4 +26,23 @@ describe('KeyIndex', () => {
     expect(index.add('', 0)).toBeUndefined();
     expect(index.get('')).toBe(0);
   });
+
+  it('getAsciiLower finds a key from its bytes with ASCII capitals, and nothing from bytes that are not ASCII', () => {
+    const keys = ['user1@example.com', 'zoë@example.com', 'a@b.co'];
+    const index = new KeyIndex((p) => keys[p]!);
+    for (const [i, k] of keys.entries()) index.add(k, i);
+    const at = (text: string, pad = 3): number | undefined => {
+      // Inside a larger buffer, as a row's email cell is.
+      const bytes = Buffer.from(`${'\t'.repeat(pad)}${text}\tmore`);
+      return index.getAsciiLower(bytes, pad, pad + Buffer.byteLength(text));
+    };
+    expect(at('user1@example.com')).toBe(0);
+    expect(at('USER1@Example.COM', 0)).toBe(0);
+    expect(at('A@B.CO')).toBe(2);
+    // Lower-casing bytes is for ASCII only: a key that is not ASCII is found through get().
+    expect(at('zoë@example.com')).toBeUndefined();
+    expect(at('user1@example.co')).toBeUndefined();
+    expect(at('user1@example.com ')).toBeUndefined();
+    expect(at('')).toBeUndefined();
+  });
 });

@@ -1,7 +1,9 @@
 /**
  * Planner.addRow counts a row that only repeats its list member as unchanged without normalising it (the path of
- * nearly every row of a re-export), and sends every other row through normalizeProfile and Planner.add. These
- * tests hold the two paths to the same plans: rows and lists built to hit every edge of the shortcut (case, white
+ * nearly every row of a re-export), and sends every other row through normalizeProfile and Planner.add;
+ * Planner.addTextRow does the same for rows still in bytes (PostgreSQL's COPY text, DuckDB's tab-separated CSV)
+ * by their prints (engine/segment/row-print.ts), decoding only the others. These tests hold the paths to the
+ * same plans: rows and lists built to hit every edge of the shortcut (case, white
  * space of every kind, NUL bytes, lone surrogates, dotted capital I, invalid emails, duplicates, repeats on the
  * list, every list status, ActiveCampaign's other spellings of a value, rows out of list order).
  */
@@ -10,7 +12,11 @@ import type { MappingConfig } from '../../engine/config/model.ts';
 import type { ListStatus, ObservedContact } from '../../engine/model.ts';
 import { ObservedList } from '../../engine/observed-list.ts';
 import { Planner } from '../../engine/plan.ts';
-import { isSkippedRow, normalizeProfile } from '../../engine/segment/normalize.ts';
+import { isSkippedRow, mappedColumns, normalizeProfile } from '../../engine/segment/normalize.ts';
+import { duckDbCells } from '../../engine/segment/sources/duckdb-tsv.ts';
+import { splitCopyLine } from '../../engine/segment/sources/postgres.ts';
+import { COPY_TEXT, DUCKDB_TSV, TextRows, type TextDialect } from '../../engine/segment/text-rows.ts';
+import { compilePicker } from '../../engine/segment/csv.ts';
 import { mulberry32 } from '../../emulator/prng.ts';
 
 const mapping: MappingConfig = { email: 'E', firstName: 'F', lastName: 'L', phone: 'P', fields: { TIER: 'T', CITY: 'C' } };
@@ -33,6 +39,65 @@ function bothPaths(list: ObservedContact[], rows: Row[]) {
   return { full: full.finish(), fullValid, fast: fast.finish(), fastValid, repeated: fast.repeatedRows };
 }
 
+const columns = mappedColumns(mapping);
+const pick = compilePicker(columns, columns.map((_, i) => i));
+
+/** A cell as PostgreSQL's COPY TO writes it (text format): \N for NULL, backslash escapes. */
+const copyCell = (v: string | undefined): string =>
+  v === undefined ? '\\N' : v.replace(/[\\\t\n\r\b\f\v]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\b': '\\b', '\f': '\\f', '\v': '\\v' })[c]!);
+/** A cell as DuckDB's CSV writer writes it (tab-delimited): NULL as nothing, quoted when it must be. */
+const tsvCell = (v: string | undefined): string => (v === undefined ? '' : v === '' || /[\t\n\r"]/.test(v) || v.startsWith('#') ? `"${v.replaceAll('"', '""')}"` : v);
+
+const DIALECTS: Array<[string, TextDialect, (v: string | undefined) => string, (text: string) => Array<string | undefined>]> = [
+  ['COPY text', COPY_TEXT, copyCell, (text) => {
+    const out: Array<string | undefined> = new Array(columns.length);
+    splitCopyLine(text, out, []);
+    return out;
+  }],
+  ['DuckDB CSV', DUCKDB_TSV, tsvCell, (text) => duckDbCells(text, columns.length)],
+];
+
+/**
+ * The rows as one batch of a text source's bytes (rows numbered from `firstLine` on), planned by addTextRow, and
+ * the same bytes decoded and planned by the full path.
+ */
+function textPaths(list: ObservedContact[], rows: Row[]) {
+  return DIALECTS.map(([name, dialect, cell, cells]) => {
+    const text = rows.map((r) => columns.map((c) => cell(r.values[c])).join('\t')).join('\n');
+    const bytes = Buffer.from(`${text}\n`);
+    const starts = new Int32Array(rows.length);
+    const ends = new Int32Array(rows.length);
+    let at = 0;
+    for (let i = 0; i < rows.length; i++) {
+      // Rows end at a newline outside quotes; every newline in a value is escaped or quoted.
+      let end = at;
+      let quoted = false;
+      while (quoted || bytes[end] !== 0x0a) {
+        if (bytes[end] === 0x22 && dialect === DUCKDB_TSV) quoted = !quoted;
+        end++;
+      }
+      starts[i] = at;
+      ends[i] = end;
+      at = end + 1;
+    }
+    const batch = new TextRows({ bytes, starts, ends, length: rows.length }, rows[0]!.row, {
+      columns,
+      dialect,
+      verbatim: true,
+      decode: (b, start, end, line) => ({ line, values: pick(cells(b.toString('utf8', start, end)) as string[]) }),
+    });
+    const full = new Planner(ObservedList.of(list), opts);
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch.record(i);
+      full.add(normalizeProfile(r.values, mapping, r.line));
+    }
+    // The list made for the mapping, as observe-list.ts makes it: the members' prints are taken as it is read.
+    const text_ = new Planner(ObservedList.of(list, mapping), opts);
+    for (let i = 0; i < batch.length; i++) text_.addTextRow(batch, i, mapping);
+    return { name, full: full.finish(), text: text_.finish(), repeated: text_.repeatedRows };
+  });
+}
+
 function member(i: number, email: string, status: ListStatus, values: Partial<ObservedContact> = {}): ObservedContact {
   return { id: String(i), email, key: email.trim().toLowerCase(), listStatus: status, managed: i % 5 !== 0, unsubscribedByAcsync: i % 3 === 0, ...values };
 }
@@ -50,6 +115,10 @@ describe('Planner.addRow and the full path give the same plan', () => {
     ['a NUL in a value the member has too', { E: 'a@x.com', F: 'An\u0000a' }, { firstName: 'An\u0000a' }, 'skip'],
     ['a lone surrogate the member has too', { E: 'a@x.com', F: 'A\ud800' }, { firstName: 'A\ud800' }, 'skip'],
     ['an invalid email on the list too', { E: 'a..b@x.com' }, {}, 'skip'],
+    // A source's escaping makes these bytes alike: COPY writes a tab as backslash-t, DuckDB quotes a leading '#'.
+    ['a tab where the member has a backslash and a t', { E: 'a@x.com', F: 'a\tb', L: '', P: '', T: '', C: '' }, { firstName: 'a\\tb' }, 'update'],
+    ['a value DuckDB quotes where the member has the quotes', { E: 'a@x.com', F: '#q' }, { firstName: '"#q"' }, 'update'],
+    ['a row with every value of its member, in upper case', { E: 'A@X.COM', F: 'Ana', L: 'Lopez' }, { firstName: 'Ana', lastName: 'Lopez' }, 'noop'],
   ] as const)('%s', (_name, values, have, expected) => {
     const list = [member(1, typeof values.E === 'string' ? values.E.trim().toLowerCase() : '', 1, have as Partial<ObservedContact>)];
     const r = bothPaths(list, [{ values: { ...values }, row: 2 }]);
@@ -57,6 +126,7 @@ describe('Planner.addRow and the full path give the same plan', () => {
     expect(r.fastValid).toBe(r.fullValid);
     const action = r.full.counts.noop === 1 ? 'noop' : r.full.changes[0]?.action;
     expect(action).toBe(expected);
+    for (const t of textPaths(list, [{ values: { ...values }, row: 2 }])) expect(t.text, t.name).toEqual(t.full);
   });
 
   it('a reader problem is never a repeat', () => {
@@ -86,7 +156,8 @@ describe('Planner.addRow and the full path give the same plan', () => {
   /** Mostly a plain distinct address, sometimes one made of the pieces above. */
   const address = (rnd: () => number, i: number, pick: <T>(xs: readonly T[]) => T): string =>
     rnd() < 0.3 ? `${pick(LOCALS)}${i % 7}@${pick(DOMAINS)}` : `${pick(['p', 'P', 'q.r', 'É'])}${i}@${pick(['x.com', 'X.com', 'z.example'])}`;
-  const VALUES = ['Ana', 'ana', ' Ana ', '', '  ', 'Lyon', 'gold', 'An\u0000a', 'A\ud800', '\u00a0gold', '2024-01-02', '2024-01-02 00:00:00', '1.50', '1.5', 'a||b', 'b||a'];
+  // The last ones are spelled alike by a text source once escaped or quoted: a tab and a backslash-t, \N, quotes.
+  const VALUES = ['Ana', 'ana', ' Ana ', '', '  ', 'Lyon', 'gold', 'An\u0000a', 'A\ud800', '\u00a0gold', '2024-01-02', '2024-01-02 00:00:00', '1.50', '1.5', 'a||b', 'b||a', 'a\tb', 'a\\tb', '\\N', '""', '"q"', '#x'];
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])('random rows and lists, seed %i', (seed) => {
     const rnd = mulberry32(seed);
@@ -125,5 +196,10 @@ describe('Planner.addRow and the full path give the same plan', () => {
     // The shortcut was taken, and not for every noop, so the comparison is not vacuous either way.
     expect(r.repeated).toBeGreaterThan(10);
     expect(r.repeated).toBeLessThan(r.full.counts.noop);
+    for (const t of textPaths(list, rows)) {
+      expect(t.text, t.name).toEqual(t.full);
+      expect(t.repeated, t.name).toBeGreaterThan(10);
+      expect(t.repeated, t.name).toBeLessThan(t.full.counts.noop);
+    }
   });
 });

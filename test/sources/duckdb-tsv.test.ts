@@ -1,9 +1,9 @@
 /**
- * DuckDbTsvRows undoes exactly what DuckDB's CSV writer does (tab-delimited, RFC 4180 quoting), whatever the
- * chunks the bytes arrive in: a row, a quoted newline or a UTF-8 sequence cut anywhere comes out whole.
+ * DuckDbTsvRows and duckDbCells undo exactly what DuckDB's CSV writer does (tab-delimited, RFC 4180 quoting),
+ * whatever the chunks the bytes arrive in: a row, a quoted newline or a UTF-8 sequence cut anywhere comes out whole.
  */
 import { describe, expect, it } from 'vitest';
-import { DuckDbTsvRows } from '../../engine/segment/sources/duckdb-tsv.ts';
+import { duckDbCells, DuckDbTsvRows } from '../../engine/segment/sources/duckdb-tsv.ts';
 
 /** What DuckDB writes for these rows (checked against its writer in duckdb-fifo.test.ts). */
 const TEXT = ['a\tb\tc', '\t""\t', '"x\ty"\t"q""uote"\t"line\none"', 'é😀\t"""\n"""\t ', '"#x"\t\\N\t"cr\r"', '\t\t', ''].join('\n');
@@ -17,10 +17,10 @@ const ROWS = [
 ];
 
 function parse(chunks: Buffer[]): Array<Array<string | undefined>> {
-  const parser = new DuckDbTsvRows(3);
-  const rows = chunks.flatMap((c) => parser.push(c));
+  const parser = new DuckDbTsvRows();
+  const spans = chunks.flatMap((c) => parser.push(c));
   parser.end();
-  return rows;
+  return spans.flatMap((s) => Array.from({ length: s.length }, (_, i) => duckDbCells(s.bytes.toString('utf8', s.starts[i], s.ends[i]), 3)));
 }
 
 describe('DuckDbTsvRows', () => {
@@ -35,9 +35,9 @@ describe('DuckDbTsvRows', () => {
   });
 
   it('throws when the bytes end inside a row or a row has the wrong number of cells', () => {
-    const parser = new DuckDbTsvRows(3);
+    const parser = new DuckDbTsvRows();
     parser.push(Buffer.from('a\tb\t"c\n'));
     expect(() => parser.end()).toThrow(/ended inside a row/);
-    expect(() => new DuckDbTsvRows(3).push(Buffer.from('a\tb\n'))).toThrow(/2 cells where 3/);
+    expect(() => parse([Buffer.from('a\tb\n')])).toThrow(/2 cells where 3/);
   });
 });

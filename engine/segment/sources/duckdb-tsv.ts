@@ -1,6 +1,7 @@
 /**
  * Splits what DuckDB's CSV writer produces for `COPY ... TO (FORMAT csv, HEADER false, DELIMITER '\t')` into
- * rows of cells, chunk by chunk as the bytes arrive (duckdb-fifo.ts). Every cell is text there (the query casts
+ * rows, chunk by chunk as the bytes arrive (duckdb-fifo.ts), and rows into cells when they are decoded
+ * (duckDbCells; the planner decodes only the rows it must, text-rows.ts). Every cell is text there (the query casts
  * each column to VARCHAR), so the writer's rules are all there is to undo:
  *   - NULL is written as nothing, unquoted: it comes back as undefined;
  *   - a value that needs quoting (a tab, a newline, a carriage return, a double quote, an empty string, a leading
@@ -11,12 +12,13 @@
  * text, never to a whole chunk; a row (or a UTF-8 sequence) cut by a chunk's end waits for the next chunk.
  */
 import { InternalError } from '../../errors.ts';
+import { RowSpansBuilder, type RowSpans } from '../text-rows.ts';
 
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
 
 export class DuckDbTsvRows {
-  readonly #width: number;
+  readonly #spans = new RowSpansBuilder();
   /** The bytes of a row that began in an earlier chunk and has not ended yet. */
   #pending: Buffer[] = [];
   /** Whether the pending bytes end inside a quoted value. */
@@ -24,26 +26,27 @@ export class DuckDbTsvRows {
   /** Set by #rowEnd when it returns -1: whether the scanned bytes ended inside quotes. */
   #endedInQuotes = false;
 
-  constructor(width: number) {
-    this.#width = width;
-  }
-
-  /** The complete rows in `chunk` (with what earlier chunks left), each with `width` cells; NULL is undefined. */
-  push(chunk: Buffer): Array<Array<string | undefined>> {
-    const rows: Array<Array<string | undefined>> = [];
+  /**
+   * The complete rows in `chunk` (with what earlier chunks left): at most two spans, the row that earlier chunks
+   * began (its bytes joined) and the rows of this chunk.
+   */
+  push(chunk: Buffer): RowSpans[] {
+    const out: RowSpans[] = [];
+    const spans = this.#spans;
     let pos = 0;
     if (this.#pending.length > 0) {
       const end = this.#rowEnd(chunk, 0, this.#pendingInQuotes);
       if (end < 0) {
         this.#pending.push(chunk);
         this.#pendingInQuotes = this.#endedInQuotes;
-        return rows;
+        return out;
       }
       this.#pending.push(chunk.subarray(0, end));
       const row = Buffer.concat(this.#pending);
       this.#pending = [];
       this.#pendingInQuotes = false;
-      rows.push(this.#cells(row, 0, row.length, row.indexOf(QUOTE) >= 0));
+      spans.add(0, row.length);
+      out.push(spans.take(row));
       pos = end + 1;
     }
     // The next quote at or after pos (Infinity when there is none): rows before it are split without a scan.
@@ -52,13 +55,13 @@ export class DuckDbTsvRows {
       const newline = chunk.indexOf(NEWLINE, pos);
       if (newline < 0) break;
       if (quote > newline) {
-        rows.push(this.#cells(chunk, pos, newline, false));
+        spans.add(pos, newline);
         pos = newline + 1;
         continue;
       }
       const end = this.#rowEnd(chunk, pos, false);
       if (end < 0) break;
-      rows.push(this.#cells(chunk, pos, end, true));
+      spans.add(pos, end);
       pos = end + 1;
       quote = nextQuote(chunk, pos);
     }
@@ -68,7 +71,8 @@ export class DuckDbTsvRows {
       this.#rowEnd(chunk, pos, false);
       this.#pendingInQuotes = this.#endedInQuotes;
     }
-    return rows;
+    if (spans.size > 0) out.push(spans.take(chunk));
+    return out;
   }
 
   /** Throws when the bytes ended in the middle of a row: the writer always ends its last row with a newline. */
@@ -102,14 +106,18 @@ export class DuckDbTsvRows {
       p = q + 1;
     }
   }
+}
 
-  #cells(buf: Buffer, start: number, end: number, quoted: boolean): Array<string | undefined> {
-    const text = buf.toString('utf8', start, end);
-    const cells: Array<string | undefined> = quoted ? unquote(text) : text.split('\t');
-    if (cells.length !== this.#width) throw new InternalError(`DuckDB's CSV output has a row of ${cells.length} cells where ${this.#width} were asked for`);
-    if (!quoted) for (let c = 0; c < cells.length; c++) if (cells[c] === '') cells[c] = undefined;
-    return cells;
-  }
+/**
+ * The `width` cells of one row's text (a row of push's spans, decoded); NULL is undefined. A row without a '"' is
+ * split on tabs; one with quotes goes through the unquoting parser.
+ */
+export function duckDbCells(text: string, width: number): Array<string | undefined> {
+  const quoted = text.includes('"');
+  const cells: Array<string | undefined> = quoted ? unquote(text) : text.split('\t');
+  if (cells.length !== width) throw new InternalError(`DuckDB's CSV output has a row of ${cells.length} cells where ${width} were asked for`);
+  if (!quoted) for (let c = 0; c < cells.length; c++) if (cells[c] === '') cells[c] = undefined;
+  return cells;
 }
 
 function nextQuote(buf: Buffer, from: number): number {

@@ -8,6 +8,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { ReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { setImmediate as turn } from 'node:timers/promises';
 import path from 'node:path';
 import type * as DuckDB from '@duckdb/node-api';
 import { compilePicker } from '../csv.ts';
@@ -16,9 +17,10 @@ import type { SegmentRecord } from '../record.ts';
 import { loadDriver } from './driver.ts';
 import { RowFifo } from './duckdb-fifo.ts';
 import { RowFile } from './duckdb-file.ts';
-import { DuckDbTsvRows } from './duckdb-tsv.ts';
+import { duckDbCells, DuckDbTsvRows } from './duckdb-tsv.ts';
 import { shortHash } from './fingerprint.ts';
 import type { SegmentOrigin, SegmentSource } from '../source.ts';
+import { DUCKDB_TSV, recordsOf, TextRows, type RowSpans, type SegmentBatch, type TextFormat } from '../text-rows.ts';
 import { isoTimestamp, type ValueKind } from './values.ts';
 import { missingColumnsError, type SourceSite } from './where.ts';
 
@@ -75,7 +77,6 @@ const FIFO_READ_AHEAD_BYTES = 1024 * 1024;
 const FILE_CHUNK_BYTES = 64 * 1024;
 
 /** One row's cells, NULL as undefined. */
-type Cells = Array<string | undefined>;
 
 const TIMESTAMP_TYPES = new Set([12, 20, 21, 22, 31]);
 /** LIST, STRUCT, MAP, UNION, ARRAY (DuckDBTypeId): read as JSON text. */
@@ -160,6 +161,11 @@ export class DuckDbSource implements SegmentSource {
   }
 
   async *records(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentRecord[]> {
+    for await (const batch of this.rows(columns, signal)) yield recordsOf(batch);
+  }
+
+  /** The rows as DuckDB's CSV writer spelled them, yielded as bytes (text-rows.ts), decoded when asked. */
+  async *rows(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentBatch> {
     const started = Date.now();
     this.#rows = 0;
     const { names, kinds, nested } = await this.#describe();
@@ -183,10 +189,24 @@ export class DuckDbSource implements SegmentSource {
     const hash = createHash('sha256').update(`duckdb-csv:${this.#o.kind}\u0001${columns.join('\u0000')}\n`);
     let digest: string | undefined;
     this.#digest = () => (digest ??= hash.digest('hex'));
-    const width = columns.length;
+    const width = selected.length;
     const stamps = index.map((i) => kinds[i] === 'timestamp');
     // A fixed-shape object literal per row (csv.ts): several times faster than keyed stores.
     const pick = compilePicker(columns, columns.map((_, c) => c));
+    const format: TextFormat = {
+      columns,
+      dialect: DUCKDB_TSV,
+      // Timestamps are rewritten (ISO, UTC): their cells are not their values as written.
+      verbatim: !stamps.includes(true),
+      decode: (bytes, start, end, line) => {
+        const cells = duckDbCells(bytes.toString('utf8', start, end), width);
+        for (let c = 0; c < columns.length; c++) {
+          const v = cells[c];
+          if (v !== undefined && stamps[c] === true) cells[c] = isoTimestamp(v);
+        }
+        return { line, values: pick(cells as string[]) };
+      },
+    };
     // Aborted when this read stops DuckDB: the file, written by then, must not be read on as if nothing happened.
     const halt = new AbortController();
     const interrupt = (): void => {
@@ -200,18 +220,10 @@ export class DuckDbSource implements SegmentSource {
     const deadline = Date.now() + this.#o.statementTimeoutMs;
     const failed = (err: unknown): SegmentError => (Date.now() >= deadline ? this.#timeoutError() : this.#queryError(err));
     try {
-      const rows = fifo !== undefined ? this.#rowsThroughFifo(conn, fifo, select, selected.length, hash, failed) : this.#rowsThroughFile(conn, select, selected.length, hash, failed, halt.signal);
-      for await (const cellsOfRows of rows) {
-        const n = cellsOfRows.length;
-        const batch: SegmentRecord[] = new Array(n);
-        for (let r = 0; r < n; r++) {
-          const cellsOfRow = cellsOfRows[r]!;
-          for (let c = 0; c < width; c++) {
-            const v = cellsOfRow[c];
-            if (v !== undefined && stamps[c] === true) cellsOfRow[c] = isoTimestamp(v);
-          }
-          batch[r] = { line: ++this.#rows, values: pick(cellsOfRow as string[]) };
-        }
+      const spans = fifo !== undefined ? this.#rowsThroughFifo(conn, fifo, select, hash, failed) : this.#rowsThroughFile(conn, select, hash, failed, halt.signal);
+      for await (const rows of spans) {
+        const batch = new TextRows(rows, this.#rows + 1, format);
+        this.#rows += batch.length;
         yield batch;
       }
     } finally {
@@ -227,7 +239,7 @@ export class DuckDbSource implements SegmentSource {
    * (bench/duckdb-read.ts: 1M rows x 6 columns to records in 1.1-1.5 s, through a file 1.5-1.7 s).
    * The bytes, as they come, are the fingerprint's input: the writer spells NULL apart from ''.
    */
-  async *#rowsThroughFifo(conn: DuckDB.DuckDBConnection, fifo: RowFifo, select: string, width: number, hash: Hash, failed: (err: unknown) => SegmentError): AsyncGenerator<Cells[]> {
+  async *#rowsThroughFifo(conn: DuckDB.DuckDBConnection, fifo: RowFifo, select: string, hash: Hash, failed: (err: unknown) => SegmentError): AsyncGenerator<RowSpans> {
     const reader = fifo.open(FIFO_READ_AHEAD_BYTES);
     const copy = startCopy(conn, select, fifo.path);
     const { outcome } = copy;
@@ -245,13 +257,16 @@ export class DuckDbSource implements SegmentSource {
       await stop();
       await fifo.remove();
     };
-    const parser = new DuckDbTsvRows(width);
+    const parser = new DuckDbTsvRows();
     let complete = false;
     try {
       for await (const chunk of reader as AsyncIterable<Buffer>) {
         hash.update(chunk);
-        const rows = parser.push(chunk);
-        if (rows.length > 0) yield rows;
+        yield* parser.push(chunk);
+        // While chunks wait in the reader's buffer, the loop would take them without ever polling the pipe, and
+        // DuckDB, its 64 KB pipe full, would wait for all of them to be planned: one turn of the event loop reads
+        // what it wrote meanwhile, so it writes on while the next chunk is planned (BENCHMARKS.md).
+        if (reader.readableLength > 0) await turn();
       }
       // The end of the bytes is not the end of the rows: DuckDB may have stopped on an error (a bad row late in a
       // file, a failed cast, the timeout). Only its answer says the segment is complete.
@@ -273,7 +288,7 @@ export class DuckDbSource implements SegmentSource {
    * failed cast) is always seen, which the driver's own streaming cannot promise: its fetchChunk answers the same
    * null for a query that failed as for one that finished. The file's bytes are the pipe's, hashed the same way.
    */
-  async *#rowsThroughFile(conn: DuckDB.DuckDBConnection, select: string, width: number, hash: Hash, failed: (err: unknown) => SegmentError, halted: AbortSignal): AsyncGenerator<Cells[]> {
+  async *#rowsThroughFile(conn: DuckDB.DuckDBConnection, select: string, hash: Hash, failed: (err: unknown) => SegmentError, halted: AbortSignal): AsyncGenerator<RowSpans> {
     let file: RowFile;
     try {
       file = await RowFile.create();
@@ -303,12 +318,11 @@ export class DuckDbSource implements SegmentSource {
       if (err !== undefined) throw failed(err);
       if (halted.aborted) throw interrupted();
       reader = file.open(FILE_CHUNK_BYTES);
-      const parser = new DuckDbTsvRows(width);
+      const parser = new DuckDbTsvRows();
       for await (const chunk of reader as AsyncIterable<Buffer>) {
         if (halted.aborted) throw interrupted();
         hash.update(chunk);
-        const rows = parser.push(chunk);
-        if (rows.length > 0) yield rows;
+        yield* parser.push(chunk);
       }
       parser.end();
     } finally {

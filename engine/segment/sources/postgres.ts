@@ -19,6 +19,7 @@ import { loadDriver } from './driver.ts';
 import { RowHasher, shortHash } from './fingerprint.ts';
 import { redact, urlHost, urlSecrets } from './redact.ts';
 import type { SegmentOrigin, SegmentSource } from '../source.ts';
+import { COPY_TEXT, recordsOf, RowSpansBuilder, TextRows, type SegmentBatch, type TextFormat } from '../text-rows.ts';
 import { isoTimestamp } from './values.ts';
 import { missingColumnsError, type SourceSite } from './where.ts';
 
@@ -160,6 +161,10 @@ export class PostgresSource implements SegmentSource {
   }
 
   async *records(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentRecord[]> {
+    for await (const batch of this.rows(columns, signal)) yield recordsOf(batch);
+  }
+
+  async *rows(columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SegmentBatch> {
     const started = Date.now();
     this.#rows = 0;
     const { client, drivers } = await this.#connect();
@@ -185,24 +190,37 @@ export class PostgresSource implements SegmentSource {
 
   /**
    * The mapped columns through COPY's text format: one line a row, tab between columns, \N for NULL, backslash
-   * escapes (postgresql.org/docs/current/sql-copy.html, "Text Format"). Picked by position (the query may repeat a
-   * column name; the first one is the one mapped, as with the cursor). The fingerprint hashes the bytes as they
-   * came: the same rows in the same order give the same bytes.
+   * escapes (postgresql.org/docs/current/sql-copy.html, "Text Format"), yielded as the bytes that came
+   * (text-rows.ts): the planner decodes only the rows it must. Picked by position (the query may repeat a column
+   * name; the first one is the one mapped, as with the cursor). The fingerprint hashes the bytes as they came: the
+   * same rows in the same order give the same bytes.
    */
-  async *#copy(client: Pg.Client, copyTo: typeof CopyStreams.to, columns: readonly string[], index: readonly number[], fields: readonly Pg.FieldDef[]): AsyncGenerator<SegmentRecord[]> {
+  async *#copy(client: Pg.Client, copyTo: typeof CopyStreams.to, columns: readonly string[], index: readonly number[], fields: readonly Pg.FieldDef[]): AsyncGenerator<TextRows> {
     const aliases = fields.map((_, i) => `c${i}`);
     const sql = `copy (select ${index.map((i) => aliases[i]).join(', ')} from (\n${stripSemicolons(this.#o.query)}\n) as acsync_segment(${aliases.join(', ')})) to stdout`;
     const hash = createHash('sha256').update(`postgres-copy\u0001${columns.join('\u0000')}\n`);
     this.#hasher = { digest: once(hash) };
     const rewrite = index.map((i) => textRewrite(fields[i]!.dataTypeID));
     const pick = compilePicker(columns, columns.map((_, i) => i));
+    const row: Array<string | undefined> = new Array(columns.length);
+    const format: TextFormat = {
+      columns,
+      dialect: COPY_TEXT,
+      verbatim: rewrite.every((r) => r === undefined),
+      // One string a row, not one a chunk: a value kept by the plan then holds its row alive, not 64 KB.
+      decode: (bytes, start, end, line) => {
+        splitCopyLine(bytes.toString('utf8', start, end), row, rewrite);
+        return { line, values: pick(row as string[]) };
+      },
+    };
+    const spans = new RowSpansBuilder();
+    const batch = (bytes: Buffer): TextRows => {
+      const rows = new TextRows(spans.take(bytes), this.#rows + 1, format);
+      this.#rows += rows.length;
+      return rows;
+    };
     const stream = client.query(copyTo(sql)) as unknown as Readable;
     const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const row: Array<string | undefined> = new Array(columns.length);
-    const record = (text: string): SegmentRecord => {
-      splitCopyLine(text, row, rewrite);
-      return { line: ++this.#rows, values: pick(row as string[]) };
-    };
     let carry: Buffer | undefined;
     let seen = false;
     let done = false;
@@ -229,22 +247,22 @@ export class PostgresSource implements SegmentSource {
           carry = carry === undefined ? buf : Buffer.concat([carry, buf]);
           continue;
         }
-        const batch: SegmentRecord[] = [];
         let start = 0;
         if (carry !== undefined) {
-          // The row begun in the last chunk: only its bytes are joined, not the whole chunk.
+          // The row begun in the last chunk, a batch of its own: only its bytes are joined, not the whole chunk.
           const end = buf.indexOf(10);
-          batch.push(record(Buffer.concat([carry, buf.subarray(0, end)]).toString('utf8')));
+          const joined = Buffer.concat([carry, buf.subarray(0, end)]);
+          spans.add(0, joined.length);
+          yield batch(joined);
           start = end + 1;
         }
         carry = last === buf.length - 1 ? undefined : buf.subarray(last + 1);
         while (start <= last) {
           const end = buf.indexOf(10, start);
-          // One string a row, not one a chunk: a value kept by the plan then holds its row alive, not 64 KB.
-          batch.push(record(buf.toString('utf8', start, end)));
+          spans.add(start, end);
           start = end + 1;
         }
-        yield batch;
+        if (spans.size > 0) yield batch(buf);
       }
       if (carry !== undefined) throw this.#error(new Error('the COPY output ended in the middle of a row'), 'read');
       done = true;

@@ -1,0 +1,128 @@
+/**
+ * Fingerprints of rows still in bytes (text-rows.ts), so that a row that only repeats its list member is known
+ * without decoding it or reaching the member's values in memory. On a re-export that is nearly every row, and
+ * comparing them any other way was most of a plan's time: decoding a row into strings, or even comparing its bytes
+ * with the member's strings character by character, costs more than the database's whole read
+ * (BENCHMARKS.md, segment sources).
+ *
+ * A member's print is taken of the row a text source would send for it: its key, then each mapped value, tab
+ * separated, in the order of the columns asked for (the email first), an absent value as an empty cell. A row's
+ * print is taken of its bytes as they came, with the ASCII capitals of its email cell lower-cased. Equal prints
+ * mean equal bytes (two independent 32-bit hashes: a changed row passes for unchanged about once in 2^64), and
+ * equal bytes mean the row says exactly what the member has: the row's email, trimmed and lower-cased, is the
+ * member's key, and each cell is the member's value or empty, which repeatsMember (normalize.ts) counts as
+ * unchanged too. Only members whose key is ASCII and whose values hold no character a source would escape or quote
+ * (below U+0020, a backslash, a double quote) get a print; rows of the others, and any row whose print differs,
+ * are decoded and take the full path (test/plan/row-path.test.ts holds the paths to the same plans).
+ */
+import type { MappingConfig } from '../config/model.ts';
+import type { ContactFields } from '../model.ts';
+
+const TAB = 0x09;
+
+/** The print of the last printRow call: two 32-bit lanes. */
+export const PRINT = new Int32Array(2);
+
+/**
+ * Prints the row `bytes[start, end)` into PRINT and returns where its first cell (the email) ends: its first tab,
+ * or the row's end.
+ */
+export function printRow(bytes: Uint8Array, start: number, end: number): number {
+  let a = 0x811c9dc5 | 0;
+  let b = 0x2545f491;
+  let p = start;
+  // The email, byte by byte: ASCII capitals lower-cased, as the key is.
+  for (; p < end; p++) {
+    let c = bytes[p]!;
+    if (c === TAB) break;
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 13;
+  }
+  const emailEnd = p;
+  // The rest four bytes at a time: lane a an xxHash32 round, lane b a MurmurHash3 block.
+  for (; p + 4 <= end; p += 4) {
+    const w = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
+    a = Math.imul(rotl((a + Math.imul(w, 0x85ebca77)) | 0, 13), 0x9e3779b1);
+    let k = Math.imul(w, 0xcc9e2d51);
+    k = Math.imul(rotl(k, 15), 0x1b873593);
+    b = (Math.imul(rotl(b ^ k, 13), 5) + 0xe6546b64) | 0;
+  }
+  for (; p < end; p++) {
+    const c = bytes[p]!;
+    a = Math.imul(rotl((a + Math.imul(c, 0x165667b1)) | 0, 11), 0x9e3779b1);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 13;
+  }
+  const length = end - start;
+  PRINT[0] = fmix(a ^ length);
+  PRINT[1] = fmix(b ^ Math.imul(length, 0x9e3779b1));
+  return emailEnd;
+}
+
+function rotl(x: number, r: number): number {
+  return (x << r) | (x >>> (32 - r));
+}
+
+/** MurmurHash3's finaliser: every input bit reaches every output bit. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+/** Which member value each cell holds, for one mapping and the columns a source is asked for. */
+export interface CellRule {
+  readonly columns: readonly string[];
+  /** Per cell after the email: the member's value for it. */
+  readonly values: ReadonlyArray<(member: ContactFields) => string | undefined>;
+}
+
+/**
+ * The rule, or undefined when rows cannot be printed this way: the email is not the first column, or a column is
+ * mapped twice (its one cell would have to equal two values).
+ */
+export function cellRule(mapping: MappingConfig, columns: readonly string[]): CellRule | undefined {
+  if (columns[0] !== mapping.email) return undefined;
+  const values: Array<((member: ContactFields) => string | undefined) | undefined> = new Array(columns.length).fill(undefined);
+  const targets: Array<[string | undefined, (member: ContactFields) => string | undefined]> = [
+    [mapping.firstName, (m) => m.firstName],
+    [mapping.lastName, (m) => m.lastName],
+    [mapping.phone, (m) => m.phone],
+    ...Object.entries(mapping.fields).map(([tag, column]): [string, (member: ContactFields) => string | undefined] => [column, (m) => m.fields?.[tag]]),
+  ];
+  for (const [column, value] of targets) {
+    if (column === undefined) continue;
+    const c = columns.indexOf(column);
+    if (c <= 0 || values[c] !== undefined) return undefined;
+    values[c] = value;
+  }
+  // A column asked for that the mapping does not read: nothing to print it from.
+  if (values.slice(1).some((v) => v === undefined)) return undefined;
+  return { columns, values: values.slice(1) as Array<(member: ContactFields) => string | undefined> };
+}
+
+/** What a source escapes or quotes (below U+0020, a backslash, a double quote); and, in the key, anything not ASCII. */
+const ESCAPED = /[\u0000-\u001f\\"]/;
+const NOT_ASCII_KEY = /[^\u0020-\u007e]/;
+
+/**
+ * The row a text source would send for `member`, or undefined when it has none that prints alike in every
+ * dialect (see the top of this file).
+ */
+export function memberRow(member: ContactFields & { key: string }, rule: CellRule): string | undefined {
+  if (NOT_ASCII_KEY.test(member.key) || ESCAPED.test(member.key)) return undefined;
+  let row = member.key;
+  for (const value of rule.values) {
+    const v = value(member);
+    if (v !== undefined) {
+      if (ESCAPED.test(v)) return undefined;
+      row += `\t${v}`;
+    } else row += '\t';
+  }
+  return row;
+}
