@@ -1,6 +1,6 @@
 /**
- * PostgreSQL through pg, streamed with `COPY (query) TO STDOUT` (pg-copy-streams): the server sends the mapped
- * columns as text rows and acsync splits them itself, without pg's row parser (a Buffer and a string per cell,
+ * PostgreSQL through pg, streamed with `COPY (query) TO STDOUT` (read off pg's connection: postgres-copy.ts): the
+ * server sends the mapped columns as text rows and acsync splits them itself, without pg's row parser (a Buffer and a string per cell,
  * most of the garbage of a million-row read: BENCHMARKS.md), so the result is never in memory at once.
  * Warehouses speaking its protocol (Redshift, Aurora, CockroachDB, Materialize) use this module too; one that
  * refuses COPY (Redshift has no COPY TO STDOUT) is read with a server-side cursor instead (pg-cursor, 2,000 rows a
@@ -8,9 +8,7 @@
  * password, from every message.
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type * as Pg from 'pg';
-import type * as CopyStreams from 'pg-copy-streams';
 import type CursorClass from 'pg-cursor';
 import { compilePicker } from '../csv.ts';
 import { SegmentError } from '../errors.ts';
@@ -19,12 +17,12 @@ import { loadDriver } from './driver.ts';
 import { RowHasher, shortHash } from './fingerprint.ts';
 import { redact, urlHost, urlSecrets } from './redact.ts';
 import type { SegmentOrigin, SegmentSource } from '../source.ts';
-import { COPY_TEXT, recordsOf, RowSpansBuilder, TextRows, type SegmentBatch, type TextFormat } from '../text-rows.ts';
+import { COPY_TEXT, recordsOf, TextRows, type RowSpans, type SegmentBatch, type TextFormat } from '../text-rows.ts';
+import { CopyOut } from './postgres-copy.ts';
 import { isoTimestamp } from './values.ts';
 import { missingColumnsError, type SourceSite } from './where.ts';
 
 export const PG_PACKAGE_VERSION = '^8.23.1';
-const COPY_STREAMS_VERSION = '^7.0.0';
 /** Rows per cursor read: one round trip each; 2,000 rows of a few columns is a few hundred KB. */
 const CURSOR_ROWS = 2000;
 /** How long connecting may take before acsync gives up (a firewall that drops packets otherwise hangs for minutes). */
@@ -71,7 +69,6 @@ export interface PostgresSourceOptions {
 interface Drivers {
   pg: typeof Pg;
   Cursor: typeof CursorClass;
-  copyTo: typeof CopyStreams.to;
 }
 
 export class PostgresSource implements SegmentSource {
@@ -95,8 +92,7 @@ export class PostgresSource implements SegmentSource {
     const what = `export '${this.#o.site.exportName}' (database '${this.#o.database}', type postgres)`;
     const pg = await loadDriver<{ default: typeof Pg }>('pg', PG_PACKAGE_VERSION, what, this.#o.site.configFile, this.#o.site.line);
     const cursor = await loadDriver<{ default: typeof CursorClass }>('pg-cursor', '^2.22.1', what, this.#o.site.configFile, this.#o.site.line);
-    const copy = await loadDriver<{ default: typeof CopyStreams }>('pg-copy-streams', COPY_STREAMS_VERSION, what, this.#o.site.configFile, this.#o.site.line);
-    return { pg: pg.default, Cursor: cursor.default, copyTo: copy.default.to };
+    return { pg: pg.default, Cursor: cursor.default };
   }
 
   async #connect(): Promise<{ client: Pg.Client; drivers: Drivers }> {
@@ -177,7 +173,7 @@ export class PostgresSource implements SegmentSource {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       try {
-        yield* this.#copy(client, drivers.copyTo, columns, index, fields);
+        yield* this.#copy(client, columns, index, fields);
       } catch (err) {
         if (!(err instanceof CopyRefused)) throw err;
         yield* this.#cursor(client, drivers.Cursor, columns, index);
@@ -195,10 +191,10 @@ export class PostgresSource implements SegmentSource {
    * name; the first one is the one mapped, as with the cursor). The fingerprint hashes the bytes as they came: the
    * same rows in the same order give the same bytes.
    */
-  async *#copy(client: Pg.Client, copyTo: typeof CopyStreams.to, columns: readonly string[], index: readonly number[], fields: readonly Pg.FieldDef[]): AsyncGenerator<TextRows> {
+  async *#copy(client: Pg.Client, columns: readonly string[], index: readonly number[], fields: readonly Pg.FieldDef[]): AsyncGenerator<TextRows> {
     const aliases = fields.map((_, i) => `c${i}`);
     const sql = `copy (select ${index.map((i) => aliases[i]).join(', ')} from (\n${stripSemicolons(this.#o.query)}\n) as acsync_segment(${aliases.join(', ')})) to stdout`;
-    const hash = createHash('sha256').update(`postgres-copy\u0001${columns.join('\u0000')}\n`);
+    const hash = createHash('sha256').update(`postgres-copy-messages\u0001${columns.join('\u0000')}\n`);
     this.#hasher = { digest: once(hash) };
     const rewrite = index.map((i) => textRewrite(fields[i]!.dataTypeID));
     const pick = compilePicker(columns, columns.map((_, i) => i));
@@ -213,20 +209,15 @@ export class PostgresSource implements SegmentSource {
         return { line, values: pick(row as string[]) };
       },
     };
-    const spans = new RowSpansBuilder();
-    const batch = (bytes: Buffer): TextRows => {
-      const rows = new TextRows(spans.take(bytes), this.#rows + 1, format);
-      this.#rows += rows.length;
-      return rows;
-    };
-    const stream = client.query(copyTo(sql)) as unknown as Readable;
-    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    let carry: Buffer | undefined;
+    // Every CopyData message as it came, hashed by CopyOut: the same rows in the same order give the same bytes.
+    const copy = new CopyOut(sql, hash);
+    client.query(copy as unknown as Pg.Submittable);
+    const chunks = copy.rows();
     let seen = false;
     let done = false;
     try {
       for (;;) {
-        let next: IteratorResult<Buffer>;
+        let next: IteratorResult<RowSpans>;
         try {
           next = await Promise.race([chunks.next(), this.#lost!]);
         } catch (err) {
@@ -240,31 +231,10 @@ export class PostgresSource implements SegmentSource {
         }
         if (next.done === true) break;
         seen = true;
-        const buf = next.value;
-        hash.update(buf);
-        const last = buf.lastIndexOf(10);
-        if (last === -1) {
-          carry = carry === undefined ? buf : Buffer.concat([carry, buf]);
-          continue;
-        }
-        let start = 0;
-        if (carry !== undefined) {
-          // The row begun in the last chunk, a batch of its own: only its bytes are joined, not the whole chunk.
-          const end = buf.indexOf(10);
-          const joined = Buffer.concat([carry, buf.subarray(0, end)]);
-          spans.add(0, joined.length);
-          yield batch(joined);
-          start = end + 1;
-        }
-        carry = last === buf.length - 1 ? undefined : buf.subarray(last + 1);
-        while (start <= last) {
-          const end = buf.indexOf(10, start);
-          spans.add(start, end);
-          start = end + 1;
-        }
-        if (spans.size > 0) yield batch(buf);
+        const rows = new TextRows(next.value, this.#rows + 1, format);
+        this.#rows += rows.length;
+        yield rows;
       }
-      if (carry !== undefined) throw this.#error(new Error('the COPY output ended in the middle of a row'), 'read');
       done = true;
     } finally {
       // Stopped early (an error downstream, the profile limit): the connection is still in COPY mode, so it is
