@@ -78,7 +78,7 @@ export class Planner {
   #next = 0;
   #repeatedRows = 0;
   #finished = false;
-  /** For addTextRow: the members' prints for the last batch's columns and mapping. */
+  /** For addTextRows: the members' prints for the last batch's columns and mapping. */
   #prints: { columns: readonly string[]; mapping: MappingConfig; prints: MemberPrints | undefined } | undefined;
 
   constructor(observed: ObservedList | Iterable<ObservedContact>, opts: PlanOptions) {
@@ -121,42 +121,48 @@ export class Planner {
   }
 
   /**
-   * Adds row `i` of a batch still in bytes (a text source's, text-rows.ts): a row with the print of its list
+   * Adds the rows of a batch still in bytes (a text source's, text-rows.ts): a row with the print of its list
    * member's values (row-print.ts) is counted unchanged without decoding it; any other is decoded and added as
-   * addRow adds it. Returns what addRow returns.
+   * addRow adds it. Returns how many rows have a valid email (duplicates included), as addRow counts them.
    */
-  addTextRow(rows: TextRows, i: number, mapping: MappingConfig): boolean {
-    if (!this.#finished && this.#list.size > 0 && rows.verbatim) {
-      const at = this.#repeatedIn(rows, i, mapping);
-      if (at >= 0) {
-        this.#repeat(at, rows.line(i));
-        return true;
+  addTextRows(rows: TextRows, mapping: MappingConfig): number {
+    const prints = !this.#finished && this.#list.size > 0 && rows.verbatim ? this.#printsFor(rows, mapping) : undefined;
+    const { bytes, starts, ends } = rows;
+    const size = this.#list.size;
+    const claimedBy = this.#claimedBy;
+    let valid = 0;
+    for (let i = 0; i < rows.length; i++) {
+      if (prints !== undefined) {
+        const start = starts[i]!;
+        const emailEnd = printRow(bytes, start, ends[i]!);
+        // The member after the last one matched first, as #memberFor does (a repeat on the list has no print).
+        let at: number | undefined = this.#next;
+        if (!(at < size && prints.matches(at))) {
+          at = this.#list.positionOfAsciiLower(bytes, start, emailEnd);
+          if (at !== undefined && !prints.matches(at)) at = undefined;
+        }
+        if (at !== undefined && claimedBy[at] === 0) {
+          const status = this.#list.at(at)!.listStatus;
+          if (status === 0 || status === 1) {
+            this.#repeat(at, rows.line(i));
+            valid++;
+            continue;
+          }
+        }
       }
+      const r = rows.record(i);
+      if (this.addRow(r.values, r.line, mapping, r.problem)) valid++;
     }
-    const r = rows.record(i);
-    return this.addRow(r.values, r.line, mapping, r.problem);
+    return valid;
   }
 
-  /** The member whose print row `i` has (as addRow's first test, on the bytes), or -1. */
-  #repeatedIn(rows: TextRows, i: number, mapping: MappingConfig): number {
+  /** The members' prints for rows of these columns read with this mapping (cached for the batches that follow). */
+  #printsFor(rows: TextRows, mapping: MappingConfig): MemberPrints | undefined {
     let cached = this.#prints;
     if (cached === undefined || cached.columns !== rows.columns || cached.mapping !== mapping) {
       cached = this.#prints = { columns: rows.columns, mapping, prints: this.#list.printsFor(mapping, rows.columns) };
     }
-    const prints = cached.prints;
-    if (prints === undefined) return -1;
-    const bytes = rows.bytes;
-    const start = rows.starts[i]!;
-    const emailEnd = printRow(bytes, start, rows.ends[i]!);
-    // The member after the last one matched first, as #memberFor does (a repeat on the list has no print).
-    let at: number | undefined = this.#next;
-    if (!(at < this.#list.size && prints.matches(at))) {
-      at = this.#list.positionOfAsciiLower(bytes, start, emailEnd);
-      if (at === undefined || !prints.matches(at)) return -1;
-    }
-    if (this.#claimedBy[at] !== 0) return -1;
-    const status = this.#list.at(at)!.listStatus;
-    return status === 0 || status === 1 ? at : -1;
+    return cached.prints;
   }
 
   /** Row `row` repeats member `at`: unchanged, and the member is claimed. */

@@ -48,14 +48,14 @@ export async function planExportChanges(input: PlanInput): Promise<PlanStageResu
 
 /**
  * Feeds the segment's rows to the planner in their order, each normalised as the planner needs it
- * (Planner.addRow; Planner.addTextRow for rows still in bytes); returns the rows with a valid email (duplicates
+ * (Planner.addRow; Planner.addTextRows for rows still in bytes); returns the rows with a valid email (duplicates
  * included). The benchmarks call this too.
  */
 export async function planRows(planner: Planner, batches: AsyncIterable<SegmentBatch>, mapping: MappingConfig): Promise<number> {
   let validRows = 0;
   for await (const batch of batches) {
     if (batch instanceof TextRows) {
-      for (let i = 0; i < batch.length; i++) if (planner.addTextRow(batch, i, mapping)) validRows++;
+      validRows += planner.addTextRows(batch, mapping);
       continue;
     }
     for (let i = 0; i < batch.length; i++) {

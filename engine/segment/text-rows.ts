@@ -2,7 +2,7 @@
  * Rows as a text source's bytes: one line a row, cells separated by tabs, decoded only when somebody asks. The
  * PostgreSQL source (COPY's text format) and the DuckDB source (DuckDB's tab-separated CSV) yield these instead
  * of records, so that the planner can count a row that only repeats its list member without making a single
- * JavaScript string of it (Planner.addTextRow, engine/segment/row-bytes.ts): on a re-export that is nearly
+ * JavaScript string of it (Planner.addTextRows, engine/segment/row-print.ts): on a re-export that is nearly
  * every row, and decoding them was most of a plan's time (BENCHMARKS.md, segment sources). Every other consumer
  * (watch's poll, validate, the tests) asks for `records()`, which decodes them all.
  */

@@ -1,7 +1,7 @@
 /**
  * Planner.addRow counts a row that only repeats its list member as unchanged without normalising it (the path of
  * nearly every row of a re-export), and sends every other row through normalizeProfile and Planner.add;
- * Planner.addTextRow does the same for rows still in bytes (PostgreSQL's COPY text, DuckDB's tab-separated CSV)
+ * Planner.addTextRows does the same for rows still in bytes (PostgreSQL's COPY text, DuckDB's tab-separated CSV)
  * by their prints (engine/segment/row-print.ts), decoding only the others. These tests hold the paths to the
  * same plans: rows and lists built to hit every edge of the shortcut (case, white
  * space of every kind, NUL bytes, lone surrogates, dotted capital I, invalid emails, duplicates, repeats on the
@@ -58,7 +58,7 @@ const DIALECTS: Array<[string, TextDialect, (v: string | undefined) => string, (
 ];
 
 /**
- * The rows as one batch of a text source's bytes (rows numbered from `firstLine` on), planned by addTextRow, and
+ * The rows as one batch of a text source's bytes (rows numbered from `firstLine` on), planned by addTextRows, and
  * the same bytes decoded and planned by the full path.
  */
 function textPaths(list: ObservedContact[], rows: Row[]) {
@@ -93,7 +93,7 @@ function textPaths(list: ObservedContact[], rows: Row[]) {
     }
     // The list made for the mapping, as observe-list.ts makes it: the members' prints are taken as it is read.
     const text_ = new Planner(ObservedList.of(list, mapping), opts);
-    for (let i = 0; i < batch.length; i++) text_.addTextRow(batch, i, mapping);
+    text_.addTextRows(batch, mapping);
     return { name, full: full.finish(), text: text_.finish(), repeated: text_.repeatedRows };
   });
 }

@@ -138,7 +138,8 @@ export class CopyOut {
     let hashFrom = pos;
     while (pos + 5 <= end) {
       const code = buf[pos]!;
-      const next = pos + 1 + buf.readUInt32BE(pos + 1);
+      // The length (big-endian, itself included), read by hand: this runs once a row.
+      const next = pos + 1 + ((buf[pos + 1]! << 24) | (buf[pos + 2]! << 16) | (buf[pos + 3]! << 8) | buf[pos + 4]!);
       if (code === COPY_DATA) {
         if (next > end) break;
         // A row's message holds the row and its newline.
