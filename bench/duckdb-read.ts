@@ -1,7 +1,7 @@
 /**
  * The DuckDB source's read alone (issue 14): the 1,000,000-row Parquet file that bench/sources-plan.ts makes,
- * streamed through DuckDbSource.records() to records and dropped, through the named pipe and through a temporary
- * file (the way where there is no pipe), each in its own process so its peak RSS is its own. No list, no plan: what
+ * streamed through DuckDbSource.records() to records and dropped, read as DuckDB writes its file and once the COPY
+ * has answered ('file'), each in its own process so its peak RSS is its own. No list, no plan: what
  * reading costs before the planner's share.
  *   node --import tsx bench/duckdb-read.ts [--rows 1000000] [--seed 42] [--runs 3]
  * Run bench/sources-plan.ts once first: it writes the Parquet file.
@@ -44,7 +44,7 @@ else {
     for (let i = 0; i < Number(args.runs); i++) {
       const { stdout } = await execFileP(process.execPath, ['--import', 'tsx', process.argv[1]!, `--rows=${args.rows}`, `--seed=${args.seed}`, `--transport=${transport}`]);
       const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
-      console.log(`${transport === 'auto' ? 'named pipe' : 'file      '}  ${(r['ms']! / 1000).toFixed(2)} s, ${r['rows']} rows in ${r['batches']} batches, peak RSS ${r['maxRssMb']} MB`);
+      console.log(`${transport === 'auto' ? 'as written' : 'file      '}  ${(r['ms']! / 1000).toFixed(2)} s, ${r['rows']} rows in ${r['batches']} batches, peak RSS ${r['maxRssMb']} MB`);
     }
   }
 }

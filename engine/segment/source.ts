@@ -58,7 +58,8 @@ export interface SegmentSource {
   records(columns: readonly string[], signal?: AbortSignal): AsyncIterable<SegmentRecord[]>;
   /**
    * The same rows as `records`, a text source's left as the bytes that came (text-rows.ts) so that the planner
-   * decodes only the rows it must; the fingerprint is the same. Optional: without it the records are used.
+   * decodes only the rows it must; the fingerprint is the same. A batch of bytes is good until the next is asked
+   * for. Optional: without it the records are used.
    */
   rows?(columns: readonly string[], signal?: AbortSignal): AsyncIterable<SegmentBatch>;
   /** sha256 (hex) of what the last complete `records` (or `rows`) pass streamed; '' before one finished. */

@@ -49,7 +49,11 @@ export interface TextFormat {
   readonly decode: DecodeRow;
 }
 
-/** A batch of rows still in bytes, row i on line `firstLine + i`. */
+/**
+ * A batch of rows still in bytes, row i on line `firstLine + i`. Its bytes are good until the next batch is asked
+ * for: a source may read the next rows into the same buffer (DuckDB's does), so a consumer that keeps rows keeps
+ * their records (`record`, `records`), never the batch.
+ */
 export class TextRows {
   readonly bytes: Buffer;
   readonly starts: Int32Array;

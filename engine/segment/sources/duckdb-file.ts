@@ -1,7 +1,6 @@
 /**
- * A regular file for DuckDB's COPY to write a segment's rows into where no named pipe can be made (duckdb-fifo.ts:
- * macOS, Windows, no mkfifo), read once the COPY has answered, so that DuckDB's failure is never missed. The
- * file lives alone in a private temporary folder, which `remove` deletes whatever happened.
+ * The regular file DuckDB's COPY writes a segment's rows into (duckdb.ts reads it as it is written, or once the
+ * COPY has answered), alone in a private temporary folder, which `remove` deletes whatever happened.
  * The folder (mkdtemp: 0700) is what keeps the rows from other users: DuckDB creates the file with the umask's
  * mode (0644 as a rule), and a file made 0600 beforehand would not help, since COPY then writes a temporary file
  * beside it and renames that over it.

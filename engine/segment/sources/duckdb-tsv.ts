@@ -1,6 +1,6 @@
 /**
  * Splits what DuckDB's CSV writer produces for `COPY ... TO (FORMAT csv, HEADER false, DELIMITER '\t')` into
- * rows, chunk by chunk as the bytes arrive (duckdb-fifo.ts), and rows into cells when they are decoded
+ * rows, chunk by chunk as the bytes are read (duckdb.ts), and rows into cells when they are decoded
  * (duckDbCells; the planner decodes only the rows it must, text-rows.ts). Every cell is text there (the query casts
  * each column to VARCHAR), so the writer's rules are all there is to undo:
  *   - NULL is written as nothing, unquoted: it comes back as undefined;
@@ -28,7 +28,8 @@ export class DuckDbTsvRows {
 
   /**
    * The complete rows in `chunk` (with what earlier chunks left): at most two spans, the row that earlier chunks
-   * began (its bytes joined) and the rows of this chunk.
+   * began (its bytes joined) and the rows of this chunk. Nothing of `chunk` is kept past the spans' use: the
+   * reader may read the next bytes into the same buffer once they are planned.
    */
   push(chunk: Buffer): RowSpans[] {
     const out: RowSpans[] = [];
@@ -37,7 +38,8 @@ export class DuckDbTsvRows {
     if (this.#pending.length > 0) {
       const end = this.#rowEnd(chunk, 0, this.#pendingInQuotes);
       if (end < 0) {
-        this.#pending.push(chunk);
+        // A copy: the chunk's buffer is the reader's, reused once this returns (duckdb.ts).
+        this.#pending.push(Buffer.from(chunk));
         this.#pendingInQuotes = this.#endedInQuotes;
         return out;
       }
@@ -66,7 +68,7 @@ export class DuckDbTsvRows {
       quote = nextQuote(chunk, pos);
     }
     if (pos < chunk.length) {
-      // A copy: the chunk may be a view into a larger buffer that should not stay alive for a few bytes.
+      // A copy: the chunk's buffer is the reader's, reused once this returns (duckdb.ts).
       this.#pending.push(Buffer.from(chunk.subarray(pos)));
       this.#rowEnd(chunk, pos, false);
       this.#pendingInQuotes = this.#endedInQuotes;

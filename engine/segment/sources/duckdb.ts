@@ -1,21 +1,21 @@
 /**
  * DuckDB, embedded (@duckdb/node-api): runs a segment query, or the read that files.ts generates for Parquet,
  * gzip'd CSV/NDJSON, globs, folders and CDM partitions. DuckDB's COPY writes the rows as tab-separated CSV,
- * parsed chunk by chunk into batches of rows (duckdb-tsv.ts): through a named pipe as they come where one can be
- * made, else from a temporary file once the COPY is done. Relative paths in a query resolve against the config
- * file's folder (file_search_path).
+ * read from a private temporary file as DuckDB writes it and parsed chunk by chunk into batches of rows
+ * (duckdb-tsv.ts). Relative paths in a query resolve against the config file's folder (file_search_path).
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { ReadStream } from 'node:fs';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { setImmediate as turn } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import type * as DuckDB from '@duckdb/node-api';
 import { compilePicker } from '../csv.ts';
+import { InternalError } from '../../errors.ts';
 import { SegmentError } from '../errors.ts';
 import type { SegmentRecord } from '../record.ts';
 import { loadDriver } from './driver.ts';
-import { RowFifo } from './duckdb-fifo.ts';
 import { RowFile } from './duckdb-file.ts';
 import { duckDbCells, DuckDbTsvRows } from './duckdb-tsv.ts';
 import { shortHash } from './fingerprint.ts';
@@ -59,22 +59,21 @@ export interface DuckDbSourceOptions {
   /** What the source is called in a missing-column message ("the query", "lake/vip/*.parquet"). */
   what: string;
   /**
-   * Where DuckDB's COPY writes the rows: 'auto' (the default) is a named pipe on Linux and a temporary file
-   * elsewhere; 'file' forces the file, for tests (both ways must give the same rows) and for platforms without
-   * pipes.
+   * How the rows of DuckDB's COPY are read: 'auto' (the default) as DuckDB writes them; 'file' once the COPY has
+   * answered, for tests (both ways must give the same rows).
    */
   transport?: 'auto' | 'file';
 }
 
-/** How far DuckDB may write ahead of the planner: enough to keep both busy, small beside the 256MB it may use. */
-const FIFO_READ_AHEAD_BYTES = 1024 * 1024;
-
 /**
- * How much of the file is read at a time, the size of the pipe's chunks: 1 MB reads made batches 16 times the
- * size, and the read slower and bigger (bench/duckdb-read.ts, 1M rows: 2.3-2.6 s and 250 MB at 1 MB, 1.5-2.0 s and
+ * How much of the file is read at a time: 1 MB reads made batches 16 times the size, and the read slower and
+ * bigger (bench/duckdb-read.ts, 1M rows: 2.3-2.6 s and 250 MB at 1 MB, 1.5-2.0 s and
  * 165 MB at 64 KB).
  */
 const FILE_CHUNK_BYTES = 64 * 1024;
+
+/** Slots of the buffer the rows are read into as DuckDB writes them (#rowsAsWritten): two would do. */
+const RING_SLOTS = 4;
 
 /** One row's cells, NULL as undefined. */
 
@@ -95,7 +94,7 @@ export class DuckDbSource implements SegmentSource {
   #digest: (() => string) | undefined;
   #rows = 0;
   #readMs = 0;
-  /** Ends a read that is still under way (records() not run to its end), and removes its pipe or file. */
+  /** Ends a read that is still under way (records() not run to its end), and removes its file. */
   #abandonRead: (() => Promise<void>) | undefined;
 
   constructor(options: DuckDbSourceOptions) {
@@ -179,13 +178,7 @@ export class DuckDbSource implements SegmentSource {
     // No mapped column still needs a column to select: one constant, read and dropped.
     const selected = cells.length > 0 ? cells : ['1'];
     const select = `select ${selected.join(', ')} from (${stripSemicolons(this.#o.sql)}\n) as acsync_segment`;
-    let fifo: RowFifo | undefined;
-    try {
-      fifo = this.#o.transport === 'file' ? undefined : await RowFifo.create();
-    } catch (err) {
-      throw this.#tempFolderError(err);
-    }
-    // The label says which bytes are hashed: the pipe and the file carry the same bytes, so they hash alike.
+    // The label says which bytes are hashed: both ways read the same file, so they hash alike.
     const hash = createHash('sha256').update(`duckdb-csv:${this.#o.kind}\u0001${columns.join('\u0000')}\n`);
     let digest: string | undefined;
     this.#digest = () => (digest ??= hash.digest('hex'));
@@ -220,7 +213,7 @@ export class DuckDbSource implements SegmentSource {
     const deadline = Date.now() + this.#o.statementTimeoutMs;
     const failed = (err: unknown): SegmentError => (Date.now() >= deadline ? this.#timeoutError() : this.#queryError(err));
     try {
-      const spans = fifo !== undefined ? this.#rowsThroughFifo(conn, fifo, select, hash, failed) : this.#rowsThroughFile(conn, select, hash, failed, halt.signal);
+      const spans = this.#o.transport === 'file' ? this.#rowsThroughFile(conn, select, hash, failed, halt.signal) : this.#rowsAsWritten(conn, select, hash, failed, halt.signal);
       for await (const rows of spans) {
         const batch = new TextRows(rows, this.#rows + 1, format);
         this.#rows += batch.length;
@@ -229,64 +222,100 @@ export class DuckDbSource implements SegmentSource {
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      await fifo?.remove();
       this.#readMs = Date.now() - started;
     }
   }
 
   /**
-   * The rows written by DuckDB's COPY as tab-separated CSV into a named pipe (duckdb-fifo.ts), read as they come
-   * (bench/duckdb-read.ts: 1M rows x 6 columns to records in 1.1-1.5 s, through a file 1.5-1.7 s).
-   * The bytes, as they come, are the fingerprint's input: the writer spells NULL apart from ''.
+   * The rows read from the file DuckDB's COPY writes as it writes them (duckdb-file.ts), so that DuckDB and the
+   * planner work at the same time on two cores. The file is unlinked as soon as it is open: its bytes are then only
+   * reachable through the two open descriptors, and go with them, a killed run included (Windows, which cannot
+   * unlink an open file, removes it afterwards). A pipe kept DuckDB waiting instead: its 64 KB filled with one
+   * write, DuckDB stopped until the planner had taken it all, then the planner waited while DuckDB computed the
+   * next rows (bench/sources-plan.ts: a third of the plan's time idle). Reaching the end of what is written is the
+   * end of the rows only once DuckDB has answered, and its answer says whether the rows are complete (a bad row
+   * late in a file, a failed cast): a failure is never read as a short segment.
    */
-  async *#rowsThroughFifo(conn: DuckDB.DuckDBConnection, fifo: RowFifo, select: string, hash: Hash, failed: (err: unknown) => SegmentError): AsyncGenerator<RowSpans> {
-    const reader = fifo.open(FIFO_READ_AHEAD_BYTES);
-    const copy = startCopy(conn, select, fifo.path);
+  async *#rowsAsWritten(conn: DuckDB.DuckDBConnection, select: string, hash: Hash, failed: (err: unknown) => SegmentError, halted: AbortSignal): AsyncGenerator<RowSpans> {
+    let file: RowFile;
+    try {
+      file = await RowFile.create();
+    } catch (err) {
+      throw this.#tempFolderError(err);
+    }
+    let handle: FileHandle | undefined;
+    const copy = startCopy(conn, select, file.path);
     const { outcome } = copy;
-    // Once DuckDB answered, the reader is let go even if DuckDB never opened the pipe.
-    void outcome.then(() => fifo.release());
     const stop = async (): Promise<void> => {
-      // DuckDB may be blocked writing to a pipe nobody reads: interrupting it and closing the read end (its write
-      // then fails, EPIPE) ends the COPY, so the connection is free again.
+      // close() during the COPY: DuckDB would otherwise write the whole result for nobody.
       if (!copy.settled) conn.interrupt();
-      reader.destroy();
       await outcome;
+      await handle?.close();
+      handle = undefined;
+      await file.remove();
     };
     // A consumer that drops the rows without ending the loop leaves this for close() to do.
-    this.#abandonRead = async () => {
-      await stop();
-      await fifo.remove();
-    };
-    const parser = new DuckDbTsvRows();
-    let complete = false;
+    this.#abandonRead = stop;
+    const interrupted = (): SegmentError => failed(new Error('INTERRUPT Error: Interrupted!'));
     try {
-      for await (const chunk of reader as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        yield* parser.push(chunk);
-        // While chunks wait in the reader's buffer, the loop would take them without ever polling the pipe, and
-        // DuckDB, its 64 KB pipe full, would wait for all of them to be planned: one turn of the event loop reads
-        // what it wrote meanwhile, so it writes on while the next chunk is planned (BENCHMARKS.md).
-        if (reader.readableLength > 0) await turn();
+      // DuckDB creates the file when its COPY starts writing; a query that fails first never does.
+      while (handle === undefined) {
+        const answered = copy.settled;
+        try {
+          handle = await open(file.path, 'r');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw this.#tempFolderError(err);
+          if (answered) {
+            const e = await outcome;
+            if (e !== undefined) throw failed(e);
+            throw new InternalError("DuckDB's COPY answered without writing its file");
+          }
+          if (halted.aborted) throw interrupted();
+          await sleep(1);
+        }
       }
-      // The end of the bytes is not the end of the rows: DuckDB may have stopped on an error (a bad row late in a
-      // file, a failed cast, the timeout). Only its answer says the segment is complete.
+      if (process.platform !== 'win32') await unlink(file.path).catch(() => {});
+      const parser = new DuckDbTsvRows();
+      // The chunks are read into a few slots of one buffer, in turn: a batch is planned before the next is asked
+      // for (text-rows.ts), and a new 64 KB buffer a read was 75 MB of garbage for 1M rows, a third of the plan's
+      // time in garbage collection.
+      const ring = Buffer.allocUnsafeSlow(RING_SLOTS * FILE_CHUNK_BYTES);
+      let slot = 0;
+      let position = 0;
+      for (;;) {
+        if (halted.aborted) throw interrupted();
+        // Whether DuckDB had answered before this read: then a read that finds nothing new is the end.
+        const answered = copy.settled;
+        const chunk = ring.subarray(slot * FILE_CHUNK_BYTES, (slot + 1) * FILE_CHUNK_BYTES);
+        slot = (slot + 1) % RING_SLOTS;
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+        if (bytesRead > 0) {
+          position += bytesRead;
+          const bytes = bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
+          hash.update(bytes);
+          yield* parser.push(bytes);
+          continue;
+        }
+        if (answered) break;
+        // Caught up with DuckDB: it writes on meanwhile.
+        await sleep(1);
+      }
       const err = await outcome;
       if (err !== undefined) throw failed(err);
       parser.end();
-      complete = true;
     } finally {
       this.#abandonRead = undefined;
-      if (!complete) await stop();
+      await stop();
     }
   }
 
   /**
-   * The rows written by the same COPY into a regular file (duckdb-file.ts) where no pipe can be made (macOS,
-   * Windows, no mkfifo), then read from it. Slower than the pipe, and the whole result is on disk for a while
-   * (78 MB for the 1M rows x 6 columns of bench/duckdb-read.ts), though never in memory: the pipe is used wherever
-   * it can be. The COPY answers before the first row is read, so a failure on its way (a bad row late in a file, a
-   * failed cast) is always seen, which the driver's own streaming cannot promise: its fetchChunk answers the same
-   * null for a query that failed as for one that finished. The file's bytes are the pipe's, hashed the same way.
+   * The rows written by the same COPY into a regular file (duckdb-file.ts), read once the COPY has answered
+   * (`transport: 'file'`, for tests: both ways must give the same rows). Slower than reading as DuckDB writes: the
+   * two never work at the same time. The COPY answers before the first row is read, so a failure on its way (a bad
+   * row late in a file, a failed cast) is always seen, which the driver's own streaming cannot promise: its
+   * fetchChunk answers the same null for a query that failed as for one that finished. The bytes are the other
+   * way's, hashed the same way.
    */
   async *#rowsThroughFile(conn: DuckDB.DuckDBConnection, select: string, hash: Hash, failed: (err: unknown) => SegmentError, halted: AbortSignal): AsyncGenerator<RowSpans> {
     let file: RowFile;
@@ -424,9 +453,9 @@ function startCopy(conn: DuckDB.DuckDBConnection, select: string, target: string
 }
 
 /**
- * DuckDB's COPY of `select` as tab-separated CSV, the one format duckdb-tsv.ts undoes, into a pipe or a file. What
+ * DuckDB's COPY of `select` as tab-separated CSV, the one format duckdb-tsv.ts undoes, into a file. What
  * the query cannot hold in memory_limit DuckDB spills into temp_directory: the read's own private folder (0700,
- * removed with the pipe or file), not DuckDB's default, `.tmp` in the working directory (often the config's
+ * removed with the file), not DuckDB's default, `.tmp` in the working directory (often the config's
  * repository, where a killed run would leave customers' rows).
  */
 function copyTo(select: string, target: string): string {
