@@ -30,35 +30,56 @@ export const PRINT = new Int32Array(2);
 export function printRow(bytes: Uint8Array, start: number, end: number): number {
   let a = 0x811c9dc5 | 0;
   let b = 0x2545f491;
+  // The email, byte by byte (ASCII capitals lower-cased, as the key is) into words of four; the rest as it is.
+  let w = 0;
+  let shift = 0;
   let p = start;
-  // The email, byte by byte: ASCII capitals lower-cased, as the key is.
   for (; p < end; p++) {
     let c = bytes[p]!;
     if (c === TAB) break;
     if (c >= 0x41 && c <= 0x5a) c += 0x20;
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 13;
+    w |= c << shift;
+    shift += 8;
+    if (shift === 32) {
+      a = roundA(a, w);
+      b = roundB(b, w);
+      w = 0;
+      shift = 0;
+    }
   }
   const emailEnd = p;
-  // The rest four bytes at a time: lane a an xxHash32 round, lane b a MurmurHash3 block.
+  // The email's last bytes (three at most) with their count in the byte left free.
+  if (shift > 0) {
+    a = roundA(a, w | (shift << 24));
+    b = roundB(b, w | (shift << 24));
+  }
   for (; p + 4 <= end; p += 4) {
-    const w = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
-    a = Math.imul(rotl((a + Math.imul(w, 0x85ebca77)) | 0, 13), 0x9e3779b1);
-    let k = Math.imul(w, 0xcc9e2d51);
-    k = Math.imul(rotl(k, 15), 0x1b873593);
-    b = (Math.imul(rotl(b ^ k, 13), 5) + 0xe6546b64) | 0;
+    const word = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
+    a = roundA(a, word);
+    b = roundB(b, word);
   }
-  for (; p < end; p++) {
-    const c = bytes[p]!;
-    a = Math.imul(rotl((a + Math.imul(c, 0x165667b1)) | 0, 11), 0x9e3779b1);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 13;
+  if (p < end) {
+    let tail = (end - p) << 27;
+    for (let k = 0; p < end; p++, k += 8) tail |= bytes[p]! << k;
+    a = roundA(a, tail);
+    b = roundB(b, tail);
   }
-  const length = end - start;
+  // Both lengths: where the email ends is part of what the words mean.
+  const length = ((end - start) << 8) ^ (emailEnd - start);
   PRINT[0] = fmix(a ^ length);
   PRINT[1] = fmix(b ^ Math.imul(length, 0x9e3779b1));
   return emailEnd;
+}
+
+/** xxHash32's round. */
+function roundA(h: number, w: number): number {
+  return Math.imul(rotl((h + Math.imul(w, 0x85ebca77)) | 0, 13), 0x9e3779b1);
+}
+
+/** MurmurHash3's block. */
+function roundB(h: number, w: number): number {
+  const k = Math.imul(rotl(Math.imul(w, 0xcc9e2d51), 15), 0x1b873593);
+  return (Math.imul(rotl(h ^ k, 13), 5) + 0xe6546b64) | 0;
 }
 
 function rotl(x: number, r: number): number {
