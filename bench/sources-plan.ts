@@ -2,12 +2,16 @@
  * Benchmark of segment sources (issue 14): 1,000,000 rows from Parquet through DuckDB and from PostgreSQL,
  * planned against a 1,000,000-member list with 1% changed, beside the bare read of the same rows in the same run
  * (DuckDB streaming the query to nothing; psql copying it to /dev/null). Each phase runs in its own process so
- * its peak RSS is its own. "Plan" is what `acsync plan` does once it holds the list: index the list, read,
- * normalise and diff the segment, fingerprint it. The list itself is built before the clock starts, through the
- * code a plan runs (engine/observe.ts) from members parsed from JSON as the API or the snapshot under .acsync/
- * hands them; its read (10,000 pages over HTTP, or the snapshot) is not in the time, but the list is in the
- * peak RSS, as it is in a real plan. A script, not a test:
- *   node --import tsx bench/sources-plan.ts [--rows 1000000] [--changed 0.01] [--seed 42]
+ * its peak RSS is its own. "Plan" is what `acsync plan` does once it holds the list: read, normalise and diff
+ * the segment, fingerprint it. The list itself is built before the clock starts, through the code a plan runs
+ * (engine/observe.ts) from members parsed from JSON as the API or the snapshot under .acsync/ hands them, and
+ * indexed (with its members' prints) as observe-list.ts does while the pages arrive, timed apart; its read
+ * (10,000 pages over HTTP, or the snapshot) is not in the time, but the list is in the peak RSS, as it is in a
+ * real plan. The bare read and the plan take turns, `--repeat` times each (default 3), and each plan is held to
+ * the bare read just before it: on a machine whose speed drifts (this one's did, by 2 to 3 times within minutes)
+ * a ratio of two times taken far apart says little. The median of those ratios is the one reported. A script, not
+ * a test:
+ *   node --import tsx bench/sources-plan.ts [--rows 1000000] [--changed 0.01] [--seed 42] [--repeat 3]
  * PostgreSQL: $ACSYNC_TEST_PG_URL, else a throwaway cluster from .ci/postgres.sh (needs the server binaries).
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -33,6 +37,7 @@ const { values: args } = parseArgs({
     changed: { type: 'string', default: '0.01' },
     seed: { type: 'string', default: '42' },
     phase: { type: 'string' },
+    repeat: { type: 'string', default: '3' },
     url: { type: 'string' },
   },
 });
@@ -130,26 +135,51 @@ else if (args.phase === 'duck-plan') {
     db.closeSync();
   }
   console.log(`node ${process.version}, ${cpus().length} cores, ${fmt(rows)} rows against a ${fmt(rows)}-member list, ${changedRate * 100}% changed`);
-  const bare = await phase('duck-bare');
+  const repeat = Math.max(1, Number(args.repeat));
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const span = (xs: number[]): string => (xs.length > 1 ? ` (${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})` : '');
+  const ratios = (plans: number[], bares: number[]): string => {
+    const each = plans.map((p, i) => p / bares[i]!);
+    return `${median(each).toFixed(2)}x the bare read before it${each.length > 1 ? ` (each: ${each.map((r) => r.toFixed(2)).join(', ')})` : ''}`;
+  };
+  /** Bare read and plan in turn, `repeat` times: their times, the last plan's figures, the largest peak RSS. */
+  async function turns(bareOnce: () => Promise<number>, planOnce: () => Promise<Record<string, number>>): Promise<{ bares: number[]; plans: number[]; last: Record<string, number>; maxRss: number }> {
+    const bares: number[] = [];
+    const plans: number[] = [];
+    let last: Record<string, number> = {};
+    let maxRss = 0;
+    for (let i = 0; i < repeat; i++) {
+      bares.push(await bareOnce());
+      last = await planOnce();
+      plans.push(last['ms']!);
+      maxRss = Math.max(maxRss, last['maxRssMb']!);
+    }
+    return { bares, plans, last, maxRss };
+  }
   const strings = await phase('duck-strings');
-  const duck = await phase('duck-plan');
-  console.log(`DuckDB  bare read (query to nothing): ${s(bare['ms']!)}, peak RSS ${bare['maxRssMb']} MB`);
-  console.log(`DuckDB  rows as JS strings, dropped:  ${s(strings['ms']!)} (${(strings['ms']! / bare['ms']!).toFixed(2)}x the bare read: reading through the driver, as before COPY)`);
-  console.log(`DuckDB  read+normalise+plan:          ${s(duck['ms']!)}, peak RSS ${duck['maxRssMb']} MB (list alone ${duck['maxRssMbBeforePlan']} MB); ${(duck['ms']! / bare['ms']!).toFixed(2)}x the bare read`);
-  console.log(`        with the list's index too:    ${s(duck['ms']! + duck['indexMs']!)} (index ${s(duck['indexMs']!)}, built as the list is read); ${((duck['ms']! + duck['indexMs']!) / bare['ms']!).toFixed(2)}x`);
+  const duck = await turns(async () => (await phase('duck-bare'))['ms']!, () => phase('duck-plan'));
+  const duckBareMs = median(duck.bares);
+  console.log(`DuckDB  bare read (query to nothing): ${s(duckBareMs)}${span(duck.bares)}`);
+  console.log(`DuckDB  rows as JS strings, dropped:  ${s(strings['ms']!)} (${(strings['ms']! / duckBareMs).toFixed(2)}x the bare read: reading through the driver, as before COPY)`);
+  console.log(`DuckDB  read+normalise+plan:          ${s(median(duck.plans))}${span(duck.plans)}, peak RSS ${duck.maxRss} MB (list alone ${duck.last['maxRssMbBeforePlan']} MB); ${ratios(duck.plans, duck.bares)}`);
+  console.log(`        with the list's index too:    index ${s(duck.last['indexMs']!)}, built as the list is read; ${((median(duck.plans) + duck.last['indexMs']!) / duckBareMs).toFixed(2)}x`);
   await withPostgres(async (url) => {
     const env = psqlEnv(url);
     await execFileP('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', `drop table if exists ${TABLE}`, '-c', `create table ${TABLE} (${SEGMENT_HEADER.map((c) => `"${c}" text`).join(', ')})`, '-c', `\\copy ${TABLE} from '${csvFile}' with (format csv, header true)`], { env });
-    const t0 = performance.now();
-    await execFileP('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy (${PG_SQL}) to '/dev/null'`], { env });
-    const bareMs = performance.now() - t0;
-    const pg = await phase('pg-plan', url);
-    console.log(`Postgres bare read (psql \\copy to /dev/null): ${s(bareMs)}`);
-    console.log(`Postgres read+normalise+plan:               ${s(pg['ms']!)}, peak RSS ${pg['maxRssMb']} MB (list alone ${pg['maxRssMbBeforePlan']} MB); ${(pg['ms']! / bareMs).toFixed(2)}x the bare read`);
-    console.log(`         with the list's index too:          ${s(pg['ms']! + pg['indexMs']!)} (index ${s(pg['indexMs']!)}, built as the list is read); ${((pg['ms']! + pg['indexMs']!) / bareMs).toFixed(2)}x`);
+    const psqlBare = async (): Promise<number> => {
+      const t0 = performance.now();
+      await execFileP('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy (${PG_SQL}) to '/dev/null'`], { env });
+      return performance.now() - t0;
+    };
+    const pgRuns = await turns(psqlBare, () => phase('pg-plan', url));
+    const pg = pgRuns.last;
+    const bareMs = median(pgRuns.bares);
+    console.log(`Postgres bare read (psql \\copy to /dev/null): ${s(bareMs)}${span(pgRuns.bares)}`);
+    console.log(`Postgres read+normalise+plan:               ${s(median(pgRuns.plans))}${span(pgRuns.plans)}, peak RSS ${pgRuns.maxRss} MB (list alone ${pg['maxRssMbBeforePlan']} MB); ${ratios(pgRuns.plans, pgRuns.bares)}`);
+    console.log(`         with the list's index too:          index ${s(pg['indexMs']!)}, built as the list is read; ${((median(pgRuns.plans) + pg['indexMs']!) / bareMs).toFixed(2)}x`);
     console.log(`plan counts (postgres): ${JSON.stringify(pg)}`);
     await execFileP('psql', ['-q', '-c', `drop table if exists ${TABLE}`], { env });
   });
-  console.log(`plan counts (duckdb): ${JSON.stringify(duck)}`);
+  console.log(`plan counts (duckdb): ${JSON.stringify(duck.last)}`);
   console.log('targets: plan within 1.5x the bare read for each engine; peak RSS under 600 MB');
 }
