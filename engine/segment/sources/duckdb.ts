@@ -258,7 +258,9 @@ export class DuckDbSource implements SegmentSource {
     this.#abandonRead = stop;
     const interrupted = (): SegmentError => failed(new Error('INTERRUPT Error: Interrupted!'));
     try {
-      // DuckDB creates the file when its COPY starts writing; a query that fails first never does.
+      // DuckDB creates the file when its COPY starts writing; a query that fails first never does. A query that
+      // works a while before its first row is looked for less and less often (up to every 16 ms).
+      let wait = 1;
       while (handle === undefined) {
         const answered = copy.settled;
         try {
@@ -271,7 +273,8 @@ export class DuckDbSource implements SegmentSource {
             throw new InternalError("DuckDB's COPY answered without writing its file");
           }
           if (halted.aborted) throw interrupted();
-          await sleep(1);
+          await sleep(wait);
+          wait = Math.min(wait * 2, 16);
         }
       }
       if (process.platform !== 'win32') await unlink(file.path).catch(() => {});
@@ -282,6 +285,7 @@ export class DuckDbSource implements SegmentSource {
       const ring = Buffer.allocUnsafeSlow(RING_SLOTS * FILE_CHUNK_BYTES);
       let slot = 0;
       let position = 0;
+      let idle = 1;
       for (;;) {
         if (halted.aborted) throw interrupted();
         // Whether DuckDB had answered before this read: then a read that finds nothing new is the end.
@@ -294,11 +298,13 @@ export class DuckDbSource implements SegmentSource {
           const bytes = bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
           hash.update(bytes);
           yield* parser.push(bytes);
+          idle = 1;
           continue;
         }
         if (answered) break;
-        // Caught up with DuckDB: it writes on meanwhile.
-        await sleep(1);
+        // Caught up with DuckDB: it writes on meanwhile (a query that pauses long is looked at up to every 16 ms).
+        await sleep(idle);
+        idle = Math.min(idle * 2, 16);
       }
       const err = await outcome;
       if (err !== undefined) throw failed(err);
