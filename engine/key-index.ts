@@ -106,7 +106,8 @@ function hash(s: string): number {
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-function mix(h: number): number {
+/** MurmurHash3's finaliser: every input bit reaches every output bit (row-print.ts uses it too). */
+export function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -16,6 +16,7 @@
  * are decoded and take the full path (test/plan/row-path.test.ts holds the paths to the same plans).
  */
 import type { MappingConfig } from '../config/model.ts';
+import { mix } from '../key-index.ts';
 import type { ContactFields } from '../model.ts';
 
 const TAB = 0x09;
@@ -66,8 +67,8 @@ export function printRow(bytes: Uint8Array, start: number, end: number): number 
   }
   // Both lengths: where the email ends is part of what the words mean.
   const length = ((end - start) << 8) ^ (emailEnd - start);
-  PRINT[0] = fmix(a ^ length);
-  PRINT[1] = fmix(b ^ Math.imul(length, 0x9e3779b1));
+  PRINT[0] = mix(a ^ length);
+  PRINT[1] = mix(b ^ Math.imul(length, 0x9e3779b1));
   return emailEnd;
 }
 
@@ -86,15 +87,6 @@ function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
 }
 
-/** MurmurHash3's finaliser: every input bit reaches every output bit. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
-}
 
 /** Which member value each cell holds, for one mapping and the columns a source is asked for. */
 export interface CellRule {

@@ -237,12 +237,7 @@ export class DuckDbSource implements SegmentSource {
    * late in a file, a failed cast): a failure is never read as a short segment.
    */
   async *#rowsAsWritten(conn: DuckDB.DuckDBConnection, select: string, hash: Hash, failed: (err: unknown) => SegmentError, halted: AbortSignal): AsyncGenerator<RowSpans> {
-    let file: RowFile;
-    try {
-      file = await RowFile.create();
-    } catch (err) {
-      throw this.#tempFolderError(err);
-    }
+    const file = await this.#rowFile();
     let handle: FileHandle | undefined;
     const copy = startCopy(conn, select, file.path);
     const { outcome } = copy;
@@ -324,12 +319,7 @@ export class DuckDbSource implements SegmentSource {
    * way's, hashed the same way.
    */
   async *#rowsThroughFile(conn: DuckDB.DuckDBConnection, select: string, hash: Hash, failed: (err: unknown) => SegmentError, halted: AbortSignal): AsyncGenerator<RowSpans> {
-    let file: RowFile;
-    try {
-      file = await RowFile.create();
-    } catch (err) {
-      throw this.#tempFolderError(err);
-    }
+    const file = await this.#rowFile();
     let reader: ReadStream | undefined;
     const copy = startCopy(conn, select, file.path);
     const { outcome } = copy;
@@ -363,6 +353,15 @@ export class DuckDbSource implements SegmentSource {
     } finally {
       this.#abandonRead = undefined;
       await stop();
+    }
+  }
+
+  /** The private folder for a read's file, or an error that says what to do when none can be made. */
+  async #rowFile(): Promise<RowFile> {
+    try {
+      return await RowFile.create();
+    } catch (err) {
+      throw this.#tempFolderError(err);
     }
   }
 
