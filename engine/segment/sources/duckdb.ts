@@ -229,8 +229,9 @@ export class DuckDbSource implements SegmentSource {
   /**
    * The rows read from the file DuckDB's COPY writes as it writes them (duckdb-file.ts), so that DuckDB and the
    * planner work at the same time on two cores. The file is unlinked as soon as it is open: its bytes are then only
-   * reachable through the two open descriptors, and go with them, a killed run included (Windows, which cannot
-   * unlink an open file, removes it afterwards). A pipe kept DuckDB waiting instead: its 64 KB filled with one
+   * reachable through the two open descriptors, and go with them, a killed run included (only a run killed in
+   * the moment between DuckDB creating the file and acsync opening it leaves it, in the private folder; Windows,
+   * which cannot unlink an open file, removes it afterwards). A pipe kept DuckDB waiting instead: its 64 KB filled with one
    * write, DuckDB stopped until the planner had taken it all, then the planner waited while DuckDB computed the
    * next rows (bench/sources-plan.ts: a third of the plan's time idle). Reaching the end of what is written is the
    * end of the rows only once DuckDB has answered, and its answer says whether the rows are complete (a bad row
