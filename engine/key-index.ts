@@ -120,7 +120,7 @@ export function mix(h: number): number {
  * Whether `bytes[start, end)`, ASCII capitals lower-cased, is `key`. A byte that is not ASCII never matches: one
  * byte of a UTF-8 sequence is not the character whose code it happens to equal.
  */
-export function asciiLowerEquals(bytes: Uint8Array, start: number, end: number, key: string): boolean {
+function asciiLowerEquals(bytes: Uint8Array, start: number, end: number, key: string): boolean {
   if (end - start !== key.length) return false;
   for (let i = 0; i < key.length; i++) {
     let c = bytes[start + i]!;

@@ -57,16 +57,16 @@ export class ObservedList {
 
   /**
    * The members' prints for rows of `columns` read with `mapping`, or undefined when such rows cannot be printed
-   * (row-print.ts, cellRule). Taken now for every member when the list was made for another mapping or none.
+   * (row-print.ts, cellRule). Taken now for every member when the list was made for another mapping or none, and
+   * kept for the batches that follow (the planner asks once a batch).
    */
   printsFor(mapping: MappingConfig, columns: readonly string[]): MemberPrints | undefined {
-    const have = this.#prints;
-    if (have !== undefined && have.mapping === mapping && sameColumns(have.columns, columns)) return have.rule === undefined ? undefined : have;
-    const prints = new MemberPrints(mapping, columns);
-    if (prints.rule === undefined) return undefined;
-    for (let i = 0; i < this.#members.length; i++) if (!this.isRepeat(i) && this.isRepeatable(i)) prints.add(i, this.#members[i]!);
-    this.#prints = prints;
-    return prints;
+    let prints = this.#prints;
+    if (prints === undefined || prints.mapping !== mapping || !sameColumns(prints.columns, columns)) {
+      prints = this.#prints = new MemberPrints(mapping, columns);
+      if (prints.rule !== undefined) for (let i = 0; i < this.#members.length; i++) if (!this.isRepeat(i) && this.isRepeatable(i)) prints.add(i, this.#members[i]!);
+    }
+    return prints.rule === undefined ? undefined : prints;
   }
 
   /** Members, repeats included. */

@@ -17,7 +17,7 @@ import {
 } from './model.ts';
 import type { MappingConfig } from './config/model.ts';
 import { KeyIndex } from './key-index.ts';
-import { ObservedList, type MemberPrints } from './observed-list.ts';
+import { ObservedList } from './observed-list.ts';
 import { isSkippedRow, normalizeProfile, repeatsMember, rowKey, type SkippedRow } from './segment/normalize.ts';
 import { printRow } from './segment/row-print.ts';
 import type { TextRows } from './segment/text-rows.ts';
@@ -78,8 +78,6 @@ export class Planner {
   #next = 0;
   #repeatedRows = 0;
   #finished = false;
-  /** For addTextRows: the members' prints for the last batch's columns and mapping. */
-  #prints: { columns: readonly string[]; mapping: MappingConfig; prints: MemberPrints | undefined } | undefined;
 
   constructor(observed: ObservedList | Iterable<ObservedContact>, opts: PlanOptions) {
     this.#opts = opts;
@@ -126,7 +124,7 @@ export class Planner {
    * addRow adds it. Returns how many rows have a valid email (duplicates included), as addRow counts them.
    */
   addTextRows(rows: TextRows, mapping: MappingConfig): number {
-    const prints = !this.#finished && this.#list.size > 0 && rows.verbatim ? this.#printsFor(rows, mapping) : undefined;
+    const prints = !this.#finished && this.#list.size > 0 && rows.verbatim ? this.#list.printsFor(mapping, rows.columns) : undefined;
     const { bytes, starts, ends } = rows;
     const size = this.#list.size;
     const claimedBy = this.#claimedBy;
@@ -154,15 +152,6 @@ export class Planner {
       if (this.addRow(r.values, r.line, mapping, r.problem)) valid++;
     }
     return valid;
-  }
-
-  /** The members' prints for rows of these columns read with this mapping (cached for the batches that follow). */
-  #printsFor(rows: TextRows, mapping: MappingConfig): MemberPrints | undefined {
-    let cached = this.#prints;
-    if (cached === undefined || cached.columns !== rows.columns || cached.mapping !== mapping) {
-      cached = this.#prints = { columns: rows.columns, mapping, prints: this.#list.printsFor(mapping, rows.columns) };
-    }
-    return cached.prints;
   }
 
   /** Row `row` repeats member `at`: unchanged, and the member is claimed. */

@@ -12,9 +12,10 @@ export interface ReadDesiredOptions {
 }
 
 /**
- * Streams the segment's rows as read, the mapped columns only, in batches (a text source's still as bytes). More profiles than the connector
- * allows is an error, not a skip: exporting the first million and silently dropping the rest would be worse than
- * exporting none. The plan stage normalises each row as it plans it (Planner.addRow).
+ * Streams the segment's rows as read, the mapped columns only, in batches (a text source's still as bytes). More
+ * profiles than the connector allows is an error, not a skip: exporting the first million and silently dropping
+ * the rest would be worse than exporting none. The plan stage normalises each row as it plans it (Planner.addRow,
+ * Planner.addTextRows).
  */
 export async function* readSegmentRows(source: SegmentSource, mapping: MappingConfig, options: ReadDesiredOptions = {}): AsyncGenerator<SegmentBatch> {
   const max = options.maxProfiles ?? MAX_PROFILES_PER_EXPORT;

@@ -124,8 +124,8 @@ const ESCAPED = /[\u0000-\u001f\\"]/;
 const NOT_ASCII_KEY = /[^\u0020-\u007e]/;
 
 /**
- * The row a text source would send for `member`, or undefined when it has none that prints alike in every
- * dialect (see the top of this file).
+ * The row a text source would send for `member`, or undefined when it has none that prints alike from every
+ * source (see the top of this file).
  */
 export function memberRow(member: ContactFields & { key: string }, rule: CellRule): string | undefined {
   if (NOT_ASCII_KEY.test(member.key) || ESCAPED.test(member.key)) return undefined;

@@ -8,23 +8,6 @@
  */
 import type { SegmentRecord } from './record.ts';
 
-/** How a text format marks a cell whose bytes are not its value as they stand. */
-export interface TextDialect {
-  /**
-   * The byte with which a cell stops being its own text: COPY's backslash (an escape, or \N for NULL), CSV's
-   * double quote (a quoted value). A cell without it is its value's UTF-8 bytes, or NULL when empty (CSV).
-   */
-  readonly escape: number;
-  /** COPY: a cell that is exactly `\N` is NULL. */
-  readonly backslashNull: boolean;
-}
-
-/** PostgreSQL's `COPY ... TO STDOUT` text format (postgresql.org/docs/current/sql-copy.html, "Text Format"). */
-export const COPY_TEXT: TextDialect = { escape: 0x5c, backslashNull: true };
-
-/** DuckDB's `COPY ... (FORMAT csv, DELIMITER '\t')`: NULL is an empty cell, anything unusual is quoted. */
-export const DUCKDB_TSV: TextDialect = { escape: 0x22, backslashNull: false };
-
 /** Makes the record of one row from its bytes: the source's own decoding (unescaping, type rewrites). */
 export type DecodeRow = (bytes: Buffer, start: number, end: number, line: number) => SegmentRecord;
 
@@ -40,7 +23,6 @@ export interface RowSpans {
 export interface TextFormat {
   /** The columns asked for, in the order of the cells. */
   readonly columns: readonly string[];
-  readonly dialect: TextDialect;
   /**
    * Whether a cell without the dialect's escape byte is its value exactly: false when the source rewrites some
    * column's text (PostgreSQL's t/f booleans, timestamps made ISO), and then every row is decoded.
@@ -60,7 +42,6 @@ export class TextRows {
   readonly ends: Int32Array;
   readonly length: number;
   readonly columns: readonly string[];
-  readonly dialect: TextDialect;
   readonly verbatim: boolean;
   readonly #decode: DecodeRow;
 
@@ -74,7 +55,6 @@ export class TextRows {
     this.ends = spans.ends;
     this.length = spans.length;
     this.columns = format.columns;
-    this.dialect = format.dialect;
     this.verbatim = format.verbatim;
     this.#decode = format.decode;
   }

@@ -15,7 +15,7 @@ import { Planner } from '../../engine/plan.ts';
 import { isSkippedRow, mappedColumns, normalizeProfile } from '../../engine/segment/normalize.ts';
 import { duckDbCells } from '../../engine/segment/sources/duckdb-tsv.ts';
 import { splitCopyLine } from '../../engine/segment/sources/postgres.ts';
-import { COPY_TEXT, DUCKDB_TSV, TextRows, type TextDialect } from '../../engine/segment/text-rows.ts';
+import { TextRows } from '../../engine/segment/text-rows.ts';
 import { compilePicker } from '../../engine/segment/csv.ts';
 import { mulberry32 } from '../../emulator/prng.ts';
 
@@ -48,13 +48,13 @@ const copyCell = (v: string | undefined): string =>
 /** A cell as DuckDB's CSV writer writes it (tab-delimited): NULL as nothing, quoted when it must be. */
 const tsvCell = (v: string | undefined): string => (v === undefined ? '' : v === '' || /[\t\n\r"]/.test(v) || v.startsWith('#') ? `"${v.replaceAll('"', '""')}"` : v);
 
-const DIALECTS: Array<[string, TextDialect, (v: string | undefined) => string, (text: string) => Array<string | undefined>]> = [
-  ['COPY text', COPY_TEXT, copyCell, (text) => {
+const DIALECTS: Array<[string, 'copy' | 'csv', (v: string | undefined) => string, (text: string) => Array<string | undefined>]> = [
+  ['COPY text', 'copy', copyCell, (text) => {
     const out: Array<string | undefined> = new Array(columns.length);
     splitCopyLine(text, out, []);
     return out;
   }],
-  ['DuckDB CSV', DUCKDB_TSV, tsvCell, (text) => duckDbCells(text, columns.length)],
+  ['DuckDB CSV', 'csv', tsvCell, (text) => duckDbCells(text, columns.length)],
 ];
 
 /**
@@ -73,7 +73,7 @@ function textPaths(list: ObservedContact[], rows: Row[]) {
       let end = at;
       let quoted = false;
       while (quoted || bytes[end] !== 0x0a) {
-        if (bytes[end] === 0x22 && dialect === DUCKDB_TSV) quoted = !quoted;
+        if (bytes[end] === 0x22 && dialect === 'csv') quoted = !quoted;
         end++;
       }
       starts[i] = at;
@@ -82,7 +82,6 @@ function textPaths(list: ObservedContact[], rows: Row[]) {
     }
     const batch = new TextRows({ bytes, starts, ends, length: rows.length }, rows[0]!.row, {
       columns,
-      dialect,
       verbatim: true,
       decode: (b, start, end, line) => ({ line, values: pick(cells(b.toString('utf8', start, end)) as string[]) }),
     });

@@ -20,7 +20,7 @@ import { RowFile } from './duckdb-file.ts';
 import { duckDbCells, DuckDbTsvRows } from './duckdb-tsv.ts';
 import { shortHash } from './fingerprint.ts';
 import type { SegmentOrigin, SegmentSource } from '../source.ts';
-import { DUCKDB_TSV, recordsOf, TextRows, type RowSpans, type SegmentBatch, type TextFormat } from '../text-rows.ts';
+import { recordsOf, TextRows, type RowSpans, type SegmentBatch, type TextFormat } from '../text-rows.ts';
 import { isoTimestamp, type ValueKind } from './values.ts';
 import { missingColumnsError, type SourceSite } from './where.ts';
 
@@ -188,7 +188,6 @@ export class DuckDbSource implements SegmentSource {
     const pick = compilePicker(columns, columns.map((_, c) => c));
     const format: TextFormat = {
       columns,
-      dialect: DUCKDB_TSV,
       // Timestamps are rewritten (ISO, UTC): their cells are not their values as written.
       verbatim: !stamps.includes(true),
       decode: (bytes, start, end, line) => {

@@ -17,7 +17,7 @@ import { loadDriver } from './driver.ts';
 import { RowHasher, shortHash } from './fingerprint.ts';
 import { redact, urlHost, urlSecrets } from './redact.ts';
 import type { SegmentOrigin, SegmentSource } from '../source.ts';
-import { COPY_TEXT, recordsOf, TextRows, type RowSpans, type SegmentBatch, type TextFormat } from '../text-rows.ts';
+import { recordsOf, TextRows, type RowSpans, type SegmentBatch, type TextFormat } from '../text-rows.ts';
 import { CopyOut } from './postgres-copy.ts';
 import { isoTimestamp } from './values.ts';
 import { missingColumnsError, type SourceSite } from './where.ts';
@@ -201,7 +201,6 @@ export class PostgresSource implements SegmentSource {
     const row: Array<string | undefined> = new Array(columns.length);
     const format: TextFormat = {
       columns,
-      dialect: COPY_TEXT,
       verbatim: rewrite.every((r) => r === undefined),
       // One string a row, not one a chunk: a value kept by the plan then holds its row alive, not 64 KB.
       decode: (bytes, start, end, line) => {
