@@ -7,8 +7,11 @@
  */
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresSource } from '../../engine/segment/sources/postgres.ts';
+import { TextRows } from '../../engine/segment/text-rows.ts';
 import { postgresAvailable, startTestPostgres, type TestPostgres } from './postgres-server.ts';
 
 let server: TestPostgres;
@@ -124,6 +127,35 @@ describe.skipIf(!postgresAvailable)('the COPY reader', { timeout: 120_000 }, () 
       }
     } finally {
       await cut.close();
+    }
+  });
+
+  it('keeps no batch alive once it is planned: the result is never all in memory, however long the connection lives', async () => {
+    // Every read races the connection's loss; a Promise.race with one promise pending as long as the connection
+    // kept each batch reachable from it, so the whole result stayed in memory until the connection closed.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const src = source(server.url, "select 'u' || g || '@contoso.example' as email, repeat('x', 200) as pad from generate_series(1, 20000) g");
+    try {
+      const batches: Array<WeakRef<Buffer>> = [];
+      let rows = 0;
+      for await (const batch of src.rows(['email', 'pad'])) {
+        expect(batch).toBeInstanceOf(TextRows);
+        batches.push(new WeakRef((batch as TextRows).bytes));
+        rows += batch.length;
+      }
+      expect(rows).toBe(20_000);
+      expect(batches.length).toBeGreaterThan(10);
+      // A WeakRef holds its target until the end of the job that made it.
+      await sleep(0);
+      gc();
+      await sleep(0);
+      gc();
+      const alive = batches.filter((b) => b.deref() !== undefined).length;
+      expect(alive, `${alive} of ${batches.length} batches still in memory after the read`).toBeLessThanOrEqual(2);
+      expect(src.origin().rowsRead).toBe(20_000);
+    } finally {
+      await src.close();
     }
   });
 });

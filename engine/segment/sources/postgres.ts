@@ -71,12 +71,53 @@ interface Drivers {
   Cursor: typeof CursorClass;
 }
 
+/**
+ * A connection's loss, raced by every read (see #connect). Not Promise.race with one promise that stays pending
+ * as long as the connection: each race leaves a reaction on it that holds the race's own promise, and so its
+ * value (a batch of rows), until the connection ends: the whole result would stay in memory. A read that settles
+ * here takes its reaction away.
+ */
+class ConnectionLoss {
+  #error: unknown;
+  #lost = false;
+  readonly #waiting = new Set<(err: unknown) => void>();
+
+  fail(err: unknown): void {
+    if (this.#lost) return;
+    this.#lost = true;
+    this.#error = err;
+    for (const reject of this.#waiting) reject(err);
+    this.#waiting.clear();
+  }
+
+  /** Settles as `p` does, or rejects with the loss if it comes first. */
+  race<T>(p: Promise<T>): Promise<T> {
+    if (this.#lost) {
+      p.catch(() => {});
+      return Promise.reject(this.#error);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.add(reject);
+      p.then(
+        (value) => {
+          this.#waiting.delete(reject);
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.#waiting.delete(reject);
+          reject(err);
+        },
+      );
+    });
+  }
+}
+
 export class PostgresSource implements SegmentSource {
   readonly display: string;
   readonly #o: PostgresSourceOptions;
   readonly #secrets: string[];
   #client: Pg.Client | undefined;
-  #lost: Promise<never> | undefined;
+  #lost: ConnectionLoss | undefined;
   #closing = false;
   #hasher: { digest(): string } | undefined;
   #rows = 0;
@@ -109,13 +150,12 @@ export class PostgresSource implements SegmentSource {
     });
     // A connection the server ends emits 'error' or 'end' on the client, and pg-cursor may then never settle its
     // read: with nothing else pending, node would exit quietly mid-plan. Every read races this instead.
-    this.#lost = new Promise<never>((_, reject) => {
-      client.on('error', (err) => reject(err));
-      client.on('end', () => {
-        if (!this.#closing) reject(Object.assign(new Error('the server ended the connection'), { code: 'ECONNRESET' }));
-      });
+    const lost = new ConnectionLoss();
+    this.#lost = lost;
+    client.on('error', (err) => lost.fail(err));
+    client.on('end', () => {
+      if (!this.#closing) lost.fail(Object.assign(new Error('the server ended the connection'), { code: 'ECONNRESET' }));
     });
-    this.#lost.catch(() => {});
     try {
       await client.connect();
       // UTC and ISO: timestamps come back comparable across servers and readable by ActiveCampaign.
@@ -149,7 +189,7 @@ export class PostgresSource implements SegmentSource {
   async #describe(client: Pg.Client): Promise<Pg.FieldDef[]> {
     const prefix = 'select * from (\n';
     try {
-      const r = await Promise.race([client.query({ text: `${prefix}${stripSemicolons(this.#o.query)}\n) as acsync_segment limit 0`, rowMode: 'array' }), this.#lost!]);
+      const r = await this.#lost!.race(client.query({ text: `${prefix}${stripSemicolons(this.#o.query)}\n) as acsync_segment limit 0`, rowMode: 'array' }));
       return r.fields;
     } catch (err) {
       throw this.#error(err, 'describe', prefix.length);
@@ -218,7 +258,7 @@ export class PostgresSource implements SegmentSource {
       for (;;) {
         let next: IteratorResult<RowSpans>;
         try {
-          next = await Promise.race([chunks.next(), this.#lost!]);
+          next = await this.#lost!.race(chunks.next());
         } catch (err) {
           const code = (err as { code?: unknown }).code;
           if (!seen && typeof code === 'string' && COPY_UNSUPPORTED.has(code)) {
@@ -251,7 +291,7 @@ export class PostgresSource implements SegmentSource {
       for (;;) {
         let rows: unknown[][];
         try {
-          rows = (await Promise.race([cursor.read(CURSOR_ROWS), this.#lost!])) as unknown[][];
+          rows = (await this.#lost!.race(cursor.read(CURSOR_ROWS))) as unknown[][];
         } catch (err) {
           throw this.#error(err, 'read');
         }
@@ -271,7 +311,7 @@ export class PostgresSource implements SegmentSource {
         yield batch;
       }
     } finally {
-      await Promise.race([cursor.close(), this.#lost!]).catch(() => {});
+      await this.#lost!.race(cursor.close()).catch(() => {});
     }
   }
 
