@@ -8,7 +8,7 @@ import type { MappingConfig } from './config/model.ts';
 import { KeyIndex } from './key-index.ts';
 import type { ObservedContact } from './model.ts';
 import { mappedColumns, memberRepeatable } from './segment/normalize.ts';
-import { cellRule, memberRow, PRINT, printRow, type CellRule } from './segment/row-print.ts';
+import { cellRule, memberRow, PRINT, printRow, viewOf, type CellRule } from './segment/row-print.ts';
 
 export class ObservedList {
   readonly #members: ObservedContact[] = [];
@@ -123,6 +123,7 @@ export class MemberPrints {
   /** 1 where a member has a print. */
   #has = new Uint8Array(1024);
   readonly #scratch = Buffer.allocUnsafe(16 * 1024);
+  readonly #view = viewOf(this.#scratch);
 
   constructor(mapping: MappingConfig, columns: readonly string[]) {
     this.mapping = mapping;
@@ -137,7 +138,7 @@ export class MemberPrints {
     if (row === undefined || row.length * 3 > this.#scratch.length) return;
     if (position >= this.#has.length) this.#grow(position);
     const n = this.#scratch.write(row, 0, 'utf8');
-    printRow(this.#scratch, 0, n);
+    printRow(this.#view, 0, n);
     this.#a[position] = PRINT[0]!;
     this.#b[position] = PRINT[1]!;
     this.#has[position] = 1;

@@ -125,14 +125,14 @@ export class Planner {
    */
   addTextRows(rows: TextRows, mapping: MappingConfig): number {
     const prints = !this.#finished && this.#list.size > 0 && rows.verbatim ? this.#list.printsFor(mapping, rows.columns) : undefined;
-    const { bytes, starts, ends } = rows;
+    const { bytes, view, starts, ends } = rows;
     const size = this.#list.size;
     const claimedBy = this.#claimedBy;
     let valid = 0;
     for (let i = 0; i < rows.length; i++) {
       if (prints !== undefined) {
         const start = starts[i]!;
-        const emailEnd = printRow(bytes, start, ends[i]!);
+        const emailEnd = printRow(view, start, ends[i]!);
         // The member after the last one matched first, as #memberFor does (a repeat on the list has no print).
         let at: number | undefined = this.#next;
         if (!(at < size && prints.matches(at))) {

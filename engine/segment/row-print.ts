@@ -19,57 +19,77 @@ import type { MappingConfig } from '../config/model.ts';
 import { mix } from '../key-index.ts';
 import type { ContactFields } from '../model.ts';
 
-const TAB = 0x09;
-
 /** The print of the last printRow call: two 32-bit lanes. */
 export const PRINT = new Int32Array(2);
 
+const TABS = 0x09090909;
+const ONES = 0x01010101;
+const HIGHS = 0x80808080 | 0;
+
 /**
- * Prints the row `bytes[start, end)` into PRINT and returns where its first cell (the email) ends: its first tab,
- * or the row's end.
+ * Prints the row at `[start, end)` of `view`'s bytes into PRINT and returns where its first cell (the email) ends:
+ * its first tab, or the row's end. The row is read four bytes at a time (little-endian words, whatever their
+ * alignment): in the words of the email, a tab is found and ASCII capitals lower-cased on all four bytes at once.
  */
-export function printRow(bytes: Uint8Array, start: number, end: number): number {
+export function printRow(view: DataView, start: number, end: number): number {
   let a = 0x811c9dc5 | 0;
   let b = 0x2545f491;
-  // The email, byte by byte (ASCII capitals lower-cased, as the key is) into words of four; the rest as it is.
-  let w = 0;
-  let shift = 0;
   let p = start;
-  for (; p < end; p++) {
-    let c = bytes[p]!;
-    if (c === TAB) break;
-    if (c >= 0x41 && c <= 0x5a) c += 0x20;
-    w |= c << shift;
-    shift += 8;
-    if (shift === 32) {
+  let emailEnd = -1;
+  for (; p + 4 <= end; p += 4) {
+    let w = view.getInt32(p, true);
+    // Bytes that are a tab get their high bit in `tabs`; the lowest one is exact (borrows only run upwards).
+    const t = w ^ TABS;
+    const tabs = ((t - ONES) | 0) & ~t & HIGHS;
+    // Bytes 0x41 to 0x5a ('A' to 'Z') get their high bit in `capitals`: no byte's sum carries into the next.
+    const low = w & 0x7f7f7f7f;
+    let capitals = ((low + 0x3f3f3f3f) | 0) & ~((low + 0x25252525) | 0) & ~w & HIGHS;
+    if (tabs !== 0) {
+      const tab = tabs & -tabs;
+      capitals &= (tab >>> 7) - 1;
+      emailEnd = p + ((31 - Math.clz32(tab)) >> 3);
+      w |= capitals >>> 2;
       a = roundA(a, w);
       b = roundB(b, w);
-      w = 0;
-      shift = 0;
+      p += 4;
+      break;
+    }
+    w |= capitals >>> 2;
+    a = roundA(a, w);
+    b = roundB(b, w);
+  }
+  if (emailEnd >= 0) {
+    for (; p + 4 <= end; p += 4) {
+      const w = view.getInt32(p, true);
+      a = roundA(a, w);
+      b = roundB(b, w);
     }
   }
-  const emailEnd = p;
-  // The email's last bytes (three at most) with their count in the byte left free.
-  if (shift > 0) {
-    a = roundA(a, w | (shift << 24));
-    b = roundB(b, w | (shift << 24));
-  }
-  for (; p + 4 <= end; p += 4) {
-    const word = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
-    a = roundA(a, word);
-    b = roundB(b, word);
-  }
+  // The last bytes (three at most) with their count in the top bits.
   if (p < end) {
     let tail = (end - p) << 27;
-    for (let k = 0; p < end; p++, k += 8) tail |= bytes[p]! << k;
+    for (let k = 0; p < end; p++, k += 8) {
+      let c = view.getUint8(p);
+      if (emailEnd < 0) {
+        if (c === 0x09) emailEnd = p;
+        else if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      }
+      tail |= c << k;
+    }
     a = roundA(a, tail);
     b = roundB(b, tail);
   }
+  if (emailEnd < 0) emailEnd = end;
   // Both lengths: where the email ends is part of what the words mean.
   const length = ((end - start) << 8) ^ (emailEnd - start);
   PRINT[0] = mix(a ^ length);
   PRINT[1] = mix(b ^ Math.imul(length, 0x9e3779b1));
   return emailEnd;
+}
+
+/** A DataView over all of `bytes`, for printRow. */
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** xxHash32's round. */

@@ -7,6 +7,7 @@
  * (watch's poll, validate, the tests) asks for `records()`, which decodes them all.
  */
 import type { SegmentRecord } from './record.ts';
+import { viewOf } from './row-print.ts';
 
 /** Makes the record of one row from its bytes: the source's own decoding (unescaping, type rewrites). */
 export type DecodeRow = (bytes: Buffer, start: number, end: number, line: number) => SegmentRecord;
@@ -38,6 +39,8 @@ export interface TextFormat {
  */
 export class TextRows {
   readonly bytes: Buffer;
+  /** The same bytes, for printRow (row-print.ts). */
+  readonly view: DataView;
   readonly starts: Int32Array;
   readonly ends: Int32Array;
   readonly length: number;
@@ -51,6 +54,7 @@ export class TextRows {
     format: TextFormat,
   ) {
     this.bytes = spans.bytes;
+    this.view = viewOf(spans.bytes);
     this.starts = spans.starts;
     this.ends = spans.ends;
     this.length = spans.length;
