@@ -90,7 +90,7 @@ export class CopyOut {
         if (this.#carry !== undefined) throw new Error('the COPY output ended in the middle of a row');
         return;
       }
-      const chunk = this.#attached ? this.#queue.shift() : undefined;
+      const chunk = this.#attached ? this.#next() : undefined;
       if (chunk === undefined) {
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
@@ -120,6 +120,18 @@ export class CopyOut {
       const spans = this.#parse(chunk, from);
       if (spans !== undefined) yield spans;
     }
+  }
+
+  /**
+   * The next bytes to parse: the chunk first queued, or all the queued chunks as one when several wait (the
+   * planner fell behind the server). The server flushes every 8 KB, so chunks are often small: one batch each would
+   * cost more to hand through the generators than to copy into one.
+   */
+  #next(): Buffer | undefined {
+    const queue = this.#queue;
+    if (queue.length <= 1) return queue.shift();
+    this.#queue = [];
+    return Buffer.concat(queue);
   }
 
   #wakeUp(): void {
