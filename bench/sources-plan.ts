@@ -7,11 +7,12 @@
  * (engine/observe.ts) from members parsed from JSON as the API or the snapshot under .acsync/ hands them, and
  * indexed (with its members' prints) as observe-list.ts does while the pages arrive, timed apart; its read
  * (10,000 pages over HTTP, or the snapshot) is not in the time, but the list is in the peak RSS, as it is in a
- * real plan. The bare read and the plan take turns, `--repeat` times each (default 3), and each plan is held to
- * the bare read just before it: on a machine whose speed drifts (this one's did, by 2 to 3 times within minutes)
- * a ratio of two times taken far apart says little. The median of those ratios is the one reported. A script, not
- * a test:
- *   node --import tsx bench/sources-plan.ts [--rows 1000000] [--changed 0.01] [--seed 42] [--repeat 3]
+ * real plan. Each plan is held to two bare reads of the same rows taken just before and just after it, once the
+ * list is built (in a child process each, so that neither's memory is the plan's): on a machine whose speed drifts
+ * (this one's did, by 2 to 3 times within seconds) a ratio of two times taken far apart says little. That is done
+ * `--repeat` times (default 5), each in a fresh process, and the median of the ratios is the one reported, with
+ * each ratio beside it. A script, not a test:
+ *   node --import tsx bench/sources-plan.ts [--rows 1000000] [--changed 0.01] [--seed 42] [--repeat 5]
  * PostgreSQL: $ACSYNC_TEST_PG_URL, else a throwaway cluster from .ci/postgres.sh (needs the server binaries).
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -37,7 +38,7 @@ const { values: args } = parseArgs({
     changed: { type: 'string', default: '0.01' },
     seed: { type: 'string', default: '42' },
     phase: { type: 'string' },
-    repeat: { type: 'string', default: '3' },
+    repeat: { type: 'string', default: '5' },
     url: { type: 'string' },
   },
 });
@@ -54,16 +55,22 @@ const PG_SQL = `select ${COLUMNS} from ${TABLE}`;
 const maxRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const site: SourceSite = { exportName: 'bench', configFile: 'bench.yaml', mappingLines: new Map() };
 
-async function plan(source: SegmentSource): Promise<Record<string, number>> {
+/**
+ * The plan of `source`, timed between two bare reads (`bare`, the time of one) taken just before and just after it.
+ */
+async function plan(source: SegmentSource, bare: () => Promise<number>): Promise<Record<string, number>> {
   const { observed, indexMs } = indexList(generateObservedAsRead({ rows, seed, changedRate }));
   const rssBefore = maxRssMb();
+  const bareBefore = await bare();
   const t0 = performance.now();
   const planner = new Planner(observed, { export: 'bench', connection: 'bench', listId: '1', onLeave: 'unsubscribe' });
   await planRows(planner, readSegmentRows(source, GENERATED_MAPPING), GENERATED_MAPPING);
   const p = planner.finish();
   const ms = performance.now() - t0;
   await source.close();
-  return { ms, indexMs, repeatedRows: planner.repeatedRows, ...p.counts, rowsRead: source.origin().rowsRead, maxRssMbBeforePlan: rssBefore, maxRssMb: maxRssMb() };
+  const rss = maxRssMb();
+  const bareAfter = await bare();
+  return { ms, bareBefore, bareAfter, indexMs, repeatedRows: planner.repeatedRows, ...p.counts, rowsRead: source.origin().rowsRead, maxRssMbBeforePlan: rssBefore, maxRssMb: rss };
 }
 
 async function duckBare(): Promise<Record<string, number>> {
@@ -117,12 +124,21 @@ function psqlEnv(url: string): NodeJS.ProcessEnv {
   return { ...process.env, PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: u.pathname.slice(1) };
 }
 
+/** psql copying the rows to /dev/null: its time, from start to exit. */
+async function psqlBare(env: NodeJS.ProcessEnv): Promise<number> {
+  const t0 = performance.now();
+  await execFileP('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy (${PG_SQL}) to '/dev/null'`], { env });
+  return performance.now() - t0;
+}
+
 if (args.phase === 'duck-bare') console.log(JSON.stringify(await duckBare()));
 else if (args.phase === 'duck-strings') console.log(JSON.stringify(await duckStrings()));
 else if (args.phase === 'duck-plan') {
-  console.log(JSON.stringify(await plan(new DuckDbSource({ label: 'bench', site, sql: DUCK_SQL, kind: 'query', cwd: tmpdir(), statementTimeoutMs: 3_600_000, what: 'the query' }))));
+  const bare = async (): Promise<number> => (await phase('duck-bare'))['ms']!;
+  console.log(JSON.stringify(await plan(new DuckDbSource({ label: 'bench', site, sql: DUCK_SQL, kind: 'query', cwd: tmpdir(), statementTimeoutMs: 3_600_000, what: 'the query' }), bare)));
 } else if (args.phase === 'pg-plan') {
-  console.log(JSON.stringify(await plan(new PostgresSource({ label: 'bench', site, query: PG_SQL, database: 'bench', urlEnv: 'BENCH_URL', url: args.url!, statementTimeoutMs: 3_600_000 }))));
+  const bare = () => psqlBare(psqlEnv(args.url!));
+  console.log(JSON.stringify(await plan(new PostgresSource({ label: 'bench', site, query: PG_SQL, database: 'bench', urlEnv: 'BENCH_URL', url: args.url!, statementTimeoutMs: 3_600_000 }), bare)));
 } else {
   const fmt = (x: number) => x.toLocaleString('en-US');
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -136,46 +152,48 @@ else if (args.phase === 'duck-plan') {
   }
   console.log(`node ${process.version}, ${cpus().length} cores, ${fmt(rows)} rows against a ${fmt(rows)}-member list, ${changedRate * 100}% changed`);
   const repeat = Math.max(1, Number(args.repeat));
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-  const span = (xs: number[]): string => (xs.length > 1 ? ` (${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})` : '');
-  const ratios = (plans: number[], bares: number[]): string => {
-    const each = plans.map((p, i) => p / bares[i]!);
-    return `${median(each).toFixed(2)}x the bare read before it${each.length > 1 ? ` (each: ${each.map((r) => r.toFixed(2)).join(', ')})` : ''}`;
+  const median = (xs: number[]): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   };
-  /** Bare read and plan in turn, `repeat` times: their times, the last plan's figures, the largest peak RSS. */
-  async function turns(bareOnce: () => Promise<number>, planOnce: () => Promise<Record<string, number>>): Promise<{ bares: number[]; plans: number[]; last: Record<string, number>; maxRss: number }> {
+  const span = (xs: number[]): string => (xs.length > 1 ? ` (${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})` : '');
+  /** `repeat` plans, each in its own process between its two bare reads. */
+  async function runs(planOnce: () => Promise<Record<string, number>>): Promise<{ bares: number[]; plans: number[]; ratios: number[]; last: Record<string, number>; maxRss: number }> {
     const bares: number[] = [];
     const plans: number[] = [];
+    const ratios: number[] = [];
     let last: Record<string, number> = {};
     let maxRss = 0;
     for (let i = 0; i < repeat; i++) {
-      bares.push(await bareOnce());
       last = await planOnce();
+      const bare = (last['bareBefore']! + last['bareAfter']!) / 2;
+      bares.push(last['bareBefore']!, last['bareAfter']!);
       plans.push(last['ms']!);
+      ratios.push(last['ms']! / bare);
       maxRss = Math.max(maxRss, last['maxRssMb']!);
     }
-    return { bares, plans, last, maxRss };
+    return { bares, plans, ratios, last, maxRss };
   }
+  const ratioLine = (r: { ratios: number[] }): string =>
+    `${median(r.ratios).toFixed(2)}x the bare reads just before and after it, median of ${r.ratios.length}${r.ratios.length > 1 ? ` (each: ${r.ratios.map((x) => x.toFixed(2)).join(', ')})` : ''}`;
   const strings = await phase('duck-strings');
-  const duck = await turns(async () => (await phase('duck-bare'))['ms']!, () => phase('duck-plan'));
+  const duck = await runs(() => phase('duck-plan'));
   const duckBareMs = median(duck.bares);
   console.log(`DuckDB  bare read (query to nothing): ${s(duckBareMs)}${span(duck.bares)}`);
   console.log(`DuckDB  rows as JS strings, dropped:  ${s(strings['ms']!)} (${(strings['ms']! / duckBareMs).toFixed(2)}x the bare read: reading through the driver, as before COPY)`);
-  console.log(`DuckDB  read+normalise+plan:          ${s(median(duck.plans))}${span(duck.plans)}, peak RSS ${duck.maxRss} MB (list alone ${duck.last['maxRssMbBeforePlan']} MB); ${ratios(duck.plans, duck.bares)}`);
+  console.log(`DuckDB  read+normalise+plan:          ${s(median(duck.plans))}${span(duck.plans)}, peak RSS ${duck.maxRss} MB (list alone ${duck.last['maxRssMbBeforePlan']} MB)`);
+  console.log(`        plan / bare read:             ${ratioLine(duck)}`);
   console.log(`        with the list's index too:    index ${s(duck.last['indexMs']!)}, built as the list is read; ${((median(duck.plans) + duck.last['indexMs']!) / duckBareMs).toFixed(2)}x`);
   await withPostgres(async (url) => {
     const env = psqlEnv(url);
     await execFileP('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', `drop table if exists ${TABLE}`, '-c', `create table ${TABLE} (${SEGMENT_HEADER.map((c) => `"${c}" text`).join(', ')})`, '-c', `\\copy ${TABLE} from '${csvFile}' with (format csv, header true)`], { env });
-    const psqlBare = async (): Promise<number> => {
-      const t0 = performance.now();
-      await execFileP('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy (${PG_SQL}) to '/dev/null'`], { env });
-      return performance.now() - t0;
-    };
-    const pgRuns = await turns(psqlBare, () => phase('pg-plan', url));
+    const pgRuns = await runs(() => phase('pg-plan', url));
     const pg = pgRuns.last;
     const bareMs = median(pgRuns.bares);
     console.log(`Postgres bare read (psql \\copy to /dev/null): ${s(bareMs)}${span(pgRuns.bares)}`);
-    console.log(`Postgres read+normalise+plan:               ${s(median(pgRuns.plans))}${span(pgRuns.plans)}, peak RSS ${pgRuns.maxRss} MB (list alone ${pg['maxRssMbBeforePlan']} MB); ${ratios(pgRuns.plans, pgRuns.bares)}`);
+    console.log(`Postgres read+normalise+plan:               ${s(median(pgRuns.plans))}${span(pgRuns.plans)}, peak RSS ${pgRuns.maxRss} MB (list alone ${pg['maxRssMbBeforePlan']} MB)`);
+    console.log(`         plan / bare read:                   ${ratioLine(pgRuns)}`);
     console.log(`         with the list's index too:          index ${s(pg['indexMs']!)}, built as the list is read; ${((median(pgRuns.plans) + pg['indexMs']!) / bareMs).toFixed(2)}x`);
     console.log(`plan counts (postgres): ${JSON.stringify(pg)}`);
     await execFileP('psql', ['-q', '-c', `drop table if exists ${TABLE}`], { env });
