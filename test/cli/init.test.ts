@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../engine/config/load.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { type CliRun, runBin, unwrapped } from '../helpers/workspace.ts';
@@ -16,7 +16,15 @@ function sub(args: string[], cwd: string): Promise<CliRun> {
   return runBin(args, { cwd, env: { PATH: process.env.PATH ?? '', CI: 'true' } });
 }
 
-const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'acsync-init-'));
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+const tmp = (): string => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'acsync-init-'));
+  made.push(dir);
+  return dir;
+};
 
 describe('acsync init (the first test as a subprocess, the rest in-process)', () => {
   it('writes acsync.yaml and a sample segment that validate once a person gave the consent and replaced the placeholders', async () => {

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { countLine, formatDiagnostic, formatDiagnostics } from '../../cli/diagnostics.ts';
 import type { Diagnostic } from '../../engine/config/model.ts';
 import { BASE, edit, posOf } from '../config/helpers.ts';
@@ -20,8 +20,14 @@ function sub(args: string[], cwd: string, env: Record<string, string> = {}): Pro
   return runBin(args, { cwd, env: { PATH: process.env.PATH ?? '', CI: 'true', ...env } });
 }
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'acsync-validate-'));
+  made.push(dir);
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   return dir;
 }

@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type LoadOptions } from '../../engine/config/load.ts';
 import type { Diagnostic, LoadResult } from '../../engine/config/model.ts';
+import { afterAll } from 'vitest';
 
 /** A valid config the rule tests break one line at a time. */
 export const BASE = `version: 1
@@ -58,8 +59,16 @@ export function posOf(src: string, needle: string, occurrence = 0): { line: numb
   return { line, column: at - before.lastIndexOf('\n') };
 }
 
+/** Folders tempDir made for the test file that imported this one: removed once its tests are done. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'acsync-config-'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'acsync-config-'));
+  made.push(dir);
+  return dir;
 }
 
 /** Writes `src` as acsync.yaml in a fresh folder and loads it from there. */

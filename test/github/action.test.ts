@@ -47,6 +47,12 @@ interface StepLog {
 }
 
 /** Where one job runs: its workspace, temp folder, event; artifacts live across jobs of one workflow run. */
+/** Each job's runner.temp, removed once the file's tests are done. */
+const runnerTemps: string[] = [];
+afterAll(async () => {
+  for (const dir of runnerTemps) await rm(dir, { recursive: true, force: true });
+});
+
 class Runner {
   readonly artifacts = new Map<string, { name: string; content: Buffer }>();
   constructor(
@@ -56,6 +62,7 @@ class Runner {
 
   async job(opts: { workspace: string; inputs: Record<string, string>; event: 'pull_request' | 'push'; env: NodeJS.ProcessEnv }) {
     const temp = await mkdtemp(path.join(os.tmpdir(), 'acsync-runner-'));
+    runnerTemps.push(temp);
     const eventPath = path.join(temp, 'event.json');
     await writeFile(eventPath, JSON.stringify(opts.event === 'pull_request' ? { number: 7, pull_request: { number: 7, head: { sha: '1234567890abcdef1234567890abcdef12345678' } } } : { ref: 'refs/heads/main' }));
     const summary = path.join(temp, 'step-summary.md');
